@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -59,12 +59,9 @@ def page_request(limit: str | None, cursor: str | None) -> PageRequest:
     return PageRequest(limit=size, before=decode_cursor(cursor) if cursor else None)
 
 
-def page_from_overfetch(items: Sequence[T], request: PageRequest, id_of: object) -> Page[T]:
+def page_from_overfetch(items: Sequence[T], request: PageRequest, id_of: Callable[[T], int]) -> Page[T]:
     """Build a page from up to `limit + 1` items: the extra one only proves there is more."""
-    from typing import Callable, cast
-
-    key = cast(Callable[[T], int], id_of)
     if len(items) > request.limit:
         kept = items[: request.limit]
-        return Page(items=kept, next_cursor=encode_cursor(key(kept[-1])))
+        return Page(items=kept, next_cursor=encode_cursor(id_of(kept[-1])))
     return Page(items=items, next_cursor=None)

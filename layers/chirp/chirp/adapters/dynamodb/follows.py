@@ -1,0 +1,65 @@
+"""FollowRepository on the follows table (and both users' counters on the users table)."""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.transactions import TransactWrite
+
+from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.models import FollowItem, UserItem
+from chirp.adapters.dynamodb.users import user_key
+from chirp.errors import NotFound
+from chirp.pages import Page, PageRequest, page_from_overfetch
+
+
+class DynamoFollowRepository:
+    def follow(self, follower_id: int, followee_id: int) -> bool:
+        edge = FollowItem(follower_id=follower_id, followee_id=followee_id, created_at_ms=int(time.time() * 1000))
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(edge, condition=FollowItem.follower_id.does_not_exist())
+            transaction.update(
+                UserItem(pk=user_key(follower_id)),
+                actions=[UserItem.following_count.add(1)],
+                condition=UserItem.pk.exists(),
+            )
+            transaction.update(
+                UserItem(pk=user_key(followee_id)),
+                actions=[UserItem.followers_count.add(1)],
+                condition=UserItem.pk.exists(),
+            )
+
+        failed = run_transaction(write)
+        if not failed:
+            return True
+        if failed[2] == "ConditionalCheckFailed":
+            raise NotFound(f"user {followee_id} does not exist")
+        if failed[1] == "ConditionalCheckFailed":
+            raise NotFound(f"user {follower_id} does not exist")
+        return False  # the edge already existed
+
+    def unfollow(self, follower_id: int, followee_id: int) -> bool:
+        def write(transaction: TransactWrite) -> None:
+            transaction.delete(
+                FollowItem(follower_id=follower_id, followee_id=followee_id),
+                condition=FollowItem.follower_id.exists(),
+            )
+            transaction.update(UserItem(pk=user_key(follower_id)), actions=[UserItem.following_count.add(-1)])
+            transaction.update(UserItem(pk=user_key(followee_id)), actions=[UserItem.followers_count.add(-1)])
+
+        return not run_transaction(write)
+
+    def followers(self, user_id: int, page: PageRequest) -> Page[int]:
+        condition = FollowItem.follower_id < page.before if page.before is not None else None
+        items = FollowItem.followers.query(
+            user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1
+        )
+        return page_from_overfetch([int(item.follower_id) for item in items], page, int)
+
+    def following(self, user_id: int, page: PageRequest) -> Page[int]:
+        condition = FollowItem.followee_id < page.before if page.before is not None else None
+        items = FollowItem.query(
+            user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1, consistent_read=True
+        )
+        return page_from_overfetch([int(item.followee_id) for item in items], page, int)

@@ -1,0 +1,114 @@
+"""PynamoDB models of Chirp's tables. Table names come from settings at bind time."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+USER_PREFIX = "USER#"
+USERNAME_PREFIX = "USERNAME#"
+EMAIL_PREFIX = "EMAIL#"
+REFRESH_PREFIX = "REFRESH#"
+FAMILY_PREFIX = "FAMILY#"
+
+
+class UserItem(Model):
+    """pk = USER#<id>: a user's profile, credentials and exact counters."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute()
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    location = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    created_at_ms = NumberAttribute()
+    followers_count = NumberAttribute(default=0)
+    following_count = NumberAttribute(default=0)
+    tweet_count = NumberAttribute(default=0)
+
+
+class HandleClaim(Model):
+    """pk = USERNAME#<lowercase> or EMAIL#<lowercase>: who holds a unique handle."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute()
+
+
+class AuthorIndex(GlobalSecondaryIndex["TweetItem"]):
+    class Meta:
+        index_name = "author_index"
+        projection = AllProjection()
+
+    author_id = NumberAttribute(hash_key=True)
+    tweet_id = NumberAttribute(range_key=True)
+
+
+class TweetItem(Model):
+    class Meta:
+        table_name = ""
+
+    tweet_id = NumberAttribute(hash_key=True)
+    author_id = NumberAttribute()
+    text = UnicodeAttribute()
+    entities = JSONAttribute()
+    like_count = NumberAttribute(default=0)
+    retweet_count = NumberAttribute(default=0)
+    reply_count = NumberAttribute(default=0)
+    quote_count = NumberAttribute(default=0)
+    by_author = AuthorIndex()
+
+
+class FollowersIndex(GlobalSecondaryIndex["FollowItem"]):
+    class Meta:
+        index_name = "followers_index"
+        projection = KeysOnlyProjection()
+
+    followee_id = NumberAttribute(hash_key=True)
+    follower_id = NumberAttribute(range_key=True)
+
+
+class FollowItem(Model):
+    """One follow edge: follower_id follows followee_id."""
+
+    class Meta:
+        table_name = ""
+
+    follower_id = NumberAttribute(hash_key=True)
+    followee_id = NumberAttribute(range_key=True)
+    created_at_ms = NumberAttribute()
+    followers = FollowersIndex()
+
+
+class RefreshTokenItem(Model):
+    """pk = REFRESH#<sha256 of the token>. `spent_at_ms` is set once it has been rotated."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute()
+    family_id = UnicodeAttribute()
+    spent_at_ms = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+class TokenFamilyItem(Model):
+    """pk = FAMILY#<id>: one login's chain of refresh tokens; revoking it ends them all."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute()
+    revoked_at_ms = NumberAttribute(null=True)
+    expires_at = NumberAttribute()

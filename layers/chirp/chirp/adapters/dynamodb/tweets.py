@@ -1,0 +1,81 @@
+"""TweetRepository on the tweets table (and the author's counter on the users table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.transactions import TransactWrite
+
+from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.models import TweetItem, UserItem
+from chirp.adapters.dynamodb.users import user_key
+from chirp.errors import NotFound
+from chirp.ids import id_timestamp_ms
+from chirp.pages import Page, PageRequest, page_from_overfetch
+from chirp.tweets.models import Tweet, TweetMetrics
+
+
+def to_tweet(item: TweetItem) -> Tweet:
+    tweet_id = int(item.tweet_id)
+    return Tweet(
+        id=tweet_id,
+        author_id=int(item.author_id),
+        text=item.text,
+        created_at_ms=id_timestamp_ms(tweet_id),
+        entities=item.entities or {},
+        metrics=TweetMetrics(
+            retweet_count=int(item.retweet_count),
+            reply_count=int(item.reply_count),
+            like_count=int(item.like_count),
+            quote_count=int(item.quote_count),
+        ),
+    )
+
+
+class DynamoTweetRepository:
+    def create(self, tweet: Tweet) -> None:
+        item = TweetItem(tweet_id=tweet.id, author_id=tweet.author_id, text=tweet.text, entities=tweet.entities)
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(item, condition=TweetItem.tweet_id.does_not_exist())
+            transaction.update(
+                UserItem(pk=user_key(tweet.author_id)),
+                actions=[UserItem.tweet_count.add(1)],
+                condition=UserItem.pk.exists(),
+            )
+
+        failed = run_transaction(write)
+        if failed and failed[1] == "ConditionalCheckFailed":
+            raise NotFound(f"user {tweet.author_id} does not exist")
+        if failed:
+            raise RuntimeError(f"tweet id {tweet.id} was minted twice")
+
+    def get(self, tweet_id: int) -> Tweet | None:
+        try:
+            return to_tweet(TweetItem.get(tweet_id, consistent_read=True))
+        except TweetItem.DoesNotExist:
+            return None
+
+    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]:
+        keys = list(dict.fromkeys(tweet_ids))
+        if not keys:
+            return {}
+        tweets = (to_tweet(item) for item in TweetItem.batch_get(keys, consistent_read=True))
+        return {tweet.id: tweet for tweet in tweets}
+
+    def delete(self, tweet: Tweet) -> bool:
+        def write(transaction: TransactWrite) -> None:
+            transaction.delete(
+                TweetItem(tweet_id=tweet.id),
+                condition=TweetItem.tweet_id.exists() & (TweetItem.author_id == tweet.author_id),
+            )
+            transaction.update(UserItem(pk=user_key(tweet.author_id)), actions=[UserItem.tweet_count.add(-1)])
+
+        return not run_transaction(write)
+
+    def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
+        condition = TweetItem.tweet_id < page.before if page.before is not None else None
+        items = TweetItem.by_author.query(
+            author_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1
+        )
+        return page_from_overfetch([to_tweet(item) for item in items], page, lambda tweet: tweet.id)

@@ -1,0 +1,128 @@
+"""UserRepository on the users table: user items plus unique-handle claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.models import EMAIL_PREFIX, USER_PREFIX, USERNAME_PREFIX, HandleClaim, UserItem
+from chirp.errors import Conflict, NotFound
+from chirp.users.models import NewAccount, ProfileChanges, PublicMetrics, User
+
+_PROFILE_FIELDS = ("name", "description", "location", "url")
+
+
+def user_key(user_id: int) -> str:
+    return f"{USER_PREFIX}{user_id}"
+
+
+def to_user(item: UserItem) -> User:
+    return User(
+        id=int(item.user_id),
+        username=item.username,
+        name=item.name,
+        created_at_ms=int(item.created_at_ms),
+        description=item.description or "",
+        location=item.location or "",
+        url=item.url or "",
+        metrics=PublicMetrics(
+            followers_count=int(item.followers_count),
+            following_count=int(item.following_count),
+            tweet_count=int(item.tweet_count),
+        ),
+    )
+
+
+class DynamoUserRepository:
+    def create(self, account: NewAccount) -> None:
+        user = account.user
+        item = UserItem(
+            pk=user_key(user.id),
+            user_id=user.id,
+            username=user.username,
+            email=account.email,
+            password_hash=account.password_hash,
+            name=user.name,
+            description=user.description or None,
+            location=user.location or None,
+            url=user.url or None,
+            created_at_ms=user.created_at_ms,
+        )
+        username_claim = HandleClaim(pk=f"{USERNAME_PREFIX}{user.username.lower()}", user_id=user.id)
+        email_claim = HandleClaim(pk=f"{EMAIL_PREFIX}{account.email.lower()}", user_id=user.id)
+
+        def write(transaction: TransactWrite) -> None:
+            transaction.save(username_claim, condition=HandleClaim.pk.does_not_exist())
+            transaction.save(email_claim, condition=HandleClaim.pk.does_not_exist())
+            transaction.save(item, condition=UserItem.pk.does_not_exist())
+
+        failed = run_transaction(write)
+        if failed and failed[0] == "ConditionalCheckFailed":
+            raise Conflict(f"username '{user.username}' is already taken")
+        if failed and failed[1] == "ConditionalCheckFailed":
+            raise Conflict("email is already registered")
+        if failed:
+            raise Conflict("user id collision; retry the request")
+
+    def get(self, user_id: int) -> User | None:
+        try:
+            return to_user(UserItem.get(user_key(user_id), consistent_read=True))
+        except UserItem.DoesNotExist:
+            return None
+
+    def get_many(self, user_ids: Iterable[int]) -> dict[int, User]:
+        keys = [user_key(user_id) for user_id in dict.fromkeys(user_ids)]
+        if not keys:
+            return {}
+        users = (to_user(item) for item in UserItem.batch_get(keys))
+        return {user.id: user for user in users}
+
+    def find_id_by_username(self, username: str) -> int | None:
+        return self._claim_owner(f"{USERNAME_PREFIX}{username.lower()}")
+
+    def find_credentials(self, login: str) -> tuple[int, str] | None:
+        prefix = EMAIL_PREFIX if "@" in login else USERNAME_PREFIX
+        user_id = self._claim_owner(f"{prefix}{login.lower()}")
+        if user_id is None:
+            return None
+        try:
+            item = UserItem.get(user_key(user_id), consistent_read=True, attributes_to_get=["password_hash"])
+        except UserItem.DoesNotExist:
+            return None
+        return user_id, item.password_hash
+
+    def update_profile(self, user_id: int, changes: ProfileChanges) -> User:
+        item = UserItem(pk=user_key(user_id))
+        values = changes.as_dict()
+        actions = [
+            getattr(UserItem, field).set(values[field]) if values[field] else getattr(UserItem, field).remove()
+            for field in _PROFILE_FIELDS
+            if field in values
+        ]
+        if not actions:
+            found = self.get(user_id)
+            if found is None:
+                raise NotFound(f"user {user_id} does not exist")
+            return found
+        try:
+            item.update(actions=actions, condition=UserItem.pk.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFound(f"user {user_id} does not exist") from None
+            raise
+        return to_user(item)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        UserItem(pk=user_key(user_id)).update(
+            actions=[UserItem.password_hash.set(password_hash)], condition=UserItem.pk.exists()
+        )
+
+    @staticmethod
+    def _claim_owner(pk: str) -> int | None:
+        try:
+            return int(HandleClaim.get(pk, consistent_read=True).user_id)
+        except HandleClaim.DoesNotExist:
+            return None

@@ -1,0 +1,1 @@
+"""Authentication: access tokens (JWT), rotating refresh tokens, log in and out."""

@@ -1,0 +1,1 @@
+"""Follows: the directed follower graph and its exact counters."""

@@ -1,0 +1,99 @@
+"""Reading what a client sent: JSON bodies into input models, ids and pages from
+paths and query strings. Every way a request can be wrong ends in a domain error
+with a message that names the field and the rule, never in an unhandled exception."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from chirp.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+from chirp.ids import parse_id
+from chirp.pages import PageRequest, page_request
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# Pydantic's message for a pattern names the regex; say the rule in words instead.
+_PATTERN_RULES = {"username": "must be 1-15 characters, each a letter, digit or underscore"}
+
+
+def parse_json_body(raw: bytes | None, content_type: str | None, max_bytes: int, model: type[Model]) -> Model:
+    document = read_json_object(raw, content_type, max_bytes)
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise InvalidInput(describe_validation_error(error)) from None
+
+
+def read_json_object(raw: bytes | None, content_type: str | None, max_bytes: int) -> dict[str, Any]:
+    raw = raw or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {max_bytes}")
+    media_type = (content_type or "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(f"send the body as application/json, not {media_type}")
+    if not raw.strip():
+        return {}
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise MalformedRequest("request body is not valid UTF-8") from None
+    except (ValueError, RecursionError) as error:
+        raise MalformedRequest(f"request body is not valid JSON: {_short(error)}") from None
+    if not isinstance(document, dict):
+        raise MalformedRequest("request body must be a JSON object")
+    _reject_lone_surrogates(document)
+    return document
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    messages = []
+    for detail in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in detail["loc"]) or "body"
+        if detail["type"] == "extra_forbidden":
+            message = "is not a field this endpoint accepts"
+        elif detail["type"] == "string_pattern_mismatch" and field in _PATTERN_RULES:
+            message = _PATTERN_RULES[field]
+        elif detail["type"] == "missing":
+            message = "is required"
+        else:
+            message = detail["msg"].removeprefix("Value error, ")
+            message = message[0].lower() + message[1:] if message else message
+        messages.append(f"{field}: {message}")
+    return "; ".join(messages)
+
+
+def path_id(raw: str, name: str) -> int:
+    return parse_id(raw, name)
+
+
+def page_from_query(query: Mapping[str, str] | None) -> PageRequest:
+    query = query or {}
+    return page_request(query.get("limit"), query.get("cursor"))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _reject_lone_surrogates(value: object) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise MalformedRequest("request body contains an unpaired UTF-16 surrogate escape") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _short(error: Exception) -> str:
+    return str(error)[:120]

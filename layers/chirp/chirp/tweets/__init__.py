@@ -1,0 +1,1 @@
+"""Tweets: composing (Twitter's text rules), reading and deleting."""

@@ -1,0 +1,24 @@
+"""The tweet aggregate as the domain sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TweetMetrics:
+    retweet_count: int = 0
+    reply_count: int = 0
+    like_count: int = 0
+    quote_count: int = 0
+
+
+@dataclass(frozen=True)
+class Tweet:
+    id: int
+    author_id: int
+    text: str
+    created_at_ms: int
+    entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    metrics: TweetMetrics = field(default_factory=TweetMetrics)

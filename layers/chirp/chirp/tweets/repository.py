@@ -1,0 +1,24 @@
+"""What the tweets aggregate needs from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from chirp.pages import Page, PageRequest
+from chirp.tweets.models import Tweet
+
+
+class TweetRepository(Protocol):
+    def create(self, tweet: Tweet) -> None:
+        """Store the tweet and count it on its author, atomically; NotFound if the author is gone."""
+
+    def get(self, tweet_id: int) -> Tweet | None: ...
+
+    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]: ...
+
+    def delete(self, tweet: Tweet) -> bool:
+        """Delete it and uncount it on its author, atomically; False if it was already gone."""
+
+    def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
+        """The author's tweets, newest first."""

@@ -1,0 +1,72 @@
+"""What clients send about accounts and profiles, with the rules each field obeys.
+
+Pydantic models in strict mode: wrong types are refused, not coerced, and unknown
+fields are refused, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,15}$"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def single_line(value: str) -> str:
+    if "\n" in value or "\r" in value or "\t" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+def http_url(value: str) -> str:
+    if value == "":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+Text = Annotated[str, AfterValidator(no_control_characters)]
+Line = Annotated[Text, AfterValidator(single_line)]
+
+
+class StrictInput(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+class Registration(StrictInput):
+    username: Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)] = Field(
+        description="1-15 letters, digits or underscores; unique ignoring case"
+    )
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    password: Annotated[Text, StringConstraints(min_length=8, max_length=256)]
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=50)] | None = None
+
+
+class Credentials(StrictInput):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
+        description="username or email"
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshTokenInput(StrictInput):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class ProfileUpdate(StrictInput):
+    name: Annotated[Line, StringConstraints(min_length=1, max_length=50)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=160)] | None = None
+    location: Annotated[Line, StringConstraints(max_length=30)] | None = None
+    url: Annotated[Line, StringConstraints(max_length=100), AfterValidator(http_url)] | None = None

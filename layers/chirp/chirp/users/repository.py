@@ -1,0 +1,27 @@
+"""What the users aggregate needs from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from chirp.users.models import NewAccount, ProfileChanges, User
+
+
+class UserRepository(Protocol):
+    def create(self, account: NewAccount) -> None:
+        """Store a new user; raise Conflict naming `username` or `email` if either is taken."""
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def get_many(self, user_ids: Iterable[int]) -> dict[int, User]: ...
+
+    def find_id_by_username(self, username: str) -> int | None: ...
+
+    def find_credentials(self, login: str) -> tuple[int, str] | None:
+        """(user id, password hash) for a username or email, ignoring case."""
+
+    def update_profile(self, user_id: int, changes: ProfileChanges) -> User:
+        """Apply the changes; raise NotFound if the user does not exist."""
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
