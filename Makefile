@@ -1,0 +1,62 @@
+# Chirp: `make run` starts the whole system locally; `make test` runs every test.
+# Both install what they need on first use (virtualenvs, pip packages, DynamoDB Local).
+
+SHELL := /bin/bash
+PYTHON312 ?= $(firstword $(wildcard /root/.pyenv/versions/3.12.*/bin/python3) $(shell command -v python3.12))
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
+PYTEST_WORKERS ?= 2
+
+.PHONY: help setup run seed test test-fast lint format bench clean
+
+help:
+	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
+	@echo "make test     install what is missing, then run every test (unit, integration, template, e2e)"
+	@echo "make lint     ruff and mypy"
+	@echo "make seed     load demo users, follows and tweets into the running local system"
+	@echo "make bench    latency and import-time benchmarks (figures in bench/results/)"
+
+$(VENV)/.installed: requirements.txt layers/chirp/requirements.txt
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (the Lambda runtime is python3.12)"; exit 1; }
+	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(SAM_VENV)/.installed: infra/requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON312) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
+	touch $@
+
+$(DYNAMODB_LOCAL):
+	bash infra/local/install_dynamodb_local.sh
+
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(DYNAMODB_LOCAL)
+
+run: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	exec $(PY) -m infra.local
+
+seed: $(VENV)/.installed
+	$(PY) -m infra.seed
+
+test: setup
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	$(PY) -m bench.api_latency
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
