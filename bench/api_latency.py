@@ -61,7 +61,9 @@ def cumulative_import_us(statement: str) -> int:
 def import_times() -> dict[str, float]:
     statements = {
         "import app (API handler module)": "import app",
-        "import app + first DynamoDB call's imports": "import app; from chirp.wiring import repositories; repositories()",
+        "import app + first DynamoDB call's imports": (
+            "import app; from chirp.wiring import repositories; repositories()"
+        ),
         "import boto3": "import boto3",
     }
     return {
@@ -101,7 +103,7 @@ def local_runtime() -> Iterator[str]:
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def timed(call: object) -> float:

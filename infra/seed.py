@@ -26,10 +26,32 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 TOPICS = ["serverless", "python", "aws", "dynamodb", "lambda", "opensource", "coffee", "music", "worldcup", "space"]
-WORDS = (
-    "today shipped a new feature and the latency dropped again while the queue kept draining "
-    "nobody expected the cold start to matter until it did so we measured everything twice"
-).split()
+WORDS = [
+    "today",
+    "shipped",
+    "a",
+    "new",
+    "feature",
+    "and",
+    "the",
+    "latency",
+    "dropped",
+    "again",
+    "while",
+    "queue",
+    "kept",
+    "draining",
+    "nobody",
+    "expected",
+    "cold",
+    "start",
+    "to",
+    "matter",
+    "until",
+    "it",
+    "did",
+    "measured",
+]
 PASSWORD = "demo-password-1"
 
 
@@ -44,7 +66,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--tweets", type=int, default=3000)
-    parser.add_argument("--api", default=os.environ.get("CHIRP_API_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/api"))
+    parser.add_argument(
+        "--api", default=os.environ.get("CHIRP_API_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/api")
+    )
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same data")
     return parser.parse_args()
@@ -59,8 +83,12 @@ def ensure_user(client: httpx.Client, username: str) -> DemoUser:
     """Register the demo user, or log in when an earlier run already registered it."""
     registered = client.post(
         "/users/register",
-        json={"username": username, "email": f"{username}@demo.chirp.test", "password": PASSWORD,
-              "name": username.replace("_", " ").title()},
+        json={
+            "username": username,
+            "email": f"{username}@demo.chirp.test",
+            "password": PASSWORD,
+            "name": username.replace("_", " ").title(),
+        },
     )
     if registered.status_code == 201:
         body = registered.json()
@@ -115,7 +143,9 @@ def main() -> None:
 
         def follow(edge: tuple[DemoUser, DemoUser]) -> None:
             follower, followee = edge
-            response = client.post(f"/users/{followee.user_id}/follow", headers={"authorization": f"Bearer {follower.token}"})
+            response = client.post(
+                f"/users/{followee.user_id}/follow", headers={"authorization": f"Bearer {follower.token}"}
+            )
             response.raise_for_status()
 
         edges = follow_plan(users, rng)
@@ -131,7 +161,9 @@ def main() -> None:
             response.raise_for_status()
 
         in_parallel("tweets", post, drafts, args.workers, len(drafts))
-    print(f"Seeded {len(users)} users, {len(edges)} follows and {len(drafts)} tweets. Log in as demo_0000 / {PASSWORD}.")
+    print(
+        f"Seeded {len(users)} users, {len(edges)} follows and {len(drafts)} tweets. Log in as demo_0000 / {PASSWORD}."
+    )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Chalice, Response
 from chalice.app import Request
-from pydantic import BaseModel
-
 from chirp.auth import service as auth
 from chirp.errors import ChirpError
 from chirp.follows import service as follows
@@ -32,13 +30,14 @@ from chirp.tweets.inputs import TweetDraft
 from chirp.users import service as users
 from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
 from chirp.wiring import repositories, signing_key
+from pydantic import BaseModel
 
 app = Chalice(app_name="chirp")
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 OPERATIONS: list[Operation] = []
-JSON_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 Model = TypeVar("Model", bound=BaseModel)
 View = Callable[..., Any]
@@ -61,7 +60,9 @@ def route(path: str, method: str, summary: str, **spec: Any) -> Callable[[View],
                 )
 
         # content_types=*/*: the body's media type is checked by chirp.http, so the error has our shape.
-        app.route(path, methods=[method], content_types=["*/*"])(tracer.capture_method(capture_response=False)(endpoint))
+        app.route(path, methods=[method], content_types=["*/*"])(
+            tracer.capture_method(capture_response=False)(endpoint)
+        )
         return view
 
     return register
@@ -124,16 +125,26 @@ def register_user() -> dict[str, Any]:
     return {"data": views.user_json(user), "token": views.token_json(grant)}
 
 
-@route("/api/users/login", "POST", "Log in with username (or email) and password", body=Credentials,
-       response="TokenResponse")
+@route(
+    "/api/users/login",
+    "POST",
+    "Log in with username (or email) and password",
+    body=Credentials,
+    response="TokenResponse",
+)
 def log_in() -> dict[str, Any]:
     store = repositories()
     grant = auth.log_in(store.users, store.sessions, get_settings(), signing_key(), body(Credentials))
     return views.token_json(grant)
 
 
-@route("/api/auth/refresh", "POST", "Exchange a refresh token for new tokens (rotating)", body=RefreshTokenInput,
-       response="TokenResponse")
+@route(
+    "/api/auth/refresh",
+    "POST",
+    "Exchange a refresh token for new tokens (rotating)",
+    body=RefreshTokenInput,
+    response="TokenResponse",
+)
 def refresh_tokens() -> dict[str, Any]:
     grant = auth.refresh(repositories().sessions, get_settings(), signing_key(), body(RefreshTokenInput).refresh_token)
     return views.token_json(grant)

@@ -39,7 +39,9 @@ class IdGenerator:
             else:
                 self._sequence = 0
             self._last_ms = now
-            return ((now - EPOCH_MS) << (WORKER_BITS + SEQUENCE_BITS)) | (self._worker << SEQUENCE_BITS) | self._sequence
+            return (
+                ((now - EPOCH_MS) << (WORKER_BITS + SEQUENCE_BITS)) | (self._worker << SEQUENCE_BITS) | self._sequence
+            )
 
 
 _generator = IdGenerator()

@@ -30,7 +30,11 @@ def repositories() -> Repositories:
     from chirp.adapters.dynamodb.users import DynamoUserRepository
 
     settings = get_settings()
-    missing = [name for name in ("users_table", "tweets_table", "follows_table", "sessions_table") if not getattr(settings, name)]
+    missing = [
+        name
+        for name in ("users_table", "tweets_table", "follows_table", "sessions_table")
+        if not getattr(settings, name)
+    ]
     if missing:
         raise SettingsError(f"set {', '.join(name.upper() for name in missing)} to the tables' names")
     bind_models(settings)

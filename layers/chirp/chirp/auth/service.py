@@ -7,7 +7,13 @@ import time
 from dataclasses import dataclass
 
 from chirp.auth.repository import SessionRepository
-from chirp.auth.tokens import bearer_token, hash_refresh_token, issue_access_token, new_refresh_token, verify_access_token
+from chirp.auth.tokens import (
+    bearer_token,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+    verify_access_token,
+)
 from chirp.errors import NotAuthenticated
 from chirp.settings import Settings
 from chirp.users import passwords

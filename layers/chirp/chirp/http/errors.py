@@ -22,7 +22,7 @@ STATUS_BY_ERROR: dict[type[errors.ChirpError], int] = {
 def status_for(error: errors.ChirpError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[kind]  # type: ignore[index]
+            return STATUS_BY_ERROR[kind]
     return 500
 
 

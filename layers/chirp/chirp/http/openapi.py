@@ -71,7 +71,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Registered": {
         "type": "object",
-        "properties": {"data": {"$ref": "#/components/schemas/User"}, "token": {"$ref": "#/components/schemas/TokenResponse"}},
+        "properties": {
+            "data": {"$ref": "#/components/schemas/User"},
+            "token": {"$ref": "#/components/schemas/TokenResponse"},
+        },
     },
 }
 _ERROR_STATUSES = {
@@ -121,7 +124,11 @@ def _operation(operation: Operation) -> dict[str, Any]:
     ]
     if operation.paginated:
         parameters += [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            },
             {"name": "cursor", "in": "query", "schema": {"type": "string"}},
         ]
     spec: dict[str, Any] = {

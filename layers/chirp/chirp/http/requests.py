@@ -20,7 +20,7 @@ Model = TypeVar("Model", bound=BaseModel)
 _PATTERN_RULES = {"username": "must be 1-15 characters, each a letter, digit or underscore"}
 
 
-def parse_json_body(raw: bytes | None, content_type: str | None, max_bytes: int, model: type[Model]) -> Model:
+def parse_json_body(raw: bytes | str | None, content_type: str | None, max_bytes: int, model: type[Model]) -> Model:
     document = read_json_object(raw, content_type, max_bytes)
     try:
         return model.model_validate(document)
@@ -28,8 +28,8 @@ def parse_json_body(raw: bytes | None, content_type: str | None, max_bytes: int,
         raise InvalidInput(describe_validation_error(error)) from None
 
 
-def read_json_object(raw: bytes | None, content_type: str | None, max_bytes: int) -> dict[str, Any]:
-    raw = raw or b""
+def read_json_object(raw: bytes | str | None, content_type: str | None, max_bytes: int) -> dict[str, Any]:
+    raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else (raw or b"")
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"request body is {len(raw)} bytes; the limit is {max_bytes}")
     media_type = (content_type or "application/json").split(";")[0].strip().lower()

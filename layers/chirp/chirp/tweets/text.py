@@ -70,7 +70,9 @@ def parse_tweet_text(raw: str) -> ParsedText:
         )
     if not result.valid:
         raise InvalidInput("text: contains characters Twitter's text rules do not allow (such as U+FFFE or U+FEFF)")
-    urls = [{"start": u["indices"][0], "end": u["indices"][1], "url": u["url"]} for u in extract_urls_with_indices(text)]
+    urls = [
+        {"start": u["indices"][0], "end": u["indices"][1], "url": u["url"]} for u in extract_urls_with_indices(text)
+    ]
     return ParsedText(text=text, weighted_length=result.weightedLength, entities=extract_entities(text, urls))
 
 
@@ -79,7 +81,9 @@ def extract_entities(text: str, urls: list[dict[str, Any]]) -> Entities:
         return not any(url["start"] <= start < url["end"] for url in urls)
 
     hashtags = [
-        {"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _HASHTAG.finditer(text) if outside_urls(m.start())
+        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+        for m in _HASHTAG.finditer(text)
+        if outside_urls(m.start())
     ]
     mentions = [
         {"start": m.start(), "end": m.end(), "username": m.group(1)}
@@ -87,6 +91,8 @@ def extract_entities(text: str, urls: list[dict[str, Any]]) -> Entities:
         if outside_urls(m.start())
     ]
     cashtags = [
-        {"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _CASHTAG.finditer(text) if outside_urls(m.start())
+        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+        for m in _CASHTAG.finditer(text)
+        if outside_urls(m.start())
     ]
     return Entities(hashtags=hashtags, mentions=mentions, urls=urls, cashtags=cashtags)

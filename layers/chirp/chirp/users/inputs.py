@@ -55,9 +55,7 @@ class Registration(StrictInput):
 
 
 class Credentials(StrictInput):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
-        description="username or email"
-    )
+    username: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(description="username or email")
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 

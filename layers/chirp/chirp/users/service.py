@@ -20,7 +20,9 @@ def register_user(users: UserRepository, settings: Settings, registration: Regis
         created_at_ms=id_timestamp_ms(user_id),
     )
     email = str(registration.email)
-    users.create(NewAccount(user=user, email=email, password_hash=passwords.hash_password(settings, registration.password)))
+    users.create(
+        NewAccount(user=user, email=email, password_hash=passwords.hash_password(settings, registration.password))
+    )
     return user
 
 
