@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import botocore.config
 
-DUMMY_ACCESS_KEY = "chirplocal"  # noqa: S105 - emulators accept any credentials
-DUMMY_SECRET_KEY = "chirplocal"  # noqa: S105
+DUMMY_ACCESS_KEY = "chirplocal"  # emulators accept any credentials
+DUMMY_SECRET_KEY = "chirplocal"
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,7 @@ class AwsClients:
         self._session = boto3.session.Session(region_name=region)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._config = botocore.config.Config(
-            retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32
-        )
+        self._config = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32)
 
     def client(self, service: str) -> Any:
         with self._lock:

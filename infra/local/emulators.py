@@ -81,7 +81,7 @@ class ChildProcess:
 
 def _answers_http(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - a local emulator URL
+        with urllib.request.urlopen(url, timeout=1):  # a local emulator URL
             return True
     except urllib.error.HTTPError:
         return True
@@ -96,7 +96,7 @@ def ensure_dynamodb_local_installed(install_dir: Path) -> Path:
         return jar
     print(f"Installing DynamoDB Local into {install_dir} ...", file=sys.stderr, flush=True)
     environment = {**os.environ, "DYNAMODB_LOCAL_DIR": str(install_dir)}
-    result = subprocess.run(["bash", str(INSTALL_SCRIPT)], env=environment, check=False)  # noqa: S603,S607
+    result = subprocess.run(["bash", str(INSTALL_SCRIPT)], env=environment, check=False)
     if result.returncode != 0 or not jar.exists():
         raise EmulatorError(f"installing DynamoDB Local failed; run {INSTALL_SCRIPT} to see why")
     return jar
@@ -125,7 +125,7 @@ def start_moto_server(port: int, log_dir: Path) -> ChildProcess:
 def _spawn(name: str, command: list[str], cwd: Path | None, url: str, log_path: Path) -> ChildProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("ab")
-    process = subprocess.Popen(  # noqa: S603 - fixed argument lists
+    process = subprocess.Popen(  # fixed argument lists
         command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
         preexec_fn=die_with_parent,  # noqa: PLW1509 - started from the main thread, before other threads fork
     )  # fmt: skip

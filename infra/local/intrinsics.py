@@ -128,7 +128,7 @@ class Resolver:
             return [item for item in items if item is not NO_VALUE]
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, argument), = value.items()
+                ((key, argument),) = value.items()
                 function = self._functions.get(key)
                 if function is not None:
                     return function(argument)
@@ -181,7 +181,8 @@ class Resolver:
         if outputs is not None and attribute in outputs.attributes:
             return outputs.attributes[attribute]
         if logical_id in self.placeholder_ids:
-            return f"arn:{self.pseudo.partition}:local:{self.pseudo.region}:{self.pseudo.account_id}:{logical_id}/{attribute}"
+            pseudo = self.pseudo
+            return f"arn:{pseudo.partition}:local:{pseudo.region}:{pseudo.account_id}:{logical_id}/{attribute}"
         raise TemplateError(f"!GetAtt {logical_id}.{attribute}: unknown resource or attribute")
 
     def _sub(self, argument: JsonValue) -> JsonValue:

@@ -7,7 +7,7 @@ Short forms (`!Ref X`, `!GetAtt A.B`, `!Sub ...`, `!If [...]`, ...) become their
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ _TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
 
 def load_template_text(text: str) -> dict[str, JsonValue]:
     """Parse template text (YAML or JSON) into a dict with long-form intrinsics."""
-    document = yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    document = yaml.load(text, Loader=_TemplateLoader)  # a SafeLoader subclass
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError("a template must be a mapping with a Resources section")
     return document
@@ -80,8 +80,7 @@ class Template:
 
     def __post_init__(self) -> None:
         resources = {
-            logical_id: _resource_from(logical_id, body)
-            for logical_id, body in self.document["Resources"].items()
+            logical_id: _resource_from(logical_id, body) for logical_id, body in self.document["Resources"].items()
         }
         object.__setattr__(self, "resources", resources)
 
@@ -105,12 +104,13 @@ class Template:
     def resources_of_type(self, resource_type: str) -> Iterator[Resource]:
         return (resource for resource in self.resources.values() if resource.type == resource_type)
 
-    def creation_order(self) -> list[Resource]:
-        """Resources ordered so that each comes after every resource it references."""
+    def creation_order(self, include: Callable[[Resource], bool] = lambda _resource: True) -> list[Resource]:
+        """The included resources, each after every included resource it references."""
+        included = {logical_id: resource for logical_id, resource in self.resources.items() if include(resource)}
         sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
-        for resource in self.resources.values():
+        for resource in included.values():
             references = referenced_logical_ids(resource.properties) | set(resource.depends_on)
-            sorter.add(resource.logical_id, *(ref for ref in references if ref in self.resources))
+            sorter.add(resource.logical_id, *(ref for ref in references if ref in included))
         try:
             return [self.resources[logical_id] for logical_id in sorter.static_order()]
         except graphlib.CycleError as error:

@@ -1,0 +1,136 @@
+"""Read the template's functions: code location, handler, limits, environment and events.
+
+`Globals.Function` is merged into each function the way SAM does it (a function's own value wins;
+environment variables merge key by key). Since every function runs in this one process, their
+environments are merged into one, and a variable two functions set differently is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.local.intrinsics import Resolver
+from infra.local.provision import FUNCTION_TYPES, LAYER_TYPES
+from infra.local.template import Template, TemplateError
+
+_DEFAULT_TIMEOUT_SECONDS = 3
+_DEFAULT_MEMORY_MB = 128
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """One entry of a function's Events, its properties resolved."""
+
+    name: str
+    type: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler_module: str
+    handler_attribute: str
+    timeout_seconds: int
+    memory_mb: int
+    environment: dict[str, str]
+    events: list[EventSource] = field(default_factory=list)
+
+    @property
+    def handler_file(self) -> Path:
+        return self.code_dir.joinpath(*self.handler_module.split(".")).with_suffix(".py")
+
+    def events_of_type(self, event_type: str) -> list[EventSource]:
+        return [event for event in self.events if event.type == event_type]
+
+
+def function_specs(template: Template, resolver: Resolver) -> list[FunctionSpec]:
+    """Every included function of the template; call after provisioning (names must resolve)."""
+    specs = []
+    for resource in template.resources.values():
+        if resource.type not in FUNCTION_TYPES or not resolver.is_included(resource.condition):
+            continue
+        properties = {**template.function_globals, **resource.properties}
+        environment = _merged_environment(template.function_globals, resource.properties)
+        specs.append(_function_spec(template, resolver, resource.logical_id, properties, environment))
+    return specs
+
+
+def _merged_environment(globals_: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    global_variables = (globals_.get("Environment") or {}).get("Variables") or {}
+    own_variables = (own.get("Environment") or {}).get("Variables") or {}
+    return {**global_variables, **own_variables}
+
+
+def _function_spec(
+    template: Template,
+    resolver: Resolver,
+    logical_id: str,
+    properties: dict[str, Any],
+    environment: dict[str, Any],
+) -> FunctionSpec:
+    handler = resolver.resolve_string(properties.get("Handler"), f"{logical_id}.Handler")
+    module, separator, attribute = handler.rpartition(".")
+    if not separator or not module:
+        raise TemplateError(f"{logical_id}: Handler {handler!r} is not module.attribute")
+    code_uri = properties.get("CodeUri")
+    if not isinstance(code_uri, str):
+        raise TemplateError(f"{logical_id}: only a local CodeUri folder can run locally")
+    outputs = resolver.outputs[logical_id]
+    events = properties.get("Events") or {}
+    return FunctionSpec(
+        logical_id=logical_id,
+        name=outputs.ref,
+        arn=outputs.attributes["Arn"],
+        code_dir=(template.base_dir / code_uri).resolve(),
+        handler_module=module,
+        handler_attribute=attribute,
+        timeout_seconds=int(resolver.resolve_string(properties.get("Timeout", _DEFAULT_TIMEOUT_SECONDS), "Timeout")),
+        memory_mb=int(resolver.resolve_string(properties.get("MemorySize", _DEFAULT_MEMORY_MB), "MemorySize")),
+        environment={
+            key: resolver.resolve_string(value, f"{logical_id} environment variable {key}")
+            for key, value in environment.items()
+        },
+        events=[_event_source(resolver, name, body) for name, body in events.items()],
+    )
+
+
+def _event_source(resolver: Resolver, name: str, body: dict[str, Any]) -> EventSource:
+    properties = resolver.resolve(body.get("Properties") or {})
+    return EventSource(name=name, type=str(body.get("Type")), properties=dict(properties))
+
+
+def merged_process_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
+    """The union of all functions' variables; raises TemplateError on a conflicting value."""
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for function in functions:
+        for key, value in function.environment.items():
+            if key in merged and merged[key] != value:
+                raise TemplateError(
+                    f"environment variable {key} is {merged[key]!r} in {owner[key]} but {value!r} in "
+                    f"{function.logical_id}: functions share one process locally, give them one value"
+                )
+            merged[key] = value
+            owner.setdefault(key, function.logical_id)
+    return merged
+
+
+def layer_paths(template: Template) -> list[Path]:
+    """Folders to put on sys.path for the template's layers (ContentUri, or its python/ folder)."""
+    paths = []
+    for resource in template.resources.values():
+        if resource.type not in LAYER_TYPES:
+            continue
+        content = resource.properties.get("ContentUri") or resource.properties.get("Content")
+        if not isinstance(content, str):
+            continue
+        folder = (template.base_dir / content).resolve()
+        paths.append(folder / "python" if (folder / "python").is_dir() else folder)
+    return paths

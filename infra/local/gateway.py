@@ -1,0 +1,378 @@
+"""An API Gateway (REST API, Lambda proxy integration) emulation in front of the API functions.
+
+Routes come from the functions' `Type: Api` events. A request is matched to a resource the way API
+Gateway does it (the most specific resource wins: literal segments before `{param}` before
+`{proxy+}`; then the method, or `ANY`), turned into the v1 proxy event the function would receive in
+AWS, and the function's proxy response is written back. Errors that API Gateway itself produces
+(unknown path or method, oversized body, failed integration) are answered in Chirp's JSON error shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API event: a resource path template, a method and the function that serves it."""
+
+    path: str
+    method: str
+    function_id: str
+
+    @property
+    def segments(self) -> list[str]:
+        return [segment for segment in self.path.split("/") if segment]
+
+
+@dataclass
+class _Resource:
+    path: str
+    pattern: re.Pattern[str]
+    rank: tuple[int, ...]
+    methods: dict[str, Route] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    resource_path: str
+    route: Route | None  # None: the resource exists but not for this method
+    path_parameters: dict[str, str]
+    allowed_methods: list[str]
+
+
+class RouteTable:
+    """Resources and their methods; `match` finds the resource API Gateway would select."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._resources: dict[str, _Resource] = {}
+        for route in routes:
+            self.add(route)
+
+    def add(self, route: Route) -> None:
+        resource = self._resources.get(route.path)
+        if resource is None:
+            pattern, rank = _compile_path(route.segments)
+            resource = self._resources[route.path] = _Resource(route.path, pattern, rank)
+        method = route.method.upper()
+        if method in resource.methods:
+            raise ValueError(f"two functions serve {method} {route.path}")
+        resource.methods[method] = route
+
+    def match(self, path: str, method: str) -> RouteMatch | None:
+        candidates = []
+        for resource in self._resources.values():
+            found = resource.pattern.fullmatch(path)
+            if found is not None:
+                candidates.append((resource.rank, resource, found))
+        if not candidates:
+            return None
+        _rank, resource, found = max(candidates, key=lambda candidate: candidate[0])
+        route = resource.methods.get(method.upper()) or resource.methods.get("ANY")
+        parameters = {name: unquote(value) for name, value in found.groupdict().items()}
+        allowed = list(_ALL_METHODS) if "ANY" in resource.methods else sorted(resource.methods)
+        return RouteMatch(resource.path, route, parameters, allowed)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [route for resource in self._resources.values() for route in resource.methods.values()]
+
+
+def _compile_path(segments: list[str]) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """A regex for a resource path template and its specificity (literal 2, {param} 1, {proxy+} 0)."""
+    parts, rank = [], []
+    for segment in segments:
+        greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
+        parameter = re.fullmatch(r"\{(\w+)\}", segment)
+        if greedy:
+            parts.append(f"(?P<{greedy.group(1)}>.+)")
+            rank.append(0)
+        elif parameter:
+            parts.append(f"(?P<{parameter.group(1)}>[^/]+)")
+            rank.append(1)
+        else:
+            parts.append(re.escape(segment))
+            rank.append(2)
+    return re.compile("/" + "/".join(parts) + "/?"), tuple(rank)
+
+
+# ---------------------------------------------------------------------- proxy event
+@dataclass(frozen=True)
+class IncomingRequest:
+    """What the HTTP server received, before API Gateway turns it into an event."""
+
+    method: str
+    raw_path: str  # path and query string as sent
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    stage: str
+    account_id: str
+    api_id: str = "local"
+
+
+def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: ApiSettings) -> dict[str, Any]:
+    """The API Gateway REST (v1) proxy integration event for `request`."""
+    split = urlsplit(request.raw_path)
+    path = unquote(split.path)
+    headers = _gateway_headers(request)
+    single_headers, multi_headers = _single_and_multi(headers)
+    query = parse_qsl(split.query, keep_blank_values=True)
+    single_query, multi_query = _single_and_multi(query)
+    body, is_base64 = _event_body(request.body)
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": match.resource_path,
+        "path": path,
+        "httpMethod": request.method,
+        "headers": single_headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": single_query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": match.path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": _resource_id(match.resource_path),
+            "resourcePath": match.resource_path,
+            "httpMethod": request.method,
+            "extendedRequestId": request_id.replace("-", "")[:16] + "=",
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{settings.stage}{path}",
+            "accountId": settings.account_id,
+            "protocol": "HTTP/1.1",
+            "stage": settings.stage,
+            "domainPrefix": request.host.split(".")[0],
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": request_id,
+            "identity": _identity(request.source_ip, single_headers),
+            "domainName": request.host,
+            "apiId": settings.api_id,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
+    """The request's headers plus those API Gateway adds (X-Forwarded-*, a trace id)."""
+    present = {name.lower() for name, _value in request.headers}
+    added = [
+        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-Port", str(request.port)),
+        ("X-Forwarded-Proto", "http"),
+        ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"),
+    ]
+    return list(request.headers) + [(name, value) for name, value in added if name.lower() not in present]
+
+
+def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """API Gateway's two views of repeated keys: the last value, and every value in order."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def _event_body(body: bytes) -> tuple[str | None, bool]:
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
+
+
+def _identity(source_ip: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    user_agent = next((value for name, value in headers.items() if name.lower() == "user-agent"), None)
+    blank = (
+        "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "principalOrgId", "accessKey",
+        "cognitoAuthenticationType", "cognitoAuthenticationProvider", "userArn", "user",
+    )  # fmt: skip
+    return {**dict.fromkeys(blank), "sourceIp": source_ip, "userAgent": user_agent}
+
+
+def _resource_id(resource_path: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, resource_path).hex[:6]
+
+
+# ---------------------------------------------------------------------- proxy response
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class InvalidProxyResponseError(ValueError):
+    """The function returned something that is not a proxy integration response."""
+
+
+def response_from_proxy_result(result: Any) -> GatewayResponse:
+    """Turn a function's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` into HTTP."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int | str):
+        raise InvalidProxyResponseError(f"the function returned {type(result).__name__}, not a proxy response")
+    headers: list[tuple[str, str]] = []
+    multi = result.get("multiValueHeaders") or {}
+    for name, values in multi.items():
+        headers.extend((name, str(value)) for value in values)
+    covered = {name.lower() for name in multi}
+    for name, value in (result.get("headers") or {}).items():
+        if name.lower() not in covered:
+            headers.append((name, str(value)))
+    body = result.get("body") or ""
+    if not isinstance(body, str):
+        raise InvalidProxyResponseError("the proxy response's body must be a string")
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return GatewayResponse(int(result["statusCode"]), headers, payload)
+
+
+def error_response(
+    status: int, code: str, message: str, extra_headers: Iterable[tuple[str, str]] = ()
+) -> GatewayResponse:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [("Content-Type", "application/json"), *extra_headers]
+    return GatewayResponse(status, headers, body)
+
+
+# ---------------------------------------------------------------------- the gateway
+Invoke = Callable[[str, dict[str, Any], str], Any]
+"""(function logical id, event, request id) -> the function's result."""
+
+
+class ApiGateway:
+    """Routes an incoming request to a function and shapes the HTTP response."""
+
+    def __init__(self, routes: RouteTable, settings: ApiSettings, invoke: Invoke) -> None:
+        self.routes = routes
+        self.settings = settings
+        self._invoke = invoke
+
+    def handle(self, request: IncomingRequest) -> GatewayResponse:
+        path = unquote(urlsplit(request.raw_path).path)
+        match = self.routes.match(path, request.method)
+        if match is None:
+            return error_response(404, "not_found", f"no route matches {path}")
+        if match.route is None:
+            allowed = ", ".join(match.allowed_methods)
+            message = f"{request.method} is not allowed on {match.resource_path}; allowed: {allowed}"
+            return error_response(405, "method_not_allowed", message, [("Allow", allowed)])
+        event = build_proxy_event(request, match, self.settings)
+        request_id = event["requestContext"]["requestId"]
+        try:
+            response = response_from_proxy_result(self._invoke(match.route.function_id, event, request_id))
+        except Exception as error:  # any failure of the integration is a 502, like API Gateway's
+            print(f"[chirp-local] {match.route.function_id} failed on {request.method} {path}:", file=sys.stderr)
+            traceback.print_exc()
+            return error_response(502, "internal_error", f"the function failed: {type(error).__name__}: {error}")
+        return GatewayResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+
+
+class _GatewayRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: GatewayHttpServer
+
+    def do_request(self) -> None:
+        started = time.perf_counter()
+        body = self._read_body()
+        if body is None:
+            response = error_response(413, "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+            self.close_connection = True
+        elif self.server.gateway is None:
+            response = error_response(503, "starting", "the local runtime is still starting")
+        else:
+            response = self.server.gateway.handle(self._incoming(body))
+        self._write(response)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_request  # noqa: N815
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it exceeds the limit (then it is not read)."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked_body()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked_body(self) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                return None
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _incoming(self, body: bytes) -> IncomingRequest:
+        host, port = self.server.server_address[:2]
+        return IncomingRequest(
+            method=self.command,
+            raw_path=self.path,
+            headers=_header_pairs(self.headers),
+            body=body,
+            source_ip=self.client_address[0],
+            host=self.headers.get("Host", f"{host!s}:{port}").split(":")[0],
+            port=int(port),
+        )
+
+    def _write(self, response: GatewayResponse) -> None:
+        self.send_response(response.status)
+        skipped = {"content-length", "connection", "transfer-encoding"}
+        for name, value in response.headers:
+            if name.lower() not in skipped:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # the base class's name
+        """Silence the default access log: do_request prints a shorter one."""
+
+
+def _header_pairs(headers: Message) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers.items()]
+
+
+class GatewayHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], gateway: ApiGateway | None) -> None:
+        self.gateway = gateway
+        super().__init__(address, _GatewayRequestHandler)

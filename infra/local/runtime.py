@@ -1,0 +1,320 @@
+"""Start, run and stop the whole local system: `python -m infra.local`.
+
+Order of start: lock the data dir and bind the API port (fail fast), start the emulators, provision
+the template's resources, set the functions' environment, import the handlers, start the pollers,
+serve the API, write `<data>/endpoints.json`, print the ready line. Ctrl-C or SIGTERM stops everything
+that was started, in reverse order, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from infra.local.aws import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, AwsClients, ServiceEndpoints, have_credentials
+from infra.local.checkpoints import CheckpointStore
+from infra.local.config import ConfigError, RuntimeConfig, Target, config_from_environ
+from infra.local.emulators import (
+    ChildProcess,
+    EmulatorError,
+    free_port,
+    start_dynamodb_local,
+    start_moto_server,
+)
+from infra.local.functions import (
+    EventSource,
+    FunctionSpec,
+    function_specs,
+    layer_paths,
+    merged_process_environment,
+)
+from infra.local.gateway import ApiGateway, ApiSettings, GatewayHttpServer, Route, RouteTable
+from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
+from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
+from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
+from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool
+from infra.local.sqs_poller import SqsPoller
+from infra.local.stream_poller import StreamPoller
+from infra.local.template import Template, TemplateError, load_template
+
+MOTO_ACCOUNT_ID = "123456789012"  # moto server's default account
+EMULATOR_START_TIMEOUT_SECONDS = 120.0
+_HANDLED_EVENT_TYPES = {"Api", "DynamoDB", "SQS"}
+
+
+class ShutdownRequested(BaseException):
+    """Raised in the main thread by SIGTERM or SIGINT."""
+
+
+@dataclass
+class LocalRuntime:
+    config: RuntimeConfig
+    children: list[ChildProcess] = field(default_factory=list)
+    pollers: list[PollerThread] = field(default_factory=list)
+    server: GatewayHttpServer | None = None
+    endpoints: ServiceEndpoints | None = None
+    provisioned: list[ProvisionedResource] = field(default_factory=list)
+    functions: list[FunctionSpec] = field(default_factory=list)
+    api_url: str = ""
+    _lock_file: IO[str] | None = None
+    _server_thread: threading.Thread | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_data_dir()
+        template = load_template(self.config.template_path)
+        server = self.server = GatewayHttpServer((self.config.host, self.config.port), gateway=None)
+        with _phase("emulators"):
+            endpoints = self.endpoints = self._start_services()
+        self._prepare_process_environment(endpoints)
+        clients = AwsClients(self.config.region, endpoints)
+        resolver = self._resolver(template, clients)
+        context = ProvisionContext(clients, resolver, self.config.resource_prefix, self.data_dir / "secrets")
+        with _phase("resources"):
+            self.provisioned = provision_all(template, context)
+        self.functions = function_specs(template, resolver)
+        os.environ.update(merged_process_environment(self.functions))
+        sys.path[:0] = [str(path) for path in layer_paths(template) if str(path) not in sys.path]
+        with _phase("handlers"):
+            invoker = self._warm_sandboxes(self.functions)
+        self.pollers = self._start_pollers(self.functions, clients, invoker)
+        self._serve_api(server, template, resolver, invoker)
+        self._write_endpoints_file(endpoints)
+
+    def _lock_data_dir(self) -> None:
+        self._lock_file = (self.data_dir / ".lock").open("w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"another local runtime is using {self.data_dir}") from None
+
+    def _start_services(self) -> ServiceEndpoints:
+        if self.config.target is Target.AWS:
+            return ServiceEndpoints(default=None, dynamodb=None)
+        if self.config.target is Target.ENDPOINT:
+            return ServiceEndpoints(default=self.config.endpoint_url, dynamodb=None)
+        dynamodb_port = self.config.dynamodb_port or free_port()
+        moto_port = self.config.moto_port or free_port()
+        logs = self.data_dir / "logs"
+        install_dir = self.config.dynamodb_local_dir
+        self.children.append(start_dynamodb_local(install_dir, self.data_dir / "dynamodb", dynamodb_port, logs))
+        self.children.append(start_moto_server(moto_port, logs))
+        for child in self.children:
+            child.wait_until_serving(EMULATOR_START_TIMEOUT_SECONDS)
+        return ServiceEndpoints(default=f"http://127.0.0.1:{moto_port}", dynamodb=f"http://127.0.0.1:{dynamodb_port}")
+
+    def _prepare_process_environment(self, endpoints: ServiceEndpoints) -> None:
+        """Region, credentials and endpoints for boto3, in this process (the handlers' too)."""
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = self.config.region
+        if self.config.target is Target.AWS:
+            if not have_credentials():
+                raise ConfigError("CHIRP_TARGET=aws needs AWS credentials (environment, profile or SSO)")
+        elif not have_credentials():
+            os.environ["AWS_ACCESS_KEY_ID"] = DUMMY_ACCESS_KEY
+            os.environ["AWS_SECRET_ACCESS_KEY"] = DUMMY_SECRET_KEY
+        os.environ.update(endpoints.environment())
+        os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+        os.environ.setdefault("AWS_XRAY_SDK_ENABLED", "false")
+
+    def _resolver(self, template: Template, clients: AwsClients) -> Resolver:
+        pseudo = PseudoParameters(
+            region=self.config.region, account_id=self._account_id(clients), stack_name=self.config.stack_name
+        )
+        parameters = parameter_values(template, parse_parameter_overrides(self.config.parameter_overrides))
+        return Resolver(template, parameters, pseudo, placeholder_ids=skipped_resource_ids(template))
+
+    def _account_id(self, clients: AwsClients) -> str:
+        if self.config.target is Target.EMULATORS:
+            return MOTO_ACCOUNT_ID
+        try:
+            return str(clients.client("sts").get_caller_identity()["Account"])
+        except Exception as error:  # an endpoint without STS: any account id will do
+            if self.config.target is Target.AWS:
+                raise ConfigError(f"cannot read the AWS account id: {error}") from error
+            return "000000000000"
+
+    def _warm_sandboxes(self, functions: list[FunctionSpec]) -> Invoker:
+        pools = {function.logical_id: SandboxPool(function, self.config.concurrency) for function in functions}
+        for pool in pools.values():
+            pool.warm()
+        return Invoker(pools)
+
+    def _start_pollers(
+        self, functions: list[FunctionSpec], clients: AwsClients, invoker: Invoker
+    ) -> list[PollerThread]:
+        pollers: list[PollerThread] = []
+        for function in functions:
+            for event in function.events:
+                poller = self._poller_for(function, event, clients, invoker)
+                if poller is not None:
+                    pollers.append(poller)
+                elif event.type not in _HANDLED_EVENT_TYPES:
+                    log(f"{function.logical_id}.{event.name}: {event.type} events are not emulated locally")
+        for poller in pollers:
+            poller.start()
+        return pollers
+
+    def _poller_for(
+        self, function: FunctionSpec, event: EventSource, clients: AwsClients, invoker: Invoker
+    ) -> PollerThread | None:
+        if event.type == "DynamoDB":
+            settings = stream_mapping_settings(function.logical_id, event.name, event.properties)
+            checkpoints = CheckpointStore(self.data_dir / "pollers" / f"{settings.name}.json", settings.source_arn)
+            poller: PollerThread = StreamPoller(settings, clients, invoker, checkpoints)
+        elif event.type == "SQS":
+            settings = sqs_mapping_settings(function.logical_id, event.name, event.properties)
+            poller = SqsPoller(settings, clients, invoker)
+        else:
+            return None
+        return poller if settings.enabled else None
+
+    def _serve_api(self, server: GatewayHttpServer, template: Template, resolver: Resolver, invoker: Invoker) -> None:
+        routes = RouteTable(api_routes(self.functions))
+        settings = ApiSettings(stage=api_stage_name(template, resolver), account_id=resolver.pseudo.account_id)
+        server.gateway = ApiGateway(routes, settings, invoker.invoke)
+        self._server_thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
+        self._server_thread.start()
+        host, port = server.server_address[:2]
+        self.api_url = f"http://{host!s}:{port}{common_route_prefix(routes.routes)}"
+
+    def _write_endpoints_file(self, endpoints: ServiceEndpoints) -> None:
+        document = {
+            "target": self.config.target.value,
+            "region": self.config.region,
+            "api": self.api_url,
+            "dynamodb": endpoints.for_service("dynamodb"),
+            "moto": endpoints.default if self.config.target is Target.EMULATORS else None,
+            "endpointUrl": endpoints.default,
+            "environment": {**merged_process_environment(self.functions), **endpoints.environment()},
+            "resources": {
+                resource.logical_id: {
+                    "type": resource.type,
+                    "ref": resource.outputs.ref,
+                    "attributes": resource.outputs.attributes,
+                }
+                for resource in self.provisioned
+            },
+            "pid": os.getpid(),
+        }
+        path = self.data_dir / "endpoints.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        temporary.replace(path)
+
+    def ready_line(self, started: float) -> str:
+        services = ", ".join(f"{child.name} :{child.url.split(':')[2].split('/')[0]}" for child in self.children)
+        where = services or (self.endpoints.default if self.endpoints and self.endpoints.default else "AWS")
+        return (f"Chirp is running: {self.api_url} ({where}, data {_display_path(self.data_dir)}) "
+                f"- ready in {time.monotonic() - started:.1f} s")  # fmt: skip
+
+    # ------------------------------------------------------------------ stop
+    def stop(self) -> None:
+        """Stop whatever was started, newest first; safe to call after a failed start."""
+        if self.server is not None:
+            if self._server_thread is not None:
+                self.server.shutdown()
+            self.server.server_close()
+        for poller in self.pollers:
+            poller.stopping.set()
+        for poller in self.pollers:
+            poller.stop()
+        for child in reversed(self.children):
+            child.stop()
+        (self.data_dir / "endpoints.json").unlink(missing_ok=True)
+        if self._lock_file is not None:
+            self._lock_file.close()
+
+
+def api_routes(functions: list[FunctionSpec]) -> list[Route]:
+    return [
+        Route(
+            path=str(event.properties["Path"]),
+            method=str(event.properties["Method"]),
+            function_id=function.logical_id,
+        )
+        for function in functions
+        for event in function.events_of_type("Api")
+    ]
+
+
+def api_stage_name(template: Template, resolver: Resolver) -> str:
+    """The StageName of the template's API (SAM's implicit API uses `Prod`)."""
+    for resource in template.resources_of_type("AWS::Serverless::Api"):
+        if "StageName" in resource.properties:
+            return resolver.resolve_string(resource.properties["StageName"], f"{resource.logical_id}.StageName")
+    return "Prod"
+
+
+def common_route_prefix(routes: list[Route]) -> str:
+    """The leading path segments every route shares (`/api` for `/api/...` routes)."""
+    if not routes:
+        return ""
+    shared: list[str] = []
+    for segments in zip(*(route.segments for route in routes), strict=False):
+        if len(set(segments)) != 1 or segments[0].startswith("{"):
+            break
+        shared.append(segments[0])
+    return "".join(f"/{segment}" for segment in shared)
+
+
+@contextlib.contextmanager
+def _phase(name: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    print(f"[chirp-local] {name} ready in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _raise_shutdown(signal_number: int, _frame: FrameType | None) -> None:
+    raise ShutdownRequested(signal.Signals(signal_number).name)
+
+
+def _ignore_signal(_signal_number: int, _frame: FrameType | None) -> None:
+    """While stopping, a second Ctrl-C or SIGTERM must not interrupt the clean-up."""
+
+
+def main() -> int:
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, _raise_shutdown)
+    signal.signal(signal.SIGINT, _raise_shutdown)
+    runtime: LocalRuntime | None = None
+    try:
+        runtime = LocalRuntime(config_from_environ(os.environ))
+        runtime.start()
+        print(runtime.ready_line(started), flush=True)
+        while True:
+            time.sleep(3600)
+    except ShutdownRequested as request:
+        print(f"[chirp-local] {request.args[0]}: stopping", file=sys.stderr, flush=True)
+        return 0
+    except (ConfigError, TemplateError, EmulatorError, HandlerLoadError, OSError) as error:
+        print(f"[chirp-local] cannot start: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, _ignore_signal)
+        signal.signal(signal.SIGINT, _ignore_signal)
+        if runtime is not None:
+            runtime.stop()
+            print("[chirp-local] stopped", file=sys.stderr, flush=True)

@@ -1,0 +1,99 @@
+"""An SQS event source mapping: receive messages, invoke in batches, delete what succeeded.
+
+Behaves like Lambda's: up to BatchSize messages per invocation (waiting up to
+MaximumBatchingWindowInSeconds to fill a batch), in Lambda's event format. When the function
+succeeds the batch is deleted; when it fails nothing is deleted and the messages come back after the
+queue's visibility timeout; with ReportBatchItemFailures only the reported messages come back.
+Messages that keep failing move to the queue's dead-letter queue through the queue's own
+RedrivePolicy, which the SQS service applies (moto server implements it on receive, as AWS does).
+Messages that FilterCriteria reject are deleted without an invocation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from infra.local.aws import AwsClients
+from infra.local.event_filter import record_passes, sqs_filterable
+from infra.local.pollers import MappingSettings, PollerThread, invoke_batch, queue_url_of_arn
+from infra.local.records import sqs_record_event
+from infra.local.sandbox import Invoker
+
+MAX_RECEIVE = 10  # ReceiveMessage's own limit
+LONG_POLL_SECONDS = 1  # short, so that a stop request is honoured within a second
+
+
+class SqsPoller(PollerThread):
+    def __init__(self, settings: MappingSettings, clients: AwsClients, invoker: Invoker) -> None:
+        super().__init__(settings.name)
+        self.settings = settings
+        self.clients = clients
+        self.invoker = invoker
+        self._queue_url: str | None = None
+        self._collected: list[dict[str, Any]] = []
+        self._window_started = 0.0
+
+    @property
+    def _sqs(self) -> Any:
+        return self.clients.client("sqs")
+
+    @property
+    def queue_url(self) -> str:
+        if self._queue_url is None:
+            self._queue_url = queue_url_of_arn(self.clients, self.settings.source_arn)
+        return self._queue_url
+
+    def poll_once(self) -> bool:
+        received = self._receive()
+        if received and not self._collected:
+            self._window_started = time.monotonic()
+        self._collected.extend(received)
+        if not self._collected:
+            return False
+        if self._batch_window_open():
+            if not received:
+                self.stopping.wait(0.05)
+            return True
+        batch, self._collected = self._collected, []
+        self._deliver(batch)
+        return True
+
+    def _receive(self) -> list[dict[str, Any]]:
+        wanted = min(MAX_RECEIVE, self.settings.batch_size - len(self._collected))
+        if wanted <= 0:
+            return []
+        response = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=wanted,
+            WaitTimeSeconds=0 if self._collected else LONG_POLL_SECONDS,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        return list(response.get("Messages", []))
+
+    def _batch_window_open(self) -> bool:
+        window = self.settings.batching_window_seconds
+        full = len(self._collected) >= self.settings.batch_size
+        return not full and window > 0 and time.monotonic() - self._window_started < window
+
+    def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        records = [sqs_record_event(message, self.settings.source_arn, self.clients.region) for message in messages]
+        passing = [record for record in records if record_passes(self.settings.filter_patterns, sqs_filterable(record))]
+        rejected = [record for record in records if record not in passing]
+        self._delete(rejected)
+        if not passing:
+            return
+        outcome = invoke_batch(self.invoker, self.settings, passing, lambda record: str(record["messageId"]))
+        if outcome.failed_ids is None:
+            return  # all of them come back after the visibility timeout
+        failed = set(outcome.failed_ids)
+        self._delete([record for record in passing if record["messageId"] not in failed])
+
+    def _delete(self, records: list[dict[str, Any]]) -> None:
+        for start in range(0, len(records), MAX_RECEIVE):
+            chunk = records[start : start + MAX_RECEIVE]
+            entries = [
+                {"Id": str(index), "ReceiptHandle": record["receiptHandle"]} for index, record in enumerate(chunk)
+            ]
+            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
