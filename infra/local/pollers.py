@@ -167,25 +167,31 @@ def log(message: str) -> None:
     print(f"[poller] {message}", file=sys.stderr, flush=True)
 
 
-class PollerThread(threading.Thread):
-    """Runs `poll_once` until stopped, pausing POLL_INTERVAL_SECONDS when it found nothing to do.
-
-    No exception ends the loop: it is logged and the poll is tried again a second later.
+class PollerThread:
+    """Runs `poll_once` in a thread of its own until stopped, pausing POLL_INTERVAL_SECONDS when it
+    found nothing to do. No exception ends the loop: it is logged and the poll tried again a second later.
     """
 
     def __init__(self, name: str) -> None:
-        super().__init__(name=f"poller-{name}", daemon=True)
+        self.name = name
         self.stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poller-{name}", daemon=True)
 
     def poll_once(self) -> bool:
         """Do one round of work; True when more work is probably waiting (poll again at once)."""
         raise NotImplementedError
 
-    def run(self) -> None:
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
         while not self.stopping.is_set():
             try:
                 busy = self.poll_once()
-            except Exception:  # keep polling whatever happens; say what it was
+            except Exception:
                 log(f"{self.name}: poll failed, retrying in 1 s")
                 traceback.print_exc()
                 self.stopping.wait(1.0)
@@ -195,5 +201,5 @@ class PollerThread(threading.Thread):
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopping.set()
-        if self.is_alive():
-            self.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)

@@ -60,6 +60,8 @@ class ShutdownRequested(BaseException):
 @dataclass
 class LocalRuntime:
     config: RuntimeConfig
+    # Services someone else started (tests); None: start or choose them from the config's target.
+    given_services: ServiceEndpoints | None = None
     children: list[ChildProcess] = field(default_factory=list)
     pollers: list[PollerThread] = field(default_factory=list)
     server: GatewayHttpServer | None = None
@@ -105,6 +107,8 @@ class LocalRuntime:
             raise ConfigError(f"another local runtime is using {self.data_dir}") from None
 
     def _start_services(self) -> ServiceEndpoints:
+        if self.given_services is not None:
+            return self.given_services
         if self.config.target is Target.AWS:
             return ServiceEndpoints(default=None, dynamodb=None)
         if self.config.target is Target.ENDPOINT:

@@ -48,7 +48,7 @@ class SqsPoller(PollerThread):
         received = self._receive()
         if received and not self._collected:
             self._window_started = time.monotonic()
-        self._collected.extend(received)
+        self._collect(received)
         if not self._collected:
             return False
         if self._batch_window_open():
@@ -58,6 +58,12 @@ class SqsPoller(PollerThread):
         batch, self._collected = self._collected, []
         self._deliver(batch)
         return True
+
+    def _collect(self, received: list[dict[str, Any]]) -> None:
+        """Add to the batch; a message received again (its visibility timed out) keeps its newest handle."""
+        fresh_ids = {message["MessageId"] for message in received}
+        self._collected = [message for message in self._collected if message["MessageId"] not in fresh_ids]
+        self._collected.extend(received)
 
     def _receive(self) -> list[dict[str, Any]]:
         wanted = min(MAX_RECEIVE, self.settings.batch_size - len(self._collected))
@@ -81,16 +87,16 @@ class SqsPoller(PollerThread):
         records = [sqs_record_event(message, self.settings.source_arn, self.clients.region) for message in messages]
         passing = [record for record in records if record_passes(self.settings.filter_patterns, sqs_filterable(record))]
         rejected = [record for record in records if record not in passing]
-        self._delete(rejected)
+        self._delete_records(rejected)
         if not passing:
             return
         outcome = invoke_batch(self.invoker, self.settings, passing, lambda record: str(record["messageId"]))
         if outcome.failed_ids is None:
             return  # all of them come back after the visibility timeout
         failed = set(outcome.failed_ids)
-        self._delete([record for record in passing if record["messageId"] not in failed])
+        self._delete_records([record for record in passing if record["messageId"] not in failed])
 
-    def _delete(self, records: list[dict[str, Any]]) -> None:
+    def _delete_records(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), MAX_RECEIVE):
             chunk = records[start : start + MAX_RECEIVE]
             entries = [

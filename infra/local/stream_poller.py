@@ -45,6 +45,7 @@ class ShardState:
     parent_id: str | None
     iterator: str | None = None
     exhausted: bool = False  # closed, and every record of it fetched
+    from_horizon: bool = False  # read from TRIM_HORIZON (skipping checkpointed records) next time
     pending: list[dict[str, Any]] = field(default_factory=list)  # fetched, not yet handled, in order
     attempts: int = 0  # failed invocations of the batch at the head of `pending`
     batch_limit: int | None = None  # set while bisecting a failing batch
@@ -164,33 +165,39 @@ class StreamPoller(PollerThread):
 
     def _fetch(self, shard: ShardState) -> None:
         if shard.iterator is None:
-            shard.iterator = self._resume_iterator(shard.shard_id)
+            shard.iterator = self._resume_iterator(shard)
         limit = max(1, min(MAX_GET_RECORDS, self.settings.batch_size - len(shard.pending)))
         try:
             response = self._streams.get_records(ShardIterator=shard.iterator, Limit=limit)
         except ClientError as error:
-            if _error_code(error) != "ExpiredIteratorException":
+            code = _error_code(error)
+            if code not in ("ExpiredIteratorException", "TrimmedDataAccessException"):
                 raise
-            shard.iterator, shard.pending = None, []  # re-read from the checkpoint
+            # Iterators expire after 15 minutes; and DynamoDB Local refuses a TRIM_HORIZON iterator taken
+            # while the shard was empty once records arrive. Either way: read again past the checkpoint.
+            shard.iterator, shard.pending = None, []
+            shard.from_horizon = code == "TrimmedDataAccessException"
             return
-        records = response.get("Records", [])
+        checkpoint = self.checkpoints.sequence_number(shard.shard_id)
+        records = [record for record in response.get("Records", []) if _is_after(record, checkpoint)]
         if records and not shard.pending:
             shard.window_started = time.monotonic()
         shard.pending.extend(records)
         shard.iterator = response.get("NextShardIterator")
         shard.exhausted = shard.iterator is None
 
-    def _resume_iterator(self, shard_id: str) -> str | None:
-        sequence_number = self.checkpoints.sequence_number(shard_id)
-        if sequence_number is None:
-            return self._iterator(shard_id, "TRIM_HORIZON")
+    def _resume_iterator(self, shard: ShardState) -> str | None:
+        """An iterator just past the checkpoint (records up to it are skipped when read again)."""
+        sequence_number = self.checkpoints.sequence_number(shard.shard_id)
+        if sequence_number is None or shard.from_horizon:
+            return self._iterator(shard.shard_id, "TRIM_HORIZON")
         try:
-            return self._iterator(shard_id, "AFTER_SEQUENCE_NUMBER", sequence_number)
+            return self._iterator(shard.shard_id, "AFTER_SEQUENCE_NUMBER", sequence_number)
         except ClientError as error:
             if _error_code(error) != "TrimmedDataAccessException":
                 raise
-            log(f"{self.settings.name}: records after the checkpoint expired; reading {shard_id} afresh")
-            return self._iterator(shard_id, "TRIM_HORIZON")
+            log(f"{self.settings.name}: records after the checkpoint expired; reading {shard.shard_id} afresh")
+            return self._iterator(shard.shard_id, "TRIM_HORIZON")
 
     def _iterator(self, shard_id: str, iterator_type: str, sequence_number: str | None = None) -> str | None:
         arguments = {
@@ -290,6 +297,10 @@ class StreamPoller(PollerThread):
 def _sequence_number(record: dict[str, Any]) -> str:
     """The id Lambda's partial batch responses use for a stream record."""
     return str(record["dynamodb"]["SequenceNumber"])
+
+
+def _is_after(record: dict[str, Any], checkpoint: str | None) -> bool:
+    return checkpoint is None or int(_sequence_number(record)) > int(checkpoint)
 
 
 def _arrival(dynamodb: dict[str, Any]) -> str | None:

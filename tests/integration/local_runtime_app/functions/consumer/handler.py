@@ -1,0 +1,44 @@
+"""Test handlers for the local runtime's pollers: they fail on the keys the test names."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import local_probe
+
+
+def record_key(record: dict[str, Any]) -> str:
+    if record.get("eventSource") == "aws:sqs":
+        return str(record["body"])
+    return str(record["dynamodb"]["Keys"]["pk"]["S"])
+
+
+def item_identifier(record: dict[str, Any]) -> str:
+    if record.get("eventSource") == "aws:sqs":
+        return str(record["messageId"])
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+def partial_batch_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Report the failing records; the others succeed."""
+    assert os.environ["EVENTS_TABLE"]
+    keys = [record_key(record) for record in event["Records"]]
+    local_probe.record_batch(context.function_name, keys, event)
+    failures = []
+    for record, key in zip(event["Records"], keys, strict=True):
+        if local_probe.fails(key):
+            failures.append({"itemIdentifier": item_identifier(record)})
+        else:
+            local_probe.record_success(key)
+    return {"batchItemFailures": failures}
+
+
+def all_or_nothing_handler(event: dict[str, Any], context: Any) -> None:
+    """Raise when any record fails, so that the whole batch fails."""
+    keys = [record_key(record) for record in event["Records"]]
+    local_probe.record_batch(context.function_name, keys, event)
+    if any(local_probe.fails(key) for key in keys):
+        raise RuntimeError(f"poison in {keys}")
+    for key in keys:
+        local_probe.record_success(key)
