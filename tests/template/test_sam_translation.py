@@ -1,0 +1,109 @@
+"""samtranslator (the code CloudFormation's AWS::Serverless transform runs) turns template.yaml into
+plain CloudFormation: one REST API whose every route is a Lambda proxy method on ApiFunction.
+
+The translator runs in .venv-sam (tests/template/sam_translate.py): aws-sam-translator pins an older
+pydantic than the app's, so it cannot be installed in .venv.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.template.support import (
+    API_FUNCTION_ID,
+    API_ID,
+    TEMPLATE_PATH,
+    AppProbe,
+    RunTool,
+    Template,
+    references,
+    resources_of_type,
+)
+
+TRANSLATE_SCRIPT = Path(__file__).with_name("sam_translate.py")
+
+
+@pytest.fixture(scope="module")
+def translated(sam_bin: Path, run_tool: RunTool) -> Template:
+    result = run_tool([str(sam_bin / "python"), str(TRANSLATE_SCRIPT), str(TEMPLATE_PATH)], timeout=120)
+    document: Template = json.loads(result.stdout)
+    return document
+
+
+def test_translation_leaves_no_serverless_resources(translated: Template) -> None:
+    # Then every AWS::Serverless::* resource became plain CloudFormation, and the transform is gone
+    assert "Transform" not in translated
+    types = {resource["Type"] for resource in translated["Resources"].values()}
+    assert not {kind for kind in types if kind.startswith("AWS::Serverless::")}
+    assert {"AWS::Lambda::Function", "AWS::Lambda::LayerVersion", "AWS::IAM::Role"} <= types
+
+
+def test_translation_has_one_rest_api_with_every_route_as_a_proxy_method(
+    translated: Template, api_app: AppProbe
+) -> None:
+    # Given the translated template's REST APIs and the routes the Chalice app serves
+    rest_apis = resources_of_type(translated, "AWS::ApiGateway::RestApi")
+    app_routes = api_app.routes
+
+    # Then there is exactly one REST API, ChirpApi
+    assert list(rest_apis) == [API_ID]
+    paths: dict[str, dict[str, Any]] = rest_apis[API_ID]["Properties"]["Body"]["paths"]
+    # And its methods are exactly the app's routes
+    methods = {(path, method.upper()) for path, operations in paths.items() for method in operations}
+    assert methods == app_routes
+    # And each is an aws_proxy integration invoking ApiFunction
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            integration = operation["x-amazon-apigateway-integration"]
+            assert integration["type"] == "aws_proxy", (path, method)
+            assert f"${{{API_FUNCTION_ID}.Arn}}" in integration["uri"]["Fn::Sub"], (path, method)
+
+
+def test_translation_lets_api_gateway_invoke_the_function_for_every_route(
+    translated: Template, api_app: AppProbe
+) -> None:
+    # Given the Lambda permissions the translation created
+    permissions = resources_of_type(translated, "AWS::Lambda::Permission").values()
+    api_permissions = [
+        p["Properties"] for p in permissions if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+
+    # Then there is one per route, each for ApiFunction
+    assert len(api_permissions) == len(api_app.routes)
+    assert all(p["FunctionName"] == {"Ref": API_FUNCTION_ID} for p in api_permissions)
+
+
+def test_translated_stage_keeps_the_throttling_and_tracing(translated: Template) -> None:
+    # Given the translated API stage
+    stages = list(resources_of_type(translated, "AWS::ApiGateway::Stage").values())
+    assert len(stages) == 1
+    properties = stages[0]["Properties"]
+
+    # Then it belongs to ChirpApi, traces requests and throttles every method
+    assert properties["RestApiId"] == {"Ref": API_ID}
+    assert properties["TracingEnabled"] is True
+    throttled = [s for s in properties["MethodSettings"] if "ThrottlingRateLimit" in s and "ThrottlingBurstLimit" in s]
+    assert [(s["ResourcePath"], s["HttpMethod"]) for s in throttled] == [("/*", "*")]
+
+
+def test_translated_function_role_grants_dynamodb_only_on_this_templates_tables(translated: Template) -> None:
+    # Given the IAM statements of ApiFunction's role that allow DynamoDB actions
+    role = translated["Resources"][f"{API_FUNCTION_ID}Role"]["Properties"]
+    statements = [
+        statement
+        for policy in role.get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        if any(str(action).startswith("dynamodb:") for action in statement["Action"])
+    ]
+    tables = set(resources_of_type(translated, "AWS::DynamoDB::Table"))
+
+    # Then there are some, each naming its resources through references to this template's tables only
+    assert statements
+    for statement in statements:
+        named = references(statement["Resource"])
+        assert named, statement
+        assert named <= tables, statement

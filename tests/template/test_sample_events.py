@@ -1,0 +1,126 @@
+"""The sample events in events/ stay usable: each folder belongs to a function of the template, each API
+event is a request a route of that function accepts, and the health event gets 200 from the app.
+
+`events/<name>/` holds the samples of the function whose CodeUri is `functions/<name>/`, for
+`sam local invoke -e`, the local runtime and these tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chirp.http.requests import page_from_query, parse_json_body, path_id
+from chirp.settings import Settings
+from pydantic import BaseModel
+
+from tests.template.support import (
+    API_FUNCTION_ID,
+    EVENTS_DIR,
+    HEALTH_EVENT,
+    AppProbe,
+    Template,
+    function_property,
+    resolve_reference,
+    resources_of_type,
+)
+
+API_EVENTS = sorted((EVENTS_DIR / "api").glob("*.json"))
+
+
+def read_event(path: Path) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(path.read_text())
+    return event
+
+
+def api_routes(template: Template, function_id: str) -> set[tuple[str, str]]:
+    events = template["Resources"][function_id]["Properties"].get("Events", {})
+    return {
+        (event["Properties"]["Path"], event["Properties"]["Method"].upper())
+        for event in events.values()
+        if event["Type"] == "Api"
+    }
+
+
+def test_every_event_folder_belongs_to_a_function(template: Template) -> None:
+    # Given the folders of events/ and the functions' code folders
+    folders = {path.name for path in EVENTS_DIR.iterdir() if path.is_dir()}
+    code_folders = {
+        Path(str(function_property(template, name, "CodeUri"))).name
+        for name in resources_of_type(template, "AWS::Serverless::Function")
+    }
+
+    # Then every event folder is named after a function's code folder, and the API has samples
+    assert folders <= code_folders
+    assert len(API_EVENTS) >= 3
+
+
+@pytest.mark.parametrize("event_path", API_EVENTS, ids=[path.stem for path in API_EVENTS])
+def test_api_event_is_a_proxy_event_for_a_route_of_the_api_function(event_path: Path, template: Template) -> None:
+    # Given a sample API Gateway REST proxy event
+    event = read_event(event_path)
+    context = event["requestContext"]
+
+    # Then it names a route the template sends to ApiFunction, the same way in every field Chalice reads
+    route = (event["resource"], event["httpMethod"])
+    assert route in api_routes(template, API_FUNCTION_ID)
+    assert (context["resourcePath"], context["httpMethod"]) == route
+    # And its concrete path is that route with its path parameters filled in
+    path = event["resource"]
+    for name, value in (event["pathParameters"] or {}).items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path
+    assert event["path"] == path
+    # And it arrives through the template's stage, with multi-value forms that agree with the single ones
+    stage = resolve_reference(template["Resources"]["ChirpApi"]["Properties"]["StageName"], template)
+    assert context["stage"] == stage
+    assert context["path"] == f"/{stage}{path}"
+    assert {name: values[-1] for name, values in event["multiValueHeaders"].items()} == event["headers"]
+    assert event["isBase64Encoded"] is False
+
+
+def body_model(reference: str) -> type[BaseModel]:
+    """The input model an operation names as `module:qualname`."""
+    module_name, _, name = reference.partition(":")
+    model: type[BaseModel] = getattr(importlib.import_module(module_name), name)
+    return model
+
+
+@pytest.mark.parametrize("event_path", API_EVENTS, ids=[path.stem for path in API_EVENTS])
+def test_api_event_is_a_request_its_route_accepts(
+    event_path: Path, api_app: AppProbe, api_function_environment: dict[str, str]
+) -> None:
+    # Given a sample event and the route's operation as the app registered it
+    event = read_event(event_path)
+    operation = next(
+        op for op in api_app.operations if (op["path"], op["method"]) == (event["resource"], event["httpMethod"])
+    )
+    settings = Settings.from_environ(api_function_environment)
+
+    # Then it has a body exactly when the route reads one, and that body passes the route's own parsing
+    assert (event["body"] is not None) == (operation["body"] is not None)
+    if operation["body"] is not None:
+        content_type = {name.lower(): value for name, value in event["headers"].items()}.get("content-type")
+        parse_json_body(event["body"], content_type, settings.max_body_bytes, body_model(operation["body"]))
+    # And its path ids and (for lists) its page parameters are ones the route accepts
+    for name, value in (event["pathParameters"] or {}).items():
+        if name.endswith("Id"):
+            path_id(value, name)
+    if operation["paginated"]:
+        page_from_query(event["queryStringParameters"])
+    # And it authenticates exactly when the route requires it
+    assert ("Authorization" in event["headers"]) == operation["auth"]
+
+
+def test_health_event_gets_200_from_the_app(api_app: AppProbe) -> None:
+    # Given the app imported in a fresh process under the environment the template gives the function,
+    # When it was handed the sample health event as Lambda would hand it (see app_probe.py)
+    response = api_app.responses[str(HEALTH_EVENT)]
+
+    # Then it answered 200 with the health document, as JSON
+    assert response["statusCode"] == 200, response
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert json.loads(response["body"]) == {"status": "ok"}

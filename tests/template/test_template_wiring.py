@@ -1,0 +1,165 @@
+"""template.yaml wires what the code expects: the API's routes are the Chalice app's routes, the
+tables are durable and encrypted, every function reaches only tables that exist, and the API is
+throttled and announces its URL."""
+
+from __future__ import annotations
+
+import re
+
+from tests.template.support import (
+    API_FUNCTION_ID,
+    API_ID,
+    AppProbe,
+    Template,
+    function_environment,
+    function_property,
+    references,
+    resources_of_type,
+)
+
+TABLE_TYPE = "AWS::DynamoDB::Table"
+FUNCTION_TYPE = "AWS::Serverless::Function"
+# Tables whose changes other functions consume (fan-out, search indexing, notifications).
+STREAMED_TABLES = {"UsersTable", "TweetsTable", "FollowsTable"}
+MINIMUM_PYTHON = (3, 12)  # Pillow's wheels need glibc 2.28: Amazon Linux 2023 runtimes only
+# SAM policy templates that name a DynamoDB table in `TableName`.
+TABLE_NAME_POLICY = re.compile(r"^DynamoDB\w*Policy$")
+
+
+def test_api_function_routes_are_the_chalice_apps_routes(template: Template, api_app: AppProbe) -> None:
+    # Given the ApiFunction's API events and the routes the Chalice app registers
+    events = template["Resources"][API_FUNCTION_ID]["Properties"]["Events"].values()
+    template_routes = {
+        (event["Properties"]["Path"], event["Properties"]["Method"].upper())
+        for event in events
+        if event["Type"] == "Api"
+    }
+    app_routes = api_app.routes
+
+    # Then they are the same set: no route unreachable behind API Gateway, no event Chalice would 404
+    assert template_routes - app_routes == set(), "in the template but not in the app"
+    assert app_routes - template_routes == set(), "in the app but not in the template"
+
+
+def test_api_events_all_go_through_the_chirp_api(template: Template) -> None:
+    # Given every API event of every function
+    events = [
+        event
+        for function in resources_of_type(template, FUNCTION_TYPE).values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "Api"
+    ]
+
+    # Then each names ChirpApi (without RestApiId, SAM would make a second, unthrottled API)
+    assert events
+    elsewhere = [event["Properties"] for event in events if event["Properties"].get("RestApiId") != {"Ref": API_ID}]
+    assert elsewhere == []
+
+
+def test_every_table_is_on_demand_recoverable_and_encrypted(template: Template) -> None:
+    # Given every DynamoDB table
+    tables = resources_of_type(template, TABLE_TYPE)
+    assert tables
+
+    # Then each bills per request, keeps point-in-time recovery, is encrypted at rest and is retained
+    for name, table in tables.items():
+        properties = table["Properties"]
+        assert properties.get("BillingMode") == "PAY_PER_REQUEST", name
+        assert properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True, name
+        assert properties.get("SSESpecification", {}).get("SSEEnabled") is True, name
+        assert table.get("DeletionPolicy") == "Retain", name
+
+
+def test_users_tweets_and_follows_tables_stream_new_and_old_images(template: Template) -> None:
+    # Given the tables other functions consume
+    tables = resources_of_type(template, TABLE_TYPE)
+    assert set(tables) >= STREAMED_TABLES
+
+    # Then each streams both images (deletes and edits need the old one)
+    for name in STREAMED_TABLES:
+        stream = tables[name]["Properties"].get("StreamSpecification", {})
+        assert stream.get("StreamViewType") == "NEW_AND_OLD_IMAGES", name
+
+
+def test_function_policies_reference_only_tables_that_exist(template: Template) -> None:
+    # Given every function's DynamoDB policy templates
+    tables = set(resources_of_type(template, TABLE_TYPE))
+    functions = resources_of_type(template, FUNCTION_TYPE)
+
+    for name in functions:
+        policies = function_property(template, name, "Policies") or []
+        table_policies = [
+            arguments
+            for policy in policies
+            if isinstance(policy, dict)
+            for kind, arguments in policy.items()
+            if TABLE_NAME_POLICY.match(kind)
+        ]
+        # Then each names its table by a reference to a table resource (a literal name would outlive a rename)
+        for arguments in table_policies:
+            table_name = arguments["TableName"]
+            assert isinstance(table_name, dict), f"{name}: literal table name {table_name!r}"
+            assert references(table_name) <= tables, f"{name}: {table_name!r} is not a table of this template"
+        # And every reference anywhere in its policies is to something the template defines
+        defined = set(template["Resources"]) | set(template.get("Parameters", {}))
+        dangling = references(policies) - defined
+        assert dangling == set(), name
+
+
+def test_function_runtimes_are_python_3_12_or_newer(template: Template) -> None:
+    # Given every function's runtime (its own, else Globals') and the layer's build method
+    runtimes = {
+        name: function_property(template, name, "Runtime") for name in resources_of_type(template, FUNCTION_TYPE)
+    }
+    layers = resources_of_type(template, "AWS::Serverless::LayerVersion")
+
+    # Then each is python3.N with N >= 12
+    for name, runtime in runtimes.items():
+        match = re.fullmatch(r"python(\d+)\.(\d+)", str(runtime))
+        assert match, f"{name}: {runtime!r}"
+        assert (int(match[1]), int(match[2])) >= MINIMUM_PYTHON, f"{name}: {runtime}"
+    # And each layer is built for, and declares, the runtimes its functions use (native wheels are per version)
+    for name, layer in layers.items():
+        assert layer.get("Metadata", {}).get("BuildMethod") in set(runtimes.values()), name
+        assert set(runtimes.values()) <= set(layer["Properties"]["CompatibleRuntimes"]), name
+
+
+def test_table_variables_name_real_tables(template: Template) -> None:
+    # Given every function's environment (Globals' merged with its own)
+    tables = set(resources_of_type(template, TABLE_TYPE))
+    table_variables = {
+        f"{name}.{key}": value
+        for name in resources_of_type(template, FUNCTION_TYPE)
+        for key, value in function_environment(template, name).items()
+        if key.endswith("_TABLE")
+    }
+    assert table_variables
+
+    # Then each *_TABLE variable is a Ref to a table of this template (a Ref to a table is its name)
+    for variable, value in table_variables.items():
+        assert isinstance(value, dict) and set(value) == {"Ref"}, f"{variable} = {value!r}"
+        assert value["Ref"] in tables, f"{variable} names {value['Ref']}, not a table"
+
+
+def test_api_stage_is_throttled(template: Template) -> None:
+    # Given the API's method settings
+    settings = template["Resources"][API_ID]["Properties"].get("MethodSettings", [])
+
+    # Then one setting covers every resource and method, with a rate and a burst limit
+    catch_all = [s for s in settings if s.get("ResourcePath") == "/*" and s.get("HttpMethod") == "*"]
+    assert len(catch_all) == 1
+    assert "ThrottlingRateLimit" in catch_all[0]
+    assert "ThrottlingBurstLimit" in catch_all[0]
+
+
+def test_outputs_include_the_api_url(template: Template) -> None:
+    # Given the stack's outputs
+    outputs = template.get("Outputs", {})
+
+    # Then one is the HTTPS URL of ChirpApi's stage
+    urls = [output["Value"] for output in outputs.values() if "execute-api" in str(output.get("Value"))]
+    assert len(urls) == 1
+    url = urls[0]["Fn::Sub"]
+    assert url.startswith(f"https://${{{API_ID}}}.execute-api.")
+    assert url.endswith("/${StageName}")
+    assert template["Resources"][API_ID]["Properties"]["StageName"] == {"Ref": "StageName"}
