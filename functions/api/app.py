@@ -25,6 +25,7 @@ from chirp.http.errors import error_body, status_for
 from chirp.http.openapi import Operation, document
 from chirp.http.requests import page_from_query, parse_json_body, path_id
 from chirp.settings import get_settings
+from chirp.timelines.service import home_timeline_page, owners_home_timeline_page
 from chirp.tweets import service as tweets
 from chirp.tweets.inputs import TweetDraft
 from chirp.users import service as users
@@ -32,10 +33,11 @@ from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Re
 from chirp.wiring import repositories, signing_key
 from pydantic import BaseModel
 
-app = Chalice(app_name="chirp")
+# configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
+app = Chalice(app_name="chirp", configure_logs=False)
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace="Chirp")
 OPERATIONS: list[Operation] = []
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
@@ -240,3 +242,26 @@ def get_tweet(tweetId: str) -> dict[str, Any]:  # noqa: N803
 def delete_tweet(tweetId: str) -> None:  # noqa: N803
     caller = caller_id()
     tweets.delete_tweet(repositories().tweets, caller, path_id(tweetId, "tweetId"))
+
+
+# ---------------------------------------------------------------- home timeline
+
+
+@route("/api/timeline", "GET", "The caller's home timeline", auth=True, paginated=True, response="TimelineTweet[]")
+def home_timeline() -> dict[str, Any]:
+    found = home_timeline_page(repositories(), get_settings(), caller_id(), page())
+    return views.list_json(found, views.home_timeline_item_json)
+
+
+@route(
+    "/api/users/{userId}/timeline",
+    "GET",
+    "A user's home timeline (its owner only)",
+    auth=True,
+    paginated=True,
+    response="TimelineTweet[]",
+)
+def user_home_timeline(userId: str) -> dict[str, Any]:  # noqa: N803
+    caller = caller_id()
+    found = owners_home_timeline_page(repositories(), get_settings(), caller, path_id(userId, "userId"), page())
+    return views.list_json(found, views.home_timeline_item_json)

@@ -24,6 +24,8 @@ class PageRequest:
     limit: int = DEFAULT_LIMIT
     # Only items strictly below this id; None starts at the newest.
     before: int | None = None
+    # How many items earlier pages served (lists with a depth cap, such as home timelines).
+    served: int = 0
 
 
 @dataclass(frozen=True)
@@ -32,21 +34,25 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int, served: int | None = None) -> str:
+    text = f"{_CURSOR_PREFIX}{last_id}" + (f":{served}" if served is not None else "")
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """(last id, items served so far) of a cursor this API issued."""
     invalid = MalformedRequest("cursor is not one this API issued; pass meta.next_cursor unchanged")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         raise invalid from None
-    digits = text.removeprefix(_CURSOR_PREFIX)
+    digits, _, served = text.removeprefix(_CURSOR_PREFIX).partition(":")
     if not text.startswith(_CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 19 or int(digits) > MAX_ID:
         raise invalid
-    return int(digits)
+    if served and (not served.isdigit() or len(served) > 6):
+        raise invalid
+    return int(digits), int(served or 0)
 
 
 def page_request(limit: str | None, cursor: str | None) -> PageRequest:
@@ -56,7 +62,10 @@ def page_request(limit: str | None, cursor: str | None) -> PageRequest:
         if not limit.isascii() or not limit.isdigit() or len(limit) > 3 or not 1 <= int(limit) <= MAX_LIMIT:
             raise MalformedRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
         size = int(limit)
-    return PageRequest(limit=size, before=decode_cursor(cursor) if cursor else None)
+    if not cursor:
+        return PageRequest(limit=size)
+    before, served = decode_cursor(cursor)
+    return PageRequest(limit=size, before=before, served=served)
 
 
 def page_from_overfetch(items: Sequence[T], request: PageRequest, id_of: Callable[[T], int]) -> Page[T]:

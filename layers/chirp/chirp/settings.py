@@ -23,6 +23,9 @@ class Settings:
     tweets_table: str = ""
     follows_table: str = ""
     sessions_table: str = ""
+    timelines_table: str = ""
+    # The SQS queue the fan-out function sends timeline changes to.
+    timeline_queue_url: str = ""
     # The JWT signing key: given directly (tests) or as a Secrets Manager ARN (AWS, local runtime).
     jwt_secret: str = ""
     jwt_secret_arn: str = ""
@@ -33,6 +36,27 @@ class Settings:
     # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    # Home timelines (seed 000 §6): hybrid push/pull. Authors reaching `celebrity_threshold`
+    # followers stop being fanned out; they are fanned out again only below
+    # `celebrity_demote_below` (hysteresis; 0 means 90% of the threshold).
+    timeline_strategy: str = "hybrid"
+    celebrity_threshold: int = 10_000
+    celebrity_demote_below: int = 0
+    # Followers who have not read their home timeline for this long get no fan-out; their
+    # timeline is rebuilt from their followees' recent tweets when they come back.
+    inactive_after_days: int = 30
+    timeline_max_entries: int = 800
+    timeline_entry_ttl_days: int = 30
+    # How many recent tweets per followee a follow or a rebuild brings in.
+    timeline_backfill_per_author: int = 20
+    # Owners per fan-out message (one BatchGetItem of their activity records).
+    fanout_owners_per_message: int = 100
+    # The writer trims an owner's timeline to `timeline_max_entries` on this share of writes.
+    timeline_trim_probability: float = 0.05
+
+    @property
+    def celebrity_floor(self) -> int:
+        return self.celebrity_demote_below or (self.celebrity_threshold * 9) // 10
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -41,11 +65,11 @@ class Settings:
             raw = environ.get(field.name.upper())
             if raw is None or raw == "":
                 continue
-            if field.type == "int":
+            if field.type in ("int", "float"):
                 try:
-                    values[field.name] = int(raw)
+                    values[field.name] = int(raw) if field.type == "int" else float(raw)
                 except ValueError:
-                    raise SettingsError(f"{field.name.upper()} must be an integer, got {raw!r}") from None
+                    raise SettingsError(f"{field.name.upper()} must be a {field.type}, got {raw!r}") from None
             else:
                 values[field.name] = raw
         return cls(**values)  # type: ignore[arg-type]

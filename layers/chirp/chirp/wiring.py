@@ -9,6 +9,8 @@ from functools import cache
 from chirp.auth.repository import SessionRepository
 from chirp.follows.repository import FollowRepository
 from chirp.settings import Settings, SettingsError, get_settings
+from chirp.timelines.changes import ChangePublisher
+from chirp.timelines.repository import TimelineRepository
 from chirp.tweets.repository import TweetRepository
 from chirp.users.repository import UserRepository
 
@@ -19,6 +21,7 @@ class Repositories:
     tweets: TweetRepository
     follows: FollowRepository
     sessions: SessionRepository
+    timelines: TimelineRepository
 
 
 @cache
@@ -26,24 +29,34 @@ def repositories() -> Repositories:
     from chirp.adapters.dynamodb.connection import bind_models
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
+    from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
     from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
     from chirp.adapters.dynamodb.users import DynamoUserRepository
 
     settings = get_settings()
-    missing = [
-        name
-        for name in ("users_table", "tweets_table", "follows_table", "sessions_table")
-        if not getattr(settings, name)
-    ]
+    tables = ("users_table", "tweets_table", "follows_table", "sessions_table", "timelines_table")
+    missing = [name for name in tables if not getattr(settings, name)]
     if missing:
         raise SettingsError(f"set {', '.join(name.upper() for name in missing)} to the tables' names")
     bind_models(settings)
     return Repositories(
         users=DynamoUserRepository(),
-        tweets=DynamoTweetRepository(),
+        tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400),
         follows=DynamoFollowRepository(),
         sessions=DynamoSessionRepository(),
+        timelines=DynamoTimelineRepository(),
     )
+
+
+@cache
+def change_publisher() -> ChangePublisher:
+    """Where the fan-out function sends timeline changes (the queue TIMELINE_QUEUE_URL names)."""
+    from chirp.adapters.sqs import SqsChangePublisher
+
+    settings = get_settings()
+    if not settings.timeline_queue_url:
+        raise SettingsError("set TIMELINE_QUEUE_URL to the timeline queue's URL")
+    return SqsChangePublisher(settings.timeline_queue_url)
 
 
 def signing_key() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from chirp.pages import Page, PageRequest
@@ -20,3 +21,15 @@ class FollowRepository(Protocol):
 
     def following(self, user_id: int, page: PageRequest) -> Page[int]:
         """Ids of the users `user_id` follows, highest id first."""
+
+    def all_following(self, user_id: int) -> list[int]:
+        """Every id `user_id` follows (pages through the whole list: rebuilds and pure pull only)."""
+
+    def follower_id_chunks(self, user_id: int, size: int) -> Iterator[list[int]]:
+        """Every follower of `user_id`, in lists of at most `size` ids (fan-out)."""
+
+    def celebrity_followees(self, user_id: int) -> list[int]:
+        """The celebrities `user_id` follows (one Query of a sparse index)."""
+
+    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
+        """Flag (or unflag) the edges follower -> celebrity_id as pulled at read time."""

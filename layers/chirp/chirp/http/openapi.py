@@ -60,6 +60,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "public_metrics": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
     },
+    "TimelineTweet": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Tweet"},
+            {
+                "type": "object",
+                "properties": {
+                    "author": {
+                        "type": "object",
+                        "properties": {"id": _ID, "username": {"type": "string"}, "name": {"type": "string"}},
+                    }
+                },
+            },
+        ]
+    },
     "TokenResponse": {
         "type": "object",
         "properties": {

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from chirp.auth.service import TokenGrant
 from chirp.ids import iso_timestamp
 from chirp.pages import Page
+from chirp.timelines.models import HomeTimelineItem
 from chirp.tweets.models import Tweet
 from chirp.users.models import User
 
@@ -58,3 +59,10 @@ def token_json(grant: TokenGrant) -> dict[str, Any]:
 
 def list_json(page: Page[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
     return {"data": [render(item) for item in page.items], "meta": {"next_cursor": page.next_cursor}}
+
+
+def home_timeline_item_json(item: HomeTimelineItem) -> dict[str, Any]:
+    """A tweet as a home timeline shows it: with its author's username and name."""
+    return tweet_json(item.tweet) | {
+        "author": {"id": str(item.author.id), "username": item.author.username, "name": item.author.name}
+    }

@@ -11,14 +11,16 @@ from chirp.tweets.models import Tweet
 
 class TweetRepository(Protocol):
     def create(self, tweet: Tweet) -> None:
-        """Store the tweet and count it on its author, atomically; NotFound if the author is gone."""
+        """Store the tweet, count it on its author and put it at the top of the author's own home
+        timeline, atomically (read-your-writes); NotFound if the author is gone."""
 
     def get(self, tweet_id: int) -> Tweet | None: ...
 
     def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]: ...
 
     def delete(self, tweet: Tweet) -> bool:
-        """Delete it and uncount it on its author, atomically; False if it was already gone."""
+        """Delete it, uncount it and drop it from the author's own home timeline, atomically;
+        False if it was already gone."""
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
         """The author's tweets, newest first."""

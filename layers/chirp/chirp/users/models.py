@@ -22,6 +22,8 @@ class User:
     location: str = ""
     url: str = ""
     metrics: PublicMetrics = field(default_factory=PublicMetrics)
+    # Pulled into followers' home timelines at read time instead of fanned out.
+    celebrity: bool = False
 
 
 @dataclass(frozen=True)

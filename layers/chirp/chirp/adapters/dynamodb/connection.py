@@ -36,10 +36,14 @@ def bind_models(settings: Settings) -> None:
         models.FollowItem: settings.follows_table,
         models.RefreshTokenItem: settings.sessions_table,
         models.TokenFamilyItem: settings.sessions_table,
+        models.TimelineItem: settings.timelines_table,
+        models.TimelineActivityItem: settings.timelines_table,
     }
     for model, table in tables.items():
         if model.Meta.table_name != table:
             model.Meta.table_name = table
+            # Reads run side by side (chirp.concurrency): one pooled connection per thread.
+            model.Meta.max_pool_connections = 32
             model._connection = None
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.transactions import TransactWrite
 
-from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
 from chirp.adapters.dynamodb.models import FollowItem, UserItem
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
@@ -63,3 +66,42 @@ class DynamoFollowRepository:
             user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1, consistent_read=True
         )
         return page_from_overfetch([int(item.followee_id) for item in items], page, int)
+
+    def all_following(self, user_id: int) -> list[int]:
+        return [int(item.followee_id) for item in FollowItem.query(user_id, attributes_to_get=["followee_id"])]
+
+    def follower_id_chunks(self, user_id: int, size: int) -> Iterator[list[int]]:
+        chunk: list[int] = []
+        for item in FollowItem.followers.query(user_id):
+            chunk.append(int(item.follower_id))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def celebrity_followees(self, user_id: int) -> list[int]:
+        return [int(item.celebrity_followee_id) for item in FollowItem.celebrity_followees.query(user_id)]
+
+    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
+        client: Any = shared_connection().client
+        for follower_id in follower_ids:
+            key = {"follower_id": {"N": str(follower_id)}, "followee_id": {"N": str(celebrity_id)}}
+            update = (
+                {
+                    "UpdateExpression": "SET celebrity_followee_id = :id",
+                    "ExpressionAttributeValues": {":id": key["followee_id"]},
+                }
+                if celebrity
+                else {"UpdateExpression": "REMOVE celebrity_followee_id"}
+            )
+            try:
+                client.update_item(
+                    TableName=FollowItem.Meta.table_name,
+                    Key=key,
+                    ConditionExpression="attribute_exists(follower_id)",
+                    **update,
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise  # anything but "unfollowed meanwhile: nothing to mark"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -32,6 +32,8 @@ class UserItem(Model):
     followers_count = NumberAttribute(default=0)
     following_count = NumberAttribute(default=0)
     tweet_count = NumberAttribute(default=0)
+    # Set by the fan-out function when followers_count crosses the celebrity threshold.
+    celebrity = BooleanAttribute(null=True)
 
 
 class HandleClaim(Model):
@@ -77,6 +79,18 @@ class FollowersIndex(GlobalSecondaryIndex["FollowItem"]):
     follower_id = NumberAttribute(range_key=True)
 
 
+class CelebrityFolloweesIndex(GlobalSecondaryIndex["FollowItem"]):
+    """Sparse: only edges whose followee is a celebrity carry `celebrity_followee_id`, so a
+    reader finds the celebrities they follow with one Query, whatever else they follow."""
+
+    class Meta:
+        index_name = "celebrity_followees_index"
+        projection = KeysOnlyProjection()
+
+    follower_id = NumberAttribute(hash_key=True)
+    celebrity_followee_id = NumberAttribute(range_key=True)
+
+
 class FollowItem(Model):
     """One follow edge: follower_id follows followee_id."""
 
@@ -86,7 +100,39 @@ class FollowItem(Model):
     follower_id = NumberAttribute(hash_key=True)
     followee_id = NumberAttribute(range_key=True)
     created_at_ms = NumberAttribute()
+    celebrity_followee_id = NumberAttribute(null=True)
     followers = FollowersIndex()
+    celebrity_followees = CelebrityFolloweesIndex()
+
+
+ACTIVITY_ENTRY_ID = 0
+
+
+class TimelineItem(Model):
+    """One home-timeline entry of `owner_id`, ordered by `entry_id` (entry_id 0 is the
+    owner's activity record, below every real entry)."""
+
+    class Meta:
+        table_name = ""
+
+    owner_id = NumberAttribute(hash_key=True)
+    entry_id = NumberAttribute(range_key=True)
+    tweet_id = NumberAttribute()
+    author_id = NumberAttribute()
+    via_id = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
+
+
+class TimelineActivityItem(Model):
+    """entry_id = 0: when the owner last read their home timeline and when it was rebuilt."""
+
+    class Meta:
+        table_name = ""
+
+    owner_id = NumberAttribute(hash_key=True)
+    entry_id = NumberAttribute(range_key=True, default=ACTIVITY_ENTRY_ID)
+    last_seen_ms = NumberAttribute()
+    rebuilt_at_ms = NumberAttribute()
 
 
 class RefreshTokenItem(Model):

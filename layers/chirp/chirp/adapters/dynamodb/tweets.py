@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction
-from chirp.adapters.dynamodb.models import TweetItem, UserItem
+from chirp.adapters.dynamodb.models import TimelineItem, TweetItem, UserItem
+from chirp.adapters.dynamodb.timelines import timeline_item
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
 from chirp.ids import id_timestamp_ms
 from chirp.pages import Page, PageRequest, page_from_overfetch
+from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet, TweetMetrics
 
 
@@ -33,8 +36,12 @@ def to_tweet(item: TweetItem) -> Tweet:
 
 
 class DynamoTweetRepository:
+    def __init__(self, timeline_entry_ttl_seconds: int) -> None:
+        self._entry_ttl = timeline_entry_ttl_seconds
+
     def create(self, tweet: Tweet) -> None:
         item = TweetItem(tweet_id=tweet.id, author_id=tweet.author_id, text=tweet.text, entities=tweet.entities)
+        own_entry = timeline_item(tweet.author_id, TimelineEntry.for_tweet(tweet), int(time.time()) + self._entry_ttl)
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(item, condition=TweetItem.tweet_id.does_not_exist())
@@ -43,6 +50,7 @@ class DynamoTweetRepository:
                 actions=[UserItem.tweet_count.add(1)],
                 condition=UserItem.pk.exists(),
             )
+            transaction.save(own_entry)
 
         failed = run_transaction(write)
         if failed and failed[1] == "ConditionalCheckFailed":
@@ -70,6 +78,7 @@ class DynamoTweetRepository:
                 condition=TweetItem.tweet_id.exists() & (TweetItem.author_id == tweet.author_id),
             )
             transaction.update(UserItem(pk=user_key(tweet.author_id)), actions=[UserItem.tweet_count.add(-1)])
+            transaction.delete(TimelineItem(owner_id=tweet.author_id, entry_id=tweet.id))
 
         return not run_transaction(write)
 

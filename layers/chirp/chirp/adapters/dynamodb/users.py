@@ -33,6 +33,7 @@ def to_user(item: UserItem) -> User:
             following_count=int(item.following_count),
             tweet_count=int(item.tweet_count),
         ),
+        celebrity=bool(item.celebrity),
     )
 
 
@@ -118,6 +119,11 @@ class DynamoUserRepository:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         UserItem(pk=user_key(user_id)).update(
             actions=[UserItem.password_hash.set(password_hash)], condition=UserItem.pk.exists()
+        )
+
+    def set_celebrity(self, user_id: int, celebrity: bool) -> None:
+        UserItem(pk=user_key(user_id)).update(
+            actions=[UserItem.celebrity.set(celebrity)], condition=UserItem.pk.exists()
         )
 
     @staticmethod

@@ -1,0 +1,49 @@
+"""Timeline writer: consumes the timeline queue and applies each TimelineChange
+(chirp.timelines.writer) with BatchWriteItem. Changes are idempotent, so a redelivered
+message writes no duplicate; a message that keeps failing reaches the queue's DLQ after
+maxReceiveCount receives, each failure logged and counted, its batch-mates unaffected."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from chirp.settings import get_settings
+from chirp.timelines.changes import TimelineChange
+from chirp.timelines.writer import apply_change
+from chirp.wiring import repositories
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Chirp")
+processor = BatchProcessor(event_type=EventType.SQS)
+_rng = random.Random()
+
+
+@tracer.capture_method(capture_response=False)
+def handle_record(record: SQSRecord) -> None:
+    try:
+        change = TimelineChange.model_validate_json(record.body)
+        touched = apply_change(repositories(), get_settings(), change, int(time.time() * 1000), _rng)
+        metrics.add_metric(name="TimelinesWritten", unit=MetricUnit.Count, value=touched)
+    except Exception:
+        metrics.add_metric(name="TimelineChangeFailed", unit=MetricUnit.Count, value=1)
+        logger.exception(
+            "timeline change failed",
+            extra={"message_id": record.message_id, "receive_count": record.attributes.approximate_receive_count},
+        )
+        raise
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,110 @@
+"""What each change upstream asks of whose home timelines: the fan-out function's logic.
+
+Each function reads what it must and publishes `TimelineChange`s for the writer; none
+writes timeline entries itself, so every timeline write goes through one idempotent path.
+"""
+
+from __future__ import annotations
+
+from chirp.pages import PageRequest
+from chirp.settings import Settings
+from chirp.timelines import changes
+from chirp.timelines.changes import ChangePublisher
+from chirp.timelines.models import Strategy, TimelineEntry
+from chirp.timelines.stores import TimelineStores
+from chirp.users.models import User
+
+
+def is_fanned_out(author: User, settings: Settings) -> bool:
+    strategy = Strategy(settings.timeline_strategy)
+    return strategy is Strategy.PUSH or (strategy is Strategy.HYBRID and not author.celebrity)
+
+
+def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings: Settings, entry: TimelineEntry) -> int:
+    """Push a new entry to every follower of its author, unless the author is pulled. O(1) for a celebrity."""
+    author = stores.users.get(entry.author_id)
+    if author is None or not is_fanned_out(author, settings):
+        return 0
+    batches = [
+        changes.add(followers, [entry])
+        for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
+    ]
+    publisher.publish(batches)
+    return len(batches)
+
+
+def fan_out_deleted(
+    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, entry: TimelineEntry
+) -> int:
+    """Remove a deleted entry from the followers' timelines it was pushed to. Readers never see it
+    meanwhile: a page's tweets are read back consistently and missing ones are dropped."""
+    author = stores.users.get(entry.author_id)
+    if author is None or not is_fanned_out(author, settings):
+        return 0
+    batches = [
+        changes.remove(followers, [entry.entry_id])
+        for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
+    ]
+    publisher.publish(batches)
+    return len(batches)
+
+
+def on_followed(
+    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, follower_id: int, followee_id: int
+) -> None:
+    """Bring the followee's recent tweets into the follower's timeline, or mark the edge as pulled."""
+    followee = stores.users.get(followee_id)
+    if followee is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
+        return
+    if not is_fanned_out(followee, settings):
+        stores.follows.mark_celebrity_edges(followee_id, [follower_id], True)
+        return
+    recent = stores.tweets.by_author(followee_id, PageRequest(limit=settings.timeline_backfill_per_author)).items
+    if recent:
+        publisher.publish([changes.add([follower_id], [TimelineEntry.for_tweet(tweet) for tweet in recent])])
+
+
+def on_unfollowed(
+    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, follower_id: int, followee_id: int
+) -> None:
+    if Strategy(settings.timeline_strategy) is not Strategy.PULL:
+        publisher.publish([changes.remove_author(follower_id, followee_id)])
+
+
+def on_follower_count(
+    stores: TimelineStores,
+    publisher: ChangePublisher,
+    settings: Settings,
+    *,
+    user_id: int,
+    followers_count: int,
+    celebrity: bool,
+) -> str | None:
+    """Promote an author to celebrity at the threshold, demote below the lower floor (hysteresis,
+    so an author near the threshold does not flap). Returns "promoted", "demoted" or None.
+
+    Promotion: the flag stops fan-out at once; marking the follower edges (so readers pull) follows
+    through the queue. Demotion: the flag restarts fan-out at once; the author's recent tweets are
+    pushed to the followers, then the edges are unmarked. Readers dedupe the overlap."""
+    if Strategy(settings.timeline_strategy) is not Strategy.HYBRID:
+        return None
+    size = settings.fanout_owners_per_message
+    if not celebrity and followers_count >= settings.celebrity_threshold:
+        batches = [
+            changes.mark_celebrity(chunk, user_id, True) for chunk in stores.follows.follower_id_chunks(user_id, size)
+        ]
+        publisher.publish(batches)
+        stores.users.set_celebrity(user_id, True)
+        return "promoted"
+    if celebrity and followers_count < settings.celebrity_floor:
+        stores.users.set_celebrity(user_id, False)
+        recent = stores.tweets.by_author(user_id, PageRequest(limit=settings.timeline_backfill_per_author)).items
+        entries = [TimelineEntry.for_tweet(tweet) for tweet in recent]
+        batches = []
+        for chunk in stores.follows.follower_id_chunks(user_id, size):
+            if entries:
+                batches.append(changes.add(chunk, entries))
+            batches.append(changes.mark_celebrity(chunk, user_id, False))
+        publisher.publish(batches)
+        return "demoted"
+    return None
