@@ -1,8 +1,7 @@
 """Read the template's functions: code location, handler, limits, environment and events.
 
 `Globals.Function` is merged into each function the way SAM does it (a function's own value wins;
-environment variables merge key by key). Since every function runs in this one process, their
-environments are merged into one, and a variable two functions set differently is an error.
+environment variables merge key by key). Each function's sandboxes get exactly its own environment.
 """
 
 from __future__ import annotations
@@ -106,20 +105,13 @@ def _event_source(resolver: Resolver, name: str, body: dict[str, Any]) -> EventS
     return EventSource(name=name, type=str(body.get("Type")), properties=dict(properties))
 
 
-def merged_process_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
-    """The union of all functions' variables; raises TemplateError on a conflicting value."""
-    merged: dict[str, str] = {}
-    owner: dict[str, str] = {}
-    for function in functions:
-        for key, value in function.environment.items():
-            if key in merged and merged[key] != value:
-                raise TemplateError(
-                    f"environment variable {key} is {merged[key]!r} in {owner[key]} but {value!r} in "
-                    f"{function.logical_id}: functions share one process locally, give them one value"
-                )
-            merged[key] = value
-            owner.setdefault(key, function.logical_id)
-    return merged
+def shared_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
+    """The variables every function has, with the same value (the tables of Globals, say)."""
+    environments = [function.environment for function in functions]
+    if not environments:
+        return {}
+    first, *others = environments
+    return {key: value for key, value in first.items() if all(other.get(key) == value for other in others)}
 
 
 def layer_paths(template: Template) -> list[Path]:

@@ -24,7 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from infra.local.sandbox import FunctionError
+
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_BODILESS_STATUSES = frozenset({204, 304})
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -285,6 +288,11 @@ class ApiGateway:
         request_id = event["requestContext"]["requestId"]
         try:
             response = response_from_proxy_result(self._invoke(match.route.function_id, event, request_id))
+        except FunctionError as error:  # the sandbox printed the handler's traceback
+            print(
+                f"[chirp-local] {match.route.function_id} failed on {request.method} {path}: {error}", file=sys.stderr
+            )
+            return error_response(502, "internal_error", f"the function failed: {error}")
         except Exception as error:  # any failure of the integration is a 502, like API Gateway's
             print(f"[chirp-local] {match.route.function_id} failed on {request.method} {path}:", file=sys.stderr)
             traceback.print_exc()
@@ -348,19 +356,21 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         )
 
     def _write(self, response: GatewayResponse) -> None:
+        bodiless = response.status in _BODILESS_STATUSES  # HTTP forbids a body there, whatever the function said
         self.send_response(response.status)
         skipped = {"content-length", "connection", "transfer-encoding"}
         for name, value in response.headers:
             if name.lower() not in skipped:
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if not bodiless:
+            self.send_header("Content-Length", str(len(response.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(response.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default access log: do_request prints a shorter one."""
 
 
@@ -376,3 +386,8 @@ class GatewayHttpServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], gateway: ApiGateway | None) -> None:
         self.gateway = gateway
         super().__init__(address, _GatewayRequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up is no error of the server's; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)

@@ -20,7 +20,7 @@ from typing import Any
 
 from infra.local.aws import AwsClients
 from infra.local.event_filter import filter_patterns
-from infra.local.sandbox import Invoker
+from infra.local.sandbox import FunctionError, Invoker
 
 POLL_INTERVAL_SECONDS = 0.25  # Lambda polls streams four times a second
 
@@ -103,8 +103,11 @@ def invoke_batch(
     started = time.perf_counter()
     try:
         response = invoker.invoke(settings.function_id, {"Records": records})
-    except Exception as error:  # a handler error is an outcome, not a poller failure
-        log(f"{settings.name}: function error on a batch of {len(records)}: {type(error).__name__}: {error}")
+    except FunctionError as error:  # the sandbox printed the handler's traceback
+        log(f"{settings.name}: function error on a batch of {len(records)}: {error}")
+        return InvocationOutcome(failed_ids=None, error=str(error))
+    except Exception as error:  # a failed invocation is an outcome, not a poller failure
+        log(f"{settings.name}: invocation failed on a batch of {len(records)}: {type(error).__name__}: {error}")
         traceback.print_exc()
         return InvocationOutcome(failed_ids=None, error=f"{type(error).__name__}: {error}")
     outcome = _outcome_of_response(settings, response, {item_id(record) for record in records})

@@ -8,6 +8,7 @@ that was started, in reverse order, and the process exits 0.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import fcntl
 import json
@@ -37,13 +38,13 @@ from infra.local.functions import (
     FunctionSpec,
     function_specs,
     layer_paths,
-    merged_process_environment,
+    shared_environment,
 )
 from infra.local.gateway import ApiGateway, ApiSettings, GatewayHttpServer, Route, RouteTable
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
 from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
-from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool
+from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.stream_poller import StreamPoller
 from infra.local.template import Template, TemplateError, load_template
@@ -68,6 +69,7 @@ class LocalRuntime:
     endpoints: ServiceEndpoints | None = None
     provisioned: list[ProvisionedResource] = field(default_factory=list)
     functions: list[FunctionSpec] = field(default_factory=list)
+    invoker: Invoker | None = None
     api_url: str = ""
     _lock_file: IO[str] | None = None
     _server_thread: threading.Thread | None = None
@@ -82,6 +84,8 @@ class LocalRuntime:
         self._lock_data_dir()
         template = load_template(self.config.template_path)
         server = self.server = GatewayHttpServer((self.config.host, self.config.port), gateway=None)
+        self._server_thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
+        self._server_thread.start()  # answers 503 until the API is ready
         with _phase("emulators"):
             endpoints = self.endpoints = self._start_services()
         self._prepare_process_environment(endpoints)
@@ -91,10 +95,8 @@ class LocalRuntime:
         with _phase("resources"):
             self.provisioned = provision_all(template, context)
         self.functions = function_specs(template, resolver)
-        os.environ.update(merged_process_environment(self.functions))
-        sys.path[:0] = [str(path) for path in layer_paths(template) if str(path) not in sys.path]
         with _phase("handlers"):
-            invoker = self._warm_sandboxes(self.functions)
+            invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template))
         self.pollers = self._start_pollers(self.functions, clients, invoker)
         self._serve_api(server, template, resolver, invoker)
         self._write_endpoints_file(endpoints)
@@ -153,11 +155,17 @@ class LocalRuntime:
                 raise ConfigError(f"cannot read the AWS account id: {error}") from error
             return "000000000000"
 
-    def _warm_sandboxes(self, functions: list[FunctionSpec]) -> Invoker:
-        pools = {function.logical_id: SandboxPool(function, self.config.concurrency) for function in functions}
-        for pool in pools.values():
-            pool.warm()
-        return Invoker(pools)
+    def _warm_sandboxes(self, functions: list[FunctionSpec], layers: list[Path]) -> Invoker:
+        """Start each function's first sandbox, all at once (each imports its handler)."""
+        settings = SandboxSettings(base_environment=dict(os.environ), layer_paths=layers)
+        pools = {
+            function.logical_id: SandboxPool(function, self.config.concurrency, settings) for function in functions
+        }
+        invoker = Invoker(pools)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(pools))) as executor:
+            for started in [executor.submit(pool.warm) for pool in pools.values()]:
+                started.result()
+        return invoker
 
     def _start_pollers(
         self, functions: list[FunctionSpec], clients: AwsClients, invoker: Invoker
@@ -192,8 +200,6 @@ class LocalRuntime:
         routes = RouteTable(api_routes(self.functions))
         settings = ApiSettings(stage=api_stage_name(template, resolver), account_id=resolver.pseudo.account_id)
         server.gateway = ApiGateway(routes, settings, invoker.invoke)
-        self._server_thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
-        self._server_thread.start()
         host, port = server.server_address[:2]
         self.api_url = f"http://{host!s}:{port}{common_route_prefix(routes.routes)}"
 
@@ -205,7 +211,11 @@ class LocalRuntime:
             "dynamodb": endpoints.for_service("dynamodb"),
             "moto": endpoints.default if self.config.target is Target.EMULATORS else None,
             "endpointUrl": endpoints.default,
-            "environment": {**merged_process_environment(self.functions), **endpoints.environment()},
+            "environment": {**shared_environment(self.functions), **endpoints.environment()},
+            "functions": {
+                function.logical_id: {"name": function.name, "environment": function.environment}
+                for function in self.functions
+            },
             "resources": {
                 resource.logical_id: {
                     "type": resource.type,
@@ -238,6 +248,8 @@ class LocalRuntime:
             poller.stopping.set()
         for poller in self.pollers:
             poller.stop()
+        if self.invoker is not None:
+            self.invoker.close()
         for child in reversed(self.children):
             child.stop()
         (self.data_dir / "endpoints.json").unlink(missing_ok=True)

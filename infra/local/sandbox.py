@@ -1,150 +1,271 @@
-"""Run handlers the way Lambda does: one invocation at a time per sandbox, a pool of sandboxes.
+"""Run handlers the way Lambda does: sandboxes that each run one invocation at a time, in a pool.
 
-A sandbox is an independent import of a function's handler module (and of the function's own sibling
-modules, e.g. `chalicelib`), registered under a unique module name. A Chalice app keeps the current
-request on the app object, so two requests must never run in one sandbox at once; the pool hands each
-invocation a sandbox of its own and imports new ones (up to the concurrency limit) on demand. Modules
-of the layers are shared by every sandbox, as they would be by the code of one Lambda sandbox.
+A sandbox is a worker process (`infra.local.worker`) that imported one function's handler module,
+with that function's environment. Processes, not threads, because libraries keep process-wide state
+that Lambda never shares between two concurrent invocations: a Chalice app keeps the current request
+on the app object, the logging registry holds one logger per name, Powertools' Metrics keeps one
+metric set per process. The pool starts sandboxes on demand, up to the concurrency limit, and
+replaces one that timed out (it is killed, as Lambda does) or crashed.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import concurrent.futures
+import contextlib
+import json
+import os
 import queue
+import select
+import signal
+import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from infra.local.emulators import die_with_parent
 from infra.local.functions import FunctionSpec
+from infra.local.worker import read_message, write_message
 
-Handler = Callable[[Any, Any], Any]
-
-_import_lock = threading.Lock()
+RUNTIME_ROOT = Path(__file__).resolve().parents[2]
+WORKER_START_TIMEOUT_SECONDS = 120.0
 
 
 class HandlerLoadError(ImportError):
     """A handler module could not be imported or has no such handler attribute."""
 
 
-class LambdaContext:
-    """The `context` argument of a Lambda handler (the attributes the Python runtime provides)."""
+class FunctionError(RuntimeError):
+    """The handler raised, timed out, or its sandbox died; the message says which, like Lambda's."""
 
-    function_version = "$LATEST"
-    identity = None
-    client_context = None
-
-    def __init__(self, function: FunctionSpec, request_id: str | None = None) -> None:
-        self.function_name = function.name
-        self.invoked_function_arn = function.arn
-        self.memory_limit_in_mb = str(function.memory_mb)
-        self.aws_request_id = request_id or str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function.name}"
-        today = datetime.now(UTC).strftime("%Y/%m/%d")
-        self.log_stream_name = f"{today}/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + function.timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+    def __init__(self, error_type: str, message: str, stack_trace: list[str] | None = None) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+        self.stack_trace = stack_trace or []
 
 
-def load_handler(function: FunctionSpec, copy_index: int) -> Handler:
-    """Import a fresh copy of the function's handler module and return the handler."""
-    flat_module = function.handler_module.replace(".", "__")
-    module_name = f"chirp_local_sandbox__{function.logical_id}__{copy_index}__{flat_module}"
-    with _import_lock:
-        module = _import_isolated(function.code_dir, function.handler_file, module_name)
-    handler = getattr(module, function.handler_attribute, None)
-    if not callable(handler):
-        raise HandlerLoadError(
-            f"{function.logical_id}: {function.handler_file} has no callable {function.handler_attribute!r}"
-        )
-    return handler  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class SandboxSettings:
+    """What every sandbox of the runtime shares."""
+
+    base_environment: Mapping[str, str]
+    layer_paths: list[Path]
 
 
-def _import_isolated(code_dir: Path, file: Path, module_name: str) -> ModuleType:
-    """Import `file` as `module_name`; the function's own modules are imported anew for each copy."""
-    if not file.is_file():
-        raise HandlerLoadError(f"handler module {file} does not exist")
-    for name in _modules_under(code_dir):
-        del sys.modules[name]  # a previous copy's sibling modules: this copy gets its own
-    spec = importlib.util.spec_from_file_location(module_name, file)
-    if spec is None or spec.loader is None:
-        raise HandlerLoadError(f"cannot import {file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    sys.path.insert(0, str(code_dir))
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[module_name]
-        raise
-    finally:
-        sys.path.remove(str(code_dir))
-        if str(code_dir) not in sys.path:
-            sys.path.append(str(code_dir))  # for imports a handler makes lazily, at call time
-    return module
+def lambda_environment(function: FunctionSpec) -> dict[str, str]:
+    """The variables Lambda itself sets in a function's sandbox."""
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+        "LAMBDA_TASK_ROOT": str(function.code_dir),
+        "_HANDLER": f"{function.handler_module}.{function.handler_attribute}",
+    }
 
 
-def _modules_under(folder: Path) -> list[str]:
-    found = []
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if file and not name.startswith("chirp_local_sandbox__") and Path(file).is_relative_to(folder):
-            found.append(name)
-    return found
+# The kernel's parent-death signal fires when the *thread* that started a child ends, so sandboxes are
+# started from this one long-lived thread, not from the short-lived threads that serve requests.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
+
+
+def _spawn_worker(
+    command: list[str], cwd: Path, environment: dict[str, str], fds: tuple[int, int]
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        pass_fds=fds,
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl and setpgrp only; no locks taken
+    )
+
+
+class Sandbox:
+    """One worker process of one function."""
+
+    def __init__(self, function: FunctionSpec, settings: SandboxSettings) -> None:
+        self.function = function
+        requests_read, self._requests = os.pipe()
+        self._responses, responses_write = os.pipe()
+        original_pythonpath = settings.base_environment.get("PYTHONPATH")
+        worker_settings = {
+            "requests_fd": requests_read,
+            "responses_fd": responses_write,
+            "code_dir": str(function.code_dir),
+            "layer_paths": [str(path) for path in settings.layer_paths],
+            "module_name": function.handler_module,
+            "module_file": str(function.handler_file),
+            "attribute": function.handler_attribute,
+            "runtime_path": str(RUNTIME_ROOT),
+            "original_pythonpath": original_pythonpath,
+        }
+        environment = {
+            **settings.base_environment,
+            **function.environment,
+            **lambda_environment(function),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(RUNTIME_ROOT), original_pythonpath])),
+        }
+        command = [sys.executable, "-m", "infra.local.worker", json.dumps(worker_settings)]
+        self.process = _SPAWNER.submit(_spawn_worker, command, function.code_dir, environment,
+                                       (requests_read, responses_write)).result()  # fmt: skip
+        os.close(requests_read)
+        os.close(responses_write)
+
+    def wait_until_ready(self) -> None:
+        started = self._read(time.monotonic() + WORKER_START_TIMEOUT_SECONDS, WORKER_START_TIMEOUT_SECONDS)
+        if not started.get("ready"):
+            self.close()
+            error = started.get("error") or {}
+            raise HandlerLoadError(
+                f"{self.function.logical_id}: importing {self.function.handler_file} failed: "
+                f"{error.get('errorType', 'exit')}: {error.get('errorMessage', 'the sandbox exited')}"
+            )
+
+    def invoke(self, event: Any, context: dict[str, Any], timeout_seconds: float) -> Any:
+        """Run the handler; raise FunctionError when it raised, timed out or crashed."""
+        write_message(self._requests, {"event": event, "context": context})
+        response = self._read(time.monotonic() + timeout_seconds, timeout_seconds)
+        if "error" in response:
+            error = response["error"]
+            raise FunctionError(error["errorType"], error["errorMessage"], error.get("stackTrace"))
+        return response.get("result")
+
+    def _read(self, deadline: float, timeout_seconds: float) -> dict[str, Any]:
+        remaining = deadline - time.monotonic()
+        readable, _, _ = select.select([self._responses], [], [], max(0.0, remaining))
+        if not readable:
+            self.kill()
+            raise FunctionError("Sandbox.Timedout", f"Task timed out after {timeout_seconds:.2f} seconds")
+        message = read_message(self._responses)
+        if message is None:
+            code = self.process.wait()
+            self.close()
+            raise FunctionError("Runtime.ExitError", f"the sandbox exited with code {code}")
+        result: dict[str, Any] = message
+        return result
+
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.is_alive():
+            self.process.send_signal(signal.SIGKILL)
+        self.close()
+
+    def close(self, timeout: float = 3.0) -> None:
+        """End the worker: end of input first (it exits), SIGKILL if it does not."""
+        for fd in (self._requests, self._responses):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_sandbox(function: FunctionSpec, settings: SandboxSettings) -> Sandbox:
+    sandbox = Sandbox(function, settings)
+    sandbox.wait_until_ready()
+    return sandbox
 
 
 class SandboxPool:
     """Up to `size` sandboxes of one function; each runs one invocation at a time."""
 
     def __init__(
-        self, function: FunctionSpec, size: int, loader: Callable[[FunctionSpec, int], Handler] = load_handler
+        self,
+        function: FunctionSpec,
+        size: int,
+        settings: SandboxSettings,
+        starter: Callable[[FunctionSpec, SandboxSettings], Sandbox] = start_sandbox,
     ) -> None:
         self.function = function
         self.size = size
-        self._loader = loader
-        self._idle: queue.LifoQueue[Handler] = queue.LifoQueue()
-        self._created = 0
+        self._settings = settings
+        self._starter = starter
+        self._idle: queue.LifoQueue[Sandbox] = queue.LifoQueue()
+        self._all: list[Sandbox] = []
         self._lock = threading.Lock()
 
     def warm(self) -> None:
-        """Import the first sandbox now, so the first request pays no import and errors show at start."""
+        """Start the first sandbox now, so the first request pays no import and errors show at start."""
         with self.acquire():
             pass
 
     @contextmanager
-    def acquire(self) -> Iterator[Handler]:
-        handler = self._idle_or_new_handler()
+    def acquire(self) -> Iterator[Sandbox]:
+        sandbox = self._idle_or_new_sandbox()
         try:
-            yield handler
+            yield sandbox
         finally:
-            self._idle.put(handler)
+            if sandbox.is_alive():
+                self._idle.put(sandbox)
+            else:
+                self._forget(sandbox)
 
-    def _idle_or_new_handler(self) -> Handler:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            index = self._created
-            may_create = index < self.size
-            if may_create:
-                self._created += 1
-        if not may_create:
+    def _idle_or_new_sandbox(self) -> Sandbox:
+        while True:
+            try:
+                sandbox = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if sandbox.is_alive():
+                return sandbox
+            self._forget(sandbox)
+        placeholder = self._reserve_slot()
+        if placeholder is None:
             return self._idle.get()
         try:
-            return self._loader(self.function, index)
+            sandbox = self._starter(self.function, self._settings)
         except BaseException:
-            with self._lock:
-                self._created -= 1
+            self._forget(placeholder)
             raise
+        with self._lock:
+            self._all[self._all.index(placeholder)] = sandbox
+        return sandbox
+
+    def _reserve_slot(self) -> Any:
+        """A placeholder in the pool when one more sandbox may start, else None."""
+        with self._lock:
+            if len(self._all) >= self.size:
+                return None
+            placeholder = object()
+            self._all.append(placeholder)  # type: ignore[arg-type]
+            return placeholder
+
+    def _forget(self, sandbox: Any) -> None:
+        with self._lock:
+            if sandbox in self._all:
+                self._all.remove(sandbox)
+
+    def close(self) -> None:
+        with self._lock:
+            sandboxes, self._all = [s for s in self._all if isinstance(s, Sandbox)], []
+        for sandbox in sandboxes:
+            sandbox.close()
+
+
+def invocation_context(function: FunctionSpec, request_id: str | None = None) -> dict[str, Any]:
+    """The fields of the handler's `context` (the worker builds the object from them)."""
+    today = datetime.now(UTC).strftime("%Y/%m/%d")
+    return {
+        "function_name": function.name,
+        "invoked_function_arn": function.arn,
+        "memory_limit_in_mb": str(function.memory_mb),
+        "aws_request_id": request_id or str(uuid.uuid4()),
+        "log_group_name": f"/aws/lambda/{function.name}",
+        "log_stream_name": f"{today}/[$LATEST]{uuid.uuid4().hex}",
+        "deadline_ms": int(time.time() * 1000) + function.timeout_seconds * 1000,
+    }
 
 
 class Invoker:
@@ -157,8 +278,12 @@ class Invoker:
         return self.pools[logical_id].function
 
     def invoke(self, logical_id: str, event: Any, request_id: str | None = None) -> Any:
-        """Call the handler with `event` and a fresh context; exceptions propagate to the caller."""
+        """Call the handler with `event`; FunctionError when it fails, as Lambda reports it."""
         pool = self.pools[logical_id]
-        context = LambdaContext(pool.function, request_id)
-        with pool.acquire() as handler:
-            return handler(event, context)
+        context = invocation_context(pool.function, request_id)
+        with pool.acquire() as sandbox:
+            return sandbox.invoke(event, context, pool.function.timeout_seconds)
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()

@@ -4,9 +4,9 @@ the on-failure destination or the dead-letter queue, bisection, and checkpoints 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,8 +48,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceEndpoi
 
 @contextmanager
 def running_runtime(services: ServiceEndpoints, data_dir: Path, prefix: str) -> Iterator[LocalRuntime]:
-    """The local runtime, in this process, on the test template; the process environment is restored."""
-    saved_environ, saved_path = dict(os.environ), list(sys.path)
+    """The local runtime, in this process, on the test template; the process environment is restored.
+
+    The handlers (in sandbox processes) and the test meet in `<data_dir>/../probe` (LOCAL_PROBE_DIR).
+    """
+    saved_environ = dict(os.environ)
+    probe_dir = data_dir.parent / "probe"
+    probe_dir.mkdir(parents=True, exist_ok=True)
     environ = {
         **CREDENTIALS,
         "AWS_DEFAULT_REGION": REGION,
@@ -58,7 +63,7 @@ def running_runtime(services: ServiceEndpoints, data_dir: Path, prefix: str) -> 
         "CHIRP_RESOURCE_PREFIX": prefix,
         "PORT": str(free_port()),
     }
-    os.environ.update(CREDENTIALS)
+    os.environ.update({**CREDENTIALS, "LOCAL_PROBE_DIR": str(probe_dir)})
     runtime = LocalRuntime(config_from_environ(environ), given_services=services)
     try:
         runtime.start()
@@ -67,7 +72,6 @@ def running_runtime(services: ServiceEndpoints, data_dir: Path, prefix: str) -> 
         runtime.stop()
         os.environ.clear()
         os.environ.update(saved_environ)
-        sys.path[:] = saved_path
 
 
 @pytest.fixture
@@ -81,12 +85,21 @@ def runtime(services: ServiceEndpoints, tmp_path: Path, prefix: str) -> Iterator
         yield running
 
 
-def probe() -> ModuleType:
-    """The test layer's shared module, as the handlers see it."""
-    import local_probe
-
-    module: ModuleType = local_probe
+def load_probe() -> ModuleType:
+    """The test layer's probe module (the handlers import it from the layer)."""
+    spec = importlib.util.spec_from_file_location("local_probe", APP_DIR / "layer" / "local_probe.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
+
+
+_PROBE = load_probe()
+
+
+def probe() -> Any:
+    """The probe, reading the folder of the runtime that runs now (LOCAL_PROBE_DIR)."""
+    return _PROBE
 
 
 def client(services: ServiceEndpoints, service: str) -> Any:
@@ -134,29 +147,29 @@ def test_stream_partial_failure_retries_from_the_failed_record_only(
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given a record that fails once, after two that succeed, in one batch
-    probe().reset({"b-flaky"})
+    probe().set_failing_keys({"b-flaky"})
     put_items(services, f"{prefix}EventsTable", ["b-ok-1", "b-ok-2", "b-flaky"])
     wait_until(lambda: len(probe().batches_of(f"{prefix}PartialStreamConsumer")) >= 1, what="the first batch")
-    probe().failing_keys.clear()
+    probe().set_failing_keys(set())
     # When the poller retries
-    wait_until(lambda: probe().succeeded["b-flaky"] == 1, what="the retry")
+    wait_until(lambda: probe().succeeded()["b-flaky"] == 1, what="the retry")
     # Then only the failed record was delivered again, and each record succeeded exactly once
     batches = probe().batches_of(f"{prefix}PartialStreamConsumer")
     assert batches[0] == ["b-ok-1", "b-ok-2", "b-flaky"]
     assert batches[1:] == [["b-flaky"]]
-    assert dict(probe().succeeded) == {"b-ok-1": 1, "b-ok-2": 1, "b-flaky": 1}
+    assert dict(probe().succeeded()) == {"b-ok-1": 1, "b-ok-2": 1, "b-flaky": 1}
 
 
 def test_stream_record_reaches_the_handler_in_lambdas_format(
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given
-    probe().reset(set())
+    probe().set_failing_keys(set())
     # When
     put_items(services, f"{prefix}EventsTable", ["shape-1"])
-    wait_until(lambda: bool(probe().events), what="the record")
+    wait_until(lambda: bool(probe().events()), what="the record")
     # Then
-    event = probe().events[0]
+    event = probe().events()[0]
     record = event["Records"][0]
     assert set(record) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb",
                            "eventSourceARN"}  # fmt: skip
@@ -176,7 +189,7 @@ def test_stream_poison_record_goes_to_on_failure_destination_while_batch_mates_s
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given a record that always fails, between two that succeed
-    probe().reset({"p-poison"})
+    probe().set_failing_keys({"p-poison"})
     put_items(services, f"{prefix}EventsTable", ["p-ok-1", "p-poison", "p-ok-2"])
     # When the retries (MaximumRetryAttempts: 2) are exhausted
     failures = receive_all(services, outputs(runtime, "StreamFailures").ref, wanted=1)
@@ -190,18 +203,18 @@ def test_stream_poison_record_goes_to_on_failure_destination_while_batch_mates_s
     assert batch_info["batchSize"] == 2
     batches = probe().batches_of(f"{prefix}PartialStreamConsumer")
     assert batches == [["p-ok-1", "p-poison", "p-ok-2"], ["p-poison", "p-ok-2"], ["p-poison", "p-ok-2"]]
-    assert probe().succeeded["p-ok-1"] == 1
-    assert probe().succeeded["p-poison"] == 0
+    assert probe().succeeded()["p-ok-1"] == 1
+    assert probe().succeeded()["p-poison"] == 0
     # And the shard is not blocked: a later record is delivered
     put_items(services, f"{prefix}EventsTable", ["p-later"])
-    wait_until(lambda: probe().succeeded["p-later"] == 1, what="the later record")
+    wait_until(lambda: probe().succeeded()["p-later"] == 1, what="the later record")
 
 
 def test_stream_bisects_a_failing_batch_down_to_the_poison_record(
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given a handler that fails a whole batch when any record in it is poison
-    probe().reset({"x-poison"})
+    probe().set_failing_keys({"x-poison"})
     keys = ["x-1", "x-2", "x-poison", "x-3"]
     # When
     put_items(services, f"{prefix}BisectTable", keys)
@@ -209,25 +222,22 @@ def test_stream_bisects_a_failing_batch_down_to_the_poison_record(
     # Then only the poison record is sent to the destination; every other one succeeded
     assert len(failures) == 1
     assert json.loads(failures[0]["Body"])["DDBStreamBatchInfo"]["batchSize"] == 1
-    wait_until(lambda: all(probe().succeeded[key] >= 1 for key in ["x-1", "x-2", "x-3"]), what="batch-mates")
-    assert probe().succeeded["x-poison"] == 0
+    wait_until(lambda: all(probe().succeeded()[key] >= 1 for key in ["x-1", "x-2", "x-3"]), what="batch-mates")
+    assert probe().succeeded()["x-poison"] == 0
 
 
 def test_stream_checkpoints_survive_a_restart(services: ServiceEndpoints, tmp_path: Path, prefix: str) -> None:
     # Given a record handled before a restart
-    probe_module: ModuleType | None = None
     with running_runtime(services, tmp_path / "data", prefix):
-        probe_module = probe()
-        probe_module.reset(set())
         put_items(services, f"{prefix}EventsTable", ["r-before"])
-        wait_until(lambda: probe_module.succeeded["r-before"] == 1, what="the first record")
+        wait_until(lambda: probe().succeeded()["r-before"] == 1, what="the first record")
     # When a record is written while the runtime is down, and it starts again
     put_items(services, f"{prefix}EventsTable", ["r-while-down"])
     with running_runtime(services, tmp_path / "data", prefix):
-        wait_until(lambda: probe().succeeded["r-while-down"] == 1, what="the record written while down")
+        wait_until(lambda: probe().succeeded()["r-while-down"] == 1, what="the record written while down")
         time.sleep(1.5)
         # Then the record handled before the restart is not delivered again
-        assert probe().succeeded["r-before"] == 1
+        assert probe().succeeded()["r-before"] == 1
         checkpoint_files = list((tmp_path / "data" / "pollers").glob("*.json"))
     assert {path.name for path in checkpoint_files} == {
         "PartialStreamConsumer.Events.json",
@@ -240,7 +250,7 @@ def test_sqs_partial_failure_redelivers_only_the_failed_message_until_the_dead_l
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given two good messages and one that always fails
-    probe().reset({"q-poison"})
+    probe().set_failing_keys({"q-poison"})
     sqs = client(services, "sqs")
     queue_url = outputs(runtime, "WorkQueue").ref
     sqs.send_message_batch(
@@ -251,7 +261,7 @@ def test_sqs_partial_failure_redelivers_only_the_failed_message_until_the_dead_l
     dead = receive_all(services, outputs(runtime, "WorkDeadLetters").ref, wanted=1, timeout=30)
     # Then the poison message is in the dead-letter queue, and the good ones succeeded exactly once
     assert [message["Body"] for message in dead] == ["q-poison"]
-    assert dict(probe().succeeded) == {"q-1": 1, "q-2": 1}
+    assert dict(probe().succeeded()) == {"q-1": 1, "q-2": 1}
     redeliveries = [keys for keys in probe().batches_of(f"{prefix}QueueConsumer") if "q-1" not in keys]
     assert redeliveries == [["q-poison"]]
 
@@ -260,16 +270,16 @@ def test_sqs_record_reaches_the_handler_in_lambdas_format(
     runtime: LocalRuntime, services: ServiceEndpoints, prefix: str
 ) -> None:
     # Given
-    probe().reset(set())
+    probe().set_failing_keys(set())
     # When
     client(services, "sqs").send_message(
         QueueUrl=outputs(runtime, "WorkQueue").ref,
         MessageBody="shape",
         MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}},
     )
-    wait_until(lambda: bool(probe().events), what="the message")
+    wait_until(lambda: bool(probe().events()), what="the message")
     # Then
-    record = probe().events[0]["Records"][0]
+    record = probe().events()[0]["Records"][0]
     assert record["eventSource"] == "aws:sqs"
     assert record["eventSourceARN"] == outputs(runtime, "WorkQueue").attributes["Arn"]
     assert record["awsRegion"] == REGION

@@ -1,47 +1,52 @@
-"""Shared state between the poller tests and their test handlers (a module of the test layer).
+"""Shared state between the poller tests and their test handlers, kept in files.
 
-The local runtime puts the layer on sys.path, so the handlers and the test import this one module:
-the test says which keys fail, the handlers record what they were given and what succeeded.
+Handlers run in sandbox processes, so the test and the handlers meet in the folder named by
+LOCAL_PROBE_DIR: the test writes which keys fail, the handlers append what they were given and what
+succeeded. The test imports this module too (it lives in the test layer).
 """
 
 from __future__ import annotations
 
-import threading
+import json
+import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-_lock = threading.Lock()
-failing_keys: set[str] = set()
-batches: list[tuple[str, list[str]]] = []  # (function name, keys of the batch), in order
-events: list[dict[str, Any]] = []  # every event, as the handlers received it
-succeeded: Counter[str] = Counter()
+
+def _folder() -> Path:
+    return Path(os.environ["LOCAL_PROBE_DIR"])
+
+
+def set_failing_keys(keys: set[str]) -> None:
+    (_folder() / "failing.json").write_text(json.dumps(sorted(keys)))
 
 
 def fails(key: str) -> bool:
-    with _lock:
-        return key in failing_keys
+    path = _folder() / "failing.json"
+    return path.exists() and key in json.loads(path.read_text())
 
 
-def record_batch(function_name: str, keys: list[str], event: dict[str, Any]) -> None:
-    with _lock:
-        batches.append((function_name, keys))
-        events.append(event)
+def record_invocation(function_name: str, keys: list[str], succeeded: list[str], event: dict[str, Any]) -> None:
+    line = json.dumps({"function": function_name, "keys": keys, "succeeded": succeeded, "event": event}) + "\n"
+    with (_folder() / "invocations.jsonl").open("a") as file:
+        file.write(line)
 
 
-def record_success(key: str) -> None:
-    with _lock:
-        succeeded[key] += 1
+def invocations() -> list[dict[str, Any]]:
+    path = _folder() / "invocations.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]
 
 
 def batches_of(function_name: str) -> list[list[str]]:
-    with _lock:
-        return [keys for name, keys in batches if name == function_name]
+    return [entry["keys"] for entry in invocations() if entry["function"] == function_name]
 
 
-def reset(keys_that_fail: set[str]) -> None:
-    with _lock:
-        failing_keys.clear()
-        failing_keys.update(keys_that_fail)
-        batches.clear()
-        events.clear()
-        succeeded.clear()
+def events() -> list[dict[str, Any]]:
+    return [entry["event"] for entry in invocations()]
+
+
+def succeeded() -> Counter[str]:
+    return Counter(key for entry in invocations() for key in entry["succeeded"])

@@ -24,21 +24,18 @@ def partial_batch_handler(event: dict[str, Any], context: Any) -> dict[str, Any]
     """Report the failing records; the others succeed."""
     assert os.environ["EVENTS_TABLE"]
     keys = [record_key(record) for record in event["Records"]]
-    local_probe.record_batch(context.function_name, keys, event)
-    failures = []
-    for record, key in zip(event["Records"], keys, strict=True):
-        if local_probe.fails(key):
-            failures.append({"itemIdentifier": item_identifier(record)})
-        else:
-            local_probe.record_success(key)
-    return {"batchItemFailures": failures}
+    failures = [
+        item_identifier(record) for record, key in zip(event["Records"], keys, strict=True) if local_probe.fails(key)
+    ]
+    succeeded = [key for key in keys if not local_probe.fails(key)]
+    local_probe.record_invocation(context.function_name, keys, succeeded, event)
+    return {"batchItemFailures": [{"itemIdentifier": failure} for failure in failures]}
 
 
 def all_or_nothing_handler(event: dict[str, Any], context: Any) -> None:
     """Raise when any record fails, so that the whole batch fails."""
     keys = [record_key(record) for record in event["Records"]]
-    local_probe.record_batch(context.function_name, keys, event)
-    if any(local_probe.fails(key) for key in keys):
+    failed = any(local_probe.fails(key) for key in keys)
+    local_probe.record_invocation(context.function_name, keys, [] if failed else keys, event)
+    if failed:
         raise RuntimeError(f"poison in {keys}")
-    for key in keys:
-        local_probe.record_success(key)

@@ -1,0 +1,144 @@
+"""A Lambda sandbox: one process that imports one function's handler and runs one invocation at a time.
+
+Started by `infra.local.sandbox` as `python -m infra.local.worker '<json settings>'`, with the
+function's environment, its code folder as working directory and first on sys.path (then the layers),
+as Lambda does. Invocations arrive on one pipe and results leave on another, as length-prefixed JSON;
+stdout and stderr are the runtime's, so the handler's logs show in its console.
+
+Imports nothing from the runtime: a sandbox holds the function's code and the standard library only.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib.util
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+_LENGTH = struct.Struct(">I")
+
+
+def read_message(fd: int) -> Any:
+    """One length-prefixed JSON message, or None at end of file."""
+    header = _read_exactly(fd, _LENGTH.size)
+    if header is None:
+        return None
+    body = _read_exactly(fd, _LENGTH.unpack(header)[0])
+    return None if body is None else json.loads(body)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_message(fd: int, message: Any) -> None:
+    body = json.dumps(message, default=_json_default).encode()
+    data = _LENGTH.pack(len(body)) + body
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _json_default(value: Any) -> Any:
+    """What Lambda's Python runtime also serialises: Decimals (from DynamoDB) as numbers."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class LambdaContext:
+    """The `context` argument of a handler, with the attributes Lambda's Python runtime provides."""
+
+    function_version = "$LATEST"
+    identity = None
+    client_context = None
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.function_name: str = fields["function_name"]
+        self.invoked_function_arn: str = fields["invoked_function_arn"]
+        self.memory_limit_in_mb: str = fields["memory_limit_in_mb"]
+        self.aws_request_id: str = fields["aws_request_id"]
+        self.log_group_name: str = fields["log_group_name"]
+        self.log_stream_name: str = fields["log_stream_name"]
+        self._deadline_ms: int = fields["deadline_ms"]
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def load_handler(settings: dict[str, Any]) -> Any:
+    """Import the handler module by file path under its own name, as Lambda's runtime imports it."""
+    sys.path[:0] = [settings["code_dir"], *settings["layer_paths"]]
+    spec = importlib.util.spec_from_file_location(settings["module_name"], settings["module_file"])
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {settings['module_file']}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[settings["module_name"]] = module
+    spec.loader.exec_module(module)
+    handler = getattr(module, settings["attribute"], None)
+    if not callable(handler):
+        raise AttributeError(f"{settings['module_file']} has no callable {settings['attribute']!r}")
+    return handler
+
+
+def error_payload(error: BaseException) -> dict[str, Any]:
+    """Lambda's shape of a function error."""
+    return {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_exception(error),
+    }
+
+
+def serve(handler: Any, requests: int, responses: int) -> None:
+    while (request := read_message(requests)) is not None:
+        try:
+            result = handler(request["event"], LambdaContext(request["context"]))
+            json.dumps(result, default=_json_default)
+        except Exception as error:
+            traceback.print_exc()
+            write_message(responses, {"error": error_payload(error)})
+            continue
+        write_message(responses, {"result": result})
+
+
+def _forget_runtime_path(runtime_path: str, original_pythonpath: str | None) -> None:
+    """The runtime's folder was on PYTHONPATH only so that `-m infra.local.worker` starts: drop it."""
+    while runtime_path in sys.path:
+        sys.path.remove(runtime_path)
+    if original_pythonpath is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = original_pythonpath
+
+
+def main() -> int:
+    settings = json.loads(sys.argv[1])
+    requests, responses = settings["requests_fd"], settings["responses_fd"]
+    _forget_runtime_path(settings["runtime_path"], settings["original_pythonpath"])
+    try:
+        handler = load_handler(settings)
+    except BaseException as error:
+        traceback.print_exc()
+        write_message(responses, {"ready": False, "error": error_payload(error)})
+        return 1
+    write_message(responses, {"ready": True})
+    sys.stdout.flush()
+    serve(handler, requests, responses)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
