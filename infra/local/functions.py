@@ -94,7 +94,7 @@ def _function_spec(
         memory_mb=int(resolver.resolve_string(properties.get("MemorySize", _DEFAULT_MEMORY_MB), "MemorySize")),
         environment={
             key: resolver.resolve_string(value, f"{logical_id} environment variable {key}")
-            for key, value in environment.items()
+            for key, value in resolver.resolve(environment).items()  # AWS::NoValue drops a variable
         },
         events=[_event_source(resolver, name, body) for name, body in events.items()],
     )
