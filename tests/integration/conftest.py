@@ -1,0 +1,140 @@
+"""Integration fixtures: the services and the Chalice app on moto's in-process `mock_aws`.
+
+Every test gets fresh AWS state. The tables are created from `template.yaml`'s own
+`AWS::DynamoDB::Table` definitions (through the local runtime's template loader and provisioner),
+and the functions' environment (the table variables) is resolved from the template's `Globals`,
+so no table, key or variable name is written down twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chalice import Chalice
+from chalice.test import Client
+from chirp.adapters.dynamodb.connection import shared_connection
+from chirp.settings import get_settings
+from chirp.wiring import repositories
+from moto import mock_aws
+
+from infra.local.aws import AwsClients, ServiceEndpoints
+from infra.local.intrinsics import PseudoParameters, Resolver, ResourceOutputs, parameter_values
+from infra.local.provision import ProvisionContext, _create_table_arguments, physical_name
+from infra.local.template import Template, load_template
+from tests.integration.api_client import Api
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+JWT_SECRET = "integration-test-signing-key-0123456789abcdef"
+
+# What the tests add to the template's environment: credentials moto accepts, a signing key given
+# directly, and the cheapest argon2id cost, so that hashing takes a millisecond.
+TEST_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "JWT_SECRET": JWT_SECRET,
+    "PASSWORD_TIME_COST": "1",
+    "PASSWORD_MEMORY_KIB": "1024",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+# Variables from the developer's shell that would point boto3 elsewhere.
+FOREIGN_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "JWT_SECRET_ARN",
+    "ACCESS_TOKEN_TTL_SECONDS",
+    "REFRESH_TOKEN_TTL_SECONDS",
+    "MAX_BODY_BYTES",
+)
+
+
+def clear_settings_caches() -> None:
+    """Forget the settings and the repositories built from them (both cached per process)."""
+    get_settings.cache_clear()
+    repositories.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def template() -> Template:
+    return load_template(TEMPLATE_PATH)
+
+
+@pytest.fixture(scope="session")
+def boto_clients() -> Iterator[AwsClients]:
+    """boto3 clients for creating the tables, built once (a boto3 session costs ~80 ms to load its models).
+
+    PynamoDB's connections (`shared_connection()` and the models') likewise hold a botocore client
+    and no data, so they live for the session and are dropped at its end.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEST_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        yield AwsClients(REGION, ServiceEndpoints(default=None, dynamodb=None))
+    shared_connection.cache_clear()
+    clear_settings_caches()
+
+
+def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
+    """Create the template's tables in the active mock; return the functions' global environment.
+
+    The create_table arguments come from the local runtime's provisioner; its waits for ACTIVE and
+    its TTL calls are left out, since moto's tables are ACTIVE at once: that is five requests per
+    test instead of twenty-five, the largest cost of an integration test.
+    """
+    resolver = Resolver(
+        template,
+        parameter_values(template, {}),
+        PseudoParameters(region=REGION, account_id=ACCOUNT_ID, stack_name="chirp-test"),
+    )
+    context = ProvisionContext(clients=clients, resolver=resolver, prefix="chirp-test-", secrets_dir=Path("."))
+    dynamodb = clients.client("dynamodb")
+    for table in template.resources_of_type("AWS::DynamoDB::Table"):
+        properties = resolver.resolve(table.properties)
+        name = physical_name(context, table, properties, "TableName")
+        dynamodb.create_table(**_create_table_arguments(name, properties))
+        resolver.outputs[table.logical_id] = ResourceOutputs(ref=name)
+    variables = resolver.resolve(template.function_globals["Environment"]["Variables"])
+    return {name: str(value) for name, value in variables.items()}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, template: Template, boto_clients: AwsClients) -> Iterator[dict[str, str]]:
+    """A fresh `mock_aws()` holding the template's tables; yields the environment the functions see.
+
+    Fresh per test rather than emptied between tests: moto deep-copies a whole table (stream records
+    included) on every transaction, so a table that outlives one test makes every later one slower.
+    """
+    for name in FOREIGN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        environment = {**TEST_ENVIRONMENT, **create_tables(template, boto_clients)}
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        clear_settings_caches()
+        yield environment
+    clear_settings_caches()
+
+
+@pytest.fixture
+def chalice_app(aws: dict[str, str]) -> Chalice:
+    """The API's Chalice app, imported once the environment is set (Powertools reads it at import)."""
+    from app import app
+
+    return app
+
+
+@pytest.fixture
+def api(chalice_app: Chalice) -> Api:
+    return Api(Client(chalice_app))

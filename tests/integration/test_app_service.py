@@ -1,0 +1,143 @@
+"""The service routes: the health check and the OpenAPI document, which must describe exactly
+the routes the app serves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from chalice import Chalice
+
+from tests.integration.api_client import Api
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+@pytest.fixture
+def document(api: Api) -> dict[str, Any]:
+    reply = api.get("/api/openapi.json")
+    assert reply.status == 200, reply.body
+    openapi: dict[str, Any] = reply.json()
+    return openapi
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (path, method.upper()): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def test_health_answers_ok(api: Api) -> None:
+    # When
+    reply = api.get("/api/health")
+    # Then
+    assert reply.status == 200
+    assert reply.json() == {"status": "ok"}
+    assert reply.headers["Content-Type"] == "application/json"
+
+
+def test_openapi_document_is_openapi_3(document: dict[str, Any]) -> None:
+    # Then
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"]
+    assert document["info"]["version"]
+
+
+def test_openapi_describes_every_route_of_the_app_and_nothing_else(
+    document: dict[str, Any], chalice_app: Chalice
+) -> None:
+    # Given
+    served = {(path, method) for path, methods in chalice_app.routes.items() for method in methods}
+    # When
+    described = set(operations(document))
+    # Then
+    assert described == served
+
+
+def test_openapi_operation_ids_are_unique(document: dict[str, Any]) -> None:
+    # When
+    ids = [operation["operationId"] for operation in operations(document).values()]
+    # Then
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("marked", [True, False], ids=["secured", "open"])
+def test_openapi_marks_exactly_the_operations_that_demand_a_token(
+    api: Api, document: dict[str, Any], marked: bool
+) -> None:
+    # Given the operations the document marks (or does not mark) as needing a bearer token
+    chosen = [key for key, operation in operations(document).items() if bool(operation.get("security")) == marked]
+    assert chosen
+    # When each is called without a token (path parameters filled with a well-formed id)
+    refused = {key: api.request(key[1], re.sub(r"{\w+}", "1", key[0]), json_body={}).status == 401 for key in chosen}
+    # Then exactly the marked ones refuse
+    assert refused == dict.fromkeys(chosen, marked)
+
+
+def test_openapi_pagination_is_documented_on_the_lists_and_each_reads_limit(api: Api, document: dict[str, Any]) -> None:
+    # Given the operations documented with `limit` and `cursor`, and a caller who may read them all
+    paginated = [
+        key
+        for key, operation in operations(document).items()
+        if {"limit", "cursor"} <= {parameter["name"] for parameter in operation["parameters"]}
+    ]
+    account = api.register("reader")
+    # When each is called with a limit out of range
+    replies = {
+        key: api.get(re.sub(r"{\w+}", account.id, key[0]), query={"limit": "0"}, token=account.access_token)
+        for key in paginated
+    }
+    # Then every one of them reads the limit, and they include the three lists of the API
+    assert {key: reply.status for key, reply in replies.items()} == dict.fromkeys(paginated, 400)
+    assert {
+        ("/api/users/{userId}/tweets", "GET"),
+        ("/api/users/{userId}/followers", "GET"),
+        ("/api/users/{userId}/following", "GET"),
+    } <= set(paginated)
+
+
+def test_openapi_names_every_path_parameter(document: dict[str, Any]) -> None:
+    # Then
+    for (path, _method), operation in operations(document).items():
+        in_path = {parameter["name"] for parameter in operation["parameters"] if parameter["in"] == "path"}
+        assert {part[1:-1] for part in path.split("/") if part.startswith("{")} == in_path, path
+
+
+def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: dict[str, Any]) -> None:
+    # When
+    bodies = {
+        key: operation["requestBody"]["content"]["application/json"]["schema"]
+        for key, operation in operations(document).items()
+        if "requestBody" in operation
+    }
+    # Then
+    assert set(bodies) == {
+        ("/api/users/register", "POST"),
+        ("/api/users/login", "POST"),
+        ("/api/auth/refresh", "POST"),
+        ("/api/auth/logout", "POST"),
+        ("/api/users/me", "PATCH"),
+        ("/api/tweets", "POST"),
+    }
+    assert set(bodies["/api/users/register", "POST"]["properties"]) == {"username", "email", "password", "name"}
+    assert set(bodies["/api/users/register", "POST"]["required"]) == {"username", "email", "password"}
+    assert set(bodies["/api/users/me", "PATCH"]["properties"]) == {"name", "description", "location", "url"}
+    assert bodies["/api/tweets", "POST"]["required"] == ["text"]
+
+
+def test_openapi_success_statuses_match_the_api(document: dict[str, Any]) -> None:
+    # When
+    success = {
+        key: next(code for code in operation["responses"] if code.startswith("2"))
+        for key, operation in operations(document).items()
+    }
+    # Then
+    assert success["/api/users/register", "POST"] == "201"
+    assert success["/api/tweets", "POST"] == "201"
+    assert success["/api/tweets/{tweetId}", "DELETE"] == "204"
+    assert success["/api/auth/logout", "POST"] == "204"
+    assert success["/api/users/{userId}", "GET"] == "200"
