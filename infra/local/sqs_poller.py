@@ -21,7 +21,9 @@ from infra.local.records import sqs_record_event
 from infra.local.sandbox import Invoker
 
 MAX_RECEIVE = 10  # ReceiveMessage's own limit
-LONG_POLL_SECONDS = 1  # short, so that a stop request is honoured within a second
+# Short polls, four a second when the queue is empty: moto's long poll only notices a message whose
+# visibility timeout ran out at the end of its wait, which would hold each redelivery up to 2 s.
+LONG_POLL_SECONDS = 0
 
 
 class SqsPoller(PollerThread):
@@ -72,7 +74,7 @@ class SqsPoller(PollerThread):
         response = self._sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=wanted,
-            WaitTimeSeconds=0 if self._collected else LONG_POLL_SECONDS,
+            WaitTimeSeconds=LONG_POLL_SECONDS,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
