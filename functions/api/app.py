@@ -55,7 +55,10 @@ def route(path: str, method: str, summary: str, **spec: Any) -> Callable[[View],
         @functools.wraps(view)
         def endpoint(**params: str) -> Response:
             try:
-                return Response(body=view(**params), status_code=operation.status, headers=JSON_HEADERS)
+                result = view(**params)
+                if operation.status == 204:
+                    return Response(body="", status_code=204)
+                return Response(body=result, status_code=operation.status, headers=JSON_HEADERS)
             except ChirpError as error:
                 return Response(
                     body=error_body(error.code, error.message), status_code=status_for(error), headers=JSON_HEADERS

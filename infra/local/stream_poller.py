@@ -207,7 +207,7 @@ class StreamPoller(PollerThread):
         }
         if sequence_number is not None:
             arguments["SequenceNumber"] = sequence_number
-        return self._streams.get_shard_iterator(**arguments).get("ShardIterator")  # type: ignore[no-any-return]
+        return self._streams.get_shard_iterator(**arguments).get("ShardIterator")
 
     def _filling_window(self, shard: ShardState) -> bool:
         """Whether to wait for more records (the batching window is open and the batch not full)."""

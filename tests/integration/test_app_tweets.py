@@ -200,12 +200,6 @@ def test_post_tweet_entities_are_kept_with_the_tweet(api: Api, alice: Account) -
     assert [len(fetched["entities"][kind]) for kind in ("hashtags", "mentions", "cashtags", "urls")] == [1, 1, 1, 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layers/chirp/chirp/adapters/dynamodb/tweets.py create(): reads the author's failed condition at "
-    "failed[1], but PynamoDB sends a transaction's items grouped as condition checks, deletes, puts, updates, so "
-    "with the timeline entry put the author update is item 2; the RuntimeError becomes a 500",
-)
 def test_post_tweet_requires_an_existing_author(api: Api, aws: dict[str, str]) -> None:
     # Given a valid token for an id nobody has
     now = int(time.time())
@@ -258,11 +252,6 @@ def test_delete_tweet_by_its_author_removes_it_and_uncounts_it(api: Api, alice: 
     assert api.metrics(alice.id)["tweet_count"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="functions/api/app.py route(): a view returning None is sent as Response(body=None), which Chalice "
-    "serialises to the JSON text 'null'; a 204 must have no content",
-)
 def test_delete_tweet_204_has_no_content(api: Api, alice: Account) -> None:
     # Given
     tweet = api.tweet(alice, "soon gone")

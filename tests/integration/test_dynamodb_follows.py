@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chirp.errors import NotFound
 from chirp.ids import new_id
-from chirp.pages import PageRequest
+from chirp.pages import PageRequest, page_request
 from chirp.users.models import NewAccount, User
 from chirp.wiring import Repositories, repositories
 
@@ -74,17 +74,21 @@ def test_unfollow_answers_true_then_false_and_uncounts_once(repos: Repositories)
     assert counts(repos, bob) == (0, 0)
 
 
-def test_followers_and_following_page_below_the_cursor_id(repos: Repositories) -> None:
-    # Given four followers of alice, who follows them all back
+def test_followers_and_following_page_below_the_cursor(repos: Repositories) -> None:
+    # Given four followers of alice, who follows them all back, one after another
     alice = add_user(repos, "alice")
     others = [add_user(repos, f"user{i}") for i in range(4)]
     for other in others:
         repos.follows.follow(other, alice)
         repos.follows.follow(alice, other)
-    # When
-    followers = repos.follows.followers(alice, PageRequest(limit=2, before=others[2]))
-    following = repos.follows.following(alice, PageRequest(limit=2, before=others[2]))
-    # Then
+    # When a client reads the first page of two, then the page its cursor points at
+    first_followers = repos.follows.followers(alice, PageRequest(limit=2))
+    first_following = repos.follows.following(alice, PageRequest(limit=2))
+    assert first_followers.next_cursor is not None and first_following.next_cursor is not None
+    followers = repos.follows.followers(alice, page_request("2", first_followers.next_cursor))
+    following = repos.follows.following(alice, page_request("2", first_following.next_cursor))
+    # Then the pages hold the latest follows first, and the last page has no cursor
+    assert list(first_followers.items) == [others[3], others[2]]
     assert list(followers.items) == [others[1], others[0]]
     assert list(following.items) == [others[1], others[0]]
     assert followers.next_cursor is None

@@ -171,11 +171,6 @@ def test_no_hashtag_is_found_where_twitter_finds_none(text: str) -> None:
     assert entities(text, "hashtags") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layers/chirp/chirp/tweets/text.py _HASHTAG: Python's \\w has no combining marks (Unicode Mn/Mc), "
-    "so '#हिन्दी' is cut to '#ह'; twitter-text's hashtag characters include \\p{M}",
-)
 def test_hashtags_keep_combining_marks() -> None:
     # Then
     assert [entity["tag"] for entity in entities("#हिन्दी", "hashtags")] == ["हिन्दी"]

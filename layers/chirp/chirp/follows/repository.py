@@ -17,10 +17,10 @@ class FollowRepository(Protocol):
         """Remove the edge and uncount it, atomically. False if there was none."""
 
     def followers(self, user_id: int, page: PageRequest) -> Page[int]:
-        """Ids of the users who follow `user_id`, highest id first."""
+        """Ids of the users who follow `user_id`, newest follow first."""
 
     def following(self, user_id: int, page: PageRequest) -> Page[int]:
-        """Ids of the users `user_id` follows, highest id first."""
+        """Ids of the users `user_id` follows, newest follow first."""
 
     def all_following(self, user_id: int) -> list[int]:
         """Every id `user_id` follows (pages through the whole list: rebuilds and pure pull only)."""

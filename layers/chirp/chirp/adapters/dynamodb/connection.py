@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -61,22 +62,64 @@ def cancellation_codes(error: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in error.cancellation_reasons]
 
 
+class _OrderedTransactWrite(TransactWrite):
+    """Remembers the order items were added in. PynamoDB sends condition checks, then deletes,
+    puts and updates, and DynamoDB reports cancellation reasons in that sent order; callers
+    read them in the order they wrote their items."""
+
+    _SENT_ORDER = ("condition_check", "delete", "save", "update")
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection=connection)
+        self.calls: list[str] = []
+
+    def condition_check(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append("condition_check")
+        super().condition_check(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append("delete")
+        super().delete(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append("save")
+        super().save(*args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append("update")
+        super().update(*args, **kwargs)
+
+    def in_call_order(self, sent: list[str | None]) -> list[str | None]:
+        if len(sent) != len(self.calls):
+            return sent
+        offsets, position = {}, 0
+        for kind in self._SENT_ORDER:
+            offsets[kind] = position
+            position += self.calls.count(kind)
+        seen: dict[str, int] = dict.fromkeys(self._SENT_ORDER, 0)
+        ordered = []
+        for kind in self.calls:
+            ordered.append(sent[offsets[kind] + seen[kind]])
+            seen[kind] += 1
+        return ordered
+
+
 def run_transaction(build: Callable[[TransactWrite], None]) -> list[str | None]:
-    """Run a write transaction; return [] on success, or the per-item cancellation
-    codes when a condition failed. Conflicts with concurrent transactions and
-    throttling are retried with jittered backoff, then raised as `Retryable`."""
+    """Run a write transaction; return [] on success, or the per-item cancellation codes,
+    in the order `build` added the items, when a condition failed. Conflicts with concurrent
+    transactions and throttling are retried with jittered backoff, then raised as `Retryable`."""
     for attempt in range(TRANSACTION_ATTEMPTS):
+        transaction = _OrderedTransactWrite(connection=shared_connection())
         try:
-            with TransactWrite(connection=shared_connection()) as transaction:
+            with transaction:
                 build(transaction)
             return []
         except TransactWriteError as error:
-            codes = cancellation_codes(error)
+            codes = transaction.in_call_order(cancellation_codes(error))
             if "ConditionalCheckFailed" in codes and "TransactionConflict" not in codes:
                 return codes
-            if not (codes and set(codes) <= {None, "TransactionConflict", "ThrottlingError"}) and not is_throttling(
-                error
-            ):
+            retryable = {None, "TransactionConflict", "ThrottlingError", "ConditionalCheckFailed"}
+            if not (codes and set(codes) <= retryable) and not is_throttling(error):
                 raise
         time.sleep(random.uniform(0, 0.01 * 2**attempt))
     raise Retryable("the database is busy with conflicting writes; retry the request")

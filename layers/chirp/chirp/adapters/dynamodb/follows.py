@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
-from chirp.adapters.dynamodb.models import FollowItem, UserItem
+from chirp.adapters.dynamodb.models import FollowersByTimeIndex, FollowingByTimeIndex, FollowItem, UserItem
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
+from chirp.ids import new_id
 from chirp.pages import Page, PageRequest, page_from_overfetch
 
 
 class DynamoFollowRepository:
     def follow(self, follower_id: int, followee_id: int) -> bool:
-        edge = FollowItem(follower_id=follower_id, followee_id=followee_id, created_at_ms=int(time.time() * 1000))
+        edge = FollowItem(follower_id=follower_id, followee_id=followee_id, follow_id=new_id())
 
         def write(transaction: TransactWrite) -> None:
             transaction.save(edge, condition=FollowItem.follower_id.does_not_exist())
@@ -54,18 +54,10 @@ class DynamoFollowRepository:
         return not run_transaction(write)
 
     def followers(self, user_id: int, page: PageRequest) -> Page[int]:
-        condition = FollowItem.follower_id < page.before if page.before is not None else None
-        items = FollowItem.followers.query(
-            user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1
-        )
-        return page_from_overfetch([int(item.follower_id) for item in items], page, int)
+        return _newest_follows(FollowItem.followers, user_id, page, lambda item: int(item.follower_id))
 
     def following(self, user_id: int, page: PageRequest) -> Page[int]:
-        condition = FollowItem.followee_id < page.before if page.before is not None else None
-        items = FollowItem.query(
-            user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1, consistent_read=True
-        )
-        return page_from_overfetch([int(item.followee_id) for item in items], page, int)
+        return _newest_follows(FollowItem.following, user_id, page, lambda item: int(item.followee_id))
 
     def all_following(self, user_id: int) -> list[int]:
         return [int(item.followee_id) for item in FollowItem.query(user_id, attributes_to_get=["followee_id"])]
@@ -105,3 +97,16 @@ class DynamoFollowRepository:
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise  # anything but "unfollowed meanwhile: nothing to mark"
+
+
+def _newest_follows(
+    index: FollowersByTimeIndex | FollowingByTimeIndex,
+    user_id: int,
+    page: PageRequest,
+    other_end: Callable[[FollowItem], int],
+) -> Page[int]:
+    """One page of an edge list, newest follow first; the cursor is the last edge's follow_id."""
+    condition = FollowItem.follow_id < page.before if page.before is not None else None
+    items = list(index.query(user_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1))
+    edges = page_from_overfetch(items, page, lambda item: int(item.follow_id))
+    return Page(items=[other_end(item) for item in edges.items], next_cursor=edges.next_cursor)

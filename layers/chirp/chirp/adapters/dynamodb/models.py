@@ -70,13 +70,26 @@ class TweetItem(Model):
     by_author = AuthorIndex()
 
 
-class FollowersIndex(GlobalSecondaryIndex["FollowItem"]):
+class FollowersByTimeIndex(GlobalSecondaryIndex["FollowItem"]):
+    """Who follows X, newest follow first."""
+
     class Meta:
-        index_name = "followers_index"
+        index_name = "followers_by_time_index"
         projection = KeysOnlyProjection()
 
     followee_id = NumberAttribute(hash_key=True)
-    follower_id = NumberAttribute(range_key=True)
+    follow_id = NumberAttribute(range_key=True)
+
+
+class FollowingByTimeIndex(GlobalSecondaryIndex["FollowItem"]):
+    """Whom X follows, newest follow first."""
+
+    class Meta:
+        index_name = "following_by_time_index"
+        projection = KeysOnlyProjection()
+
+    follower_id = NumberAttribute(hash_key=True)
+    follow_id = NumberAttribute(range_key=True)
 
 
 class CelebrityFolloweesIndex(GlobalSecondaryIndex["FollowItem"]):
@@ -99,9 +112,11 @@ class FollowItem(Model):
 
     follower_id = NumberAttribute(hash_key=True)
     followee_id = NumberAttribute(range_key=True)
-    created_at_ms = NumberAttribute()
+    # A Snowflake id minted when the follow happened: orders the lists, and serves as their cursor.
+    follow_id = NumberAttribute()
     celebrity_followee_id = NumberAttribute(null=True)
-    followers = FollowersIndex()
+    followers = FollowersByTimeIndex()
+    following = FollowingByTimeIndex()
     celebrity_followees = CelebrityFolloweesIndex()
 
 

@@ -50,7 +50,7 @@ class DynamoTweetRepository:
                 actions=[UserItem.tweet_count.add(1)],
                 condition=UserItem.pk.exists(),
             )
-            transaction.save(own_entry)
+            transaction.save(own_entry)  # read-your-writes: the author's home timeline, same transaction
 
         failed = run_transaction(write)
         if failed and failed[1] == "ConditionalCheckFailed":
