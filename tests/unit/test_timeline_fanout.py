@@ -1,0 +1,187 @@
+"""What each upstream change asks of whose timelines (chirp.timelines.fanout): who is fanned out, and
+when an author is promoted to or demoted from celebrity (with hysteresis)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+import pytest
+from chirp.pages import Page, PageRequest
+from chirp.settings import Settings
+from chirp.timelines.changes import TimelineChange
+from chirp.timelines.fanout import fan_out_posted, is_fanned_out, on_follower_count
+from chirp.timelines.models import TimelineEntry
+from chirp.timelines.stores import TimelineStores
+from chirp.tweets.models import Tweet
+from chirp.users.models import User
+
+AUTHOR = 7
+
+
+def user(celebrity: bool) -> User:
+    return User(id=AUTHOR, username="author", name="Author", created_at_ms=0, celebrity=celebrity)
+
+
+@dataclass
+class RecordingStores:
+    """An author with followers and tweets; records what the fan-out changes and publishes."""
+
+    author: User
+    follower_ids: list[int] = field(default_factory=list)
+    tweet_ids: list[int] = field(default_factory=list)
+    celebrity_set: list[bool] = field(default_factory=list)
+    published: list[TimelineChange] = field(default_factory=list)
+
+    @property
+    def stores(self) -> TimelineStores:
+        """This partial fake as the stores the fan-out takes (it implements only what the fan-out calls)."""
+        return cast(TimelineStores, self)
+
+    @property
+    def users(self) -> RecordingStores:
+        return self
+
+    @property
+    def follows(self) -> RecordingStores:
+        return self
+
+    @property
+    def tweets(self) -> RecordingStores:
+        return self
+
+    @property
+    def timelines(self) -> RecordingStores:
+        return self
+
+    def get(self, user_id: int) -> User | None:
+        return self.author if user_id == self.author.id else None
+
+    def set_celebrity(self, user_id: int, celebrity: bool) -> None:
+        self.celebrity_set.append(celebrity)
+
+    def follower_id_chunks(self, user_id: int, size: int) -> Iterator[list[int]]:
+        for start in range(0, len(self.follower_ids), size):
+            yield self.follower_ids[start : start + size]
+
+    def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
+        newest = sorted(self.tweet_ids, reverse=True)[: page.limit]
+        return Page(
+            items=[Tweet(id=i, author_id=author_id, text="t", created_at_ms=0) for i in newest], next_cursor=None
+        )
+
+    def publish(self, changes: Sequence[TimelineChange]) -> None:
+        self.published.extend(changes)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "celebrity", "fanned_out"),
+    [
+        ("hybrid", False, True),
+        ("hybrid", True, False),
+        ("push", True, True),
+        ("pull", False, False),
+    ],
+)
+def test_is_fanned_out_by_strategy_and_celebrity(strategy: str, celebrity: bool, fanned_out: bool) -> None:
+    # Given an author and a strategy
+    # Then it is pushed to followers unless pulled (a celebrity under hybrid, anyone under pull)
+    assert is_fanned_out(user(celebrity), Settings(timeline_strategy=strategy)) is fanned_out
+
+
+def test_a_post_reaches_every_follower_once_in_chunks() -> None:
+    # Given an ordinary author with 5 followers, and 2 owners per message
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3, 4, 5])
+    entry = TimelineEntry(100, 100, AUTHOR)
+    # When it posts
+    sent = fan_out_posted(stores.stores, stores, Settings(fanout_owners_per_message=2), entry)
+    # Then adds of the entry, at most 2 owners each, reach every follower exactly once
+    assert sent == len(stores.published)
+    assert all(change.op == "add" and [m.to_entry() for m in change.entries] == [entry] for change in stores.published)
+    assert all(len(change.owners) <= 2 for change in stores.published)
+    owners = [owner for change in stores.published for owner in change.owners]
+    assert all(owners.count(follower) == 1 for follower in stores.follower_ids)
+
+
+def test_a_celebritys_post_reaches_none_of_its_followers() -> None:
+    # Given a celebrity with followers
+    stores = RecordingStores(user(celebrity=True), follower_ids=[1, 2, 3])
+    # When it posts
+    fan_out_posted(stores.stores, stores, Settings(), TimelineEntry(100, 100, AUTHOR))
+    # Then no change is addressed to any follower (they pull it at read time)
+    assert not {owner for change in stores.published for owner in change.owners} & set(stores.follower_ids)
+
+
+@pytest.mark.parametrize(
+    ("celebrity", "followers", "outcome"),
+    [
+        (False, 2, None),  # below the threshold
+        (False, 3, "promoted"),  # at the threshold
+        (False, 4, "promoted"),
+        (True, 3, None),  # still at the threshold
+        (True, 2, None),  # between the floor (2) and the threshold: no flapping
+        (True, 1, "demoted"),  # below the floor
+    ],
+)
+def test_celebrity_status_changes_with_hysteresis(celebrity: bool, followers: int, outcome: str | None) -> None:
+    # Given a threshold of 3 (so a floor of 2) and an author with that many followers
+    stores = RecordingStores(user(celebrity), follower_ids=list(range(1, followers + 1)), tweet_ids=[100, 200])
+    settings = Settings(celebrity_threshold=3)
+    # When its follower count is seen by the fan-out
+    result = on_follower_count(
+        stores.stores, stores, settings, user_id=AUTHOR, followers_count=followers, celebrity=celebrity
+    )
+    # Then it is promoted at the threshold, demoted only below the floor, left alone in between
+    assert result == outcome
+    assert stores.celebrity_set == ([] if outcome is None else [outcome == "promoted"])
+
+
+def test_promotion_marks_every_followers_edge() -> None:
+    # Given an author reaching the threshold of 3
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
+    # When promoted
+    on_follower_count(
+        stores.stores, stores, Settings(celebrity_threshold=3), user_id=AUTHOR, followers_count=3, celebrity=False
+    )
+    # Then its followers' edges are marked as pulled
+    assert [(c.op, c.owners, c.author_id, c.celebrity) for c in stores.published] == [
+        ("mark_celebrity", [1, 2, 3], AUTHOR, True)
+    ]
+
+
+def test_demotion_pushes_recent_tweets_before_unmarking_the_edges() -> None:
+    # Given a celebrity with one follower left (floor 2) and two tweets
+    stores = RecordingStores(user(celebrity=True), follower_ids=[1], tweet_ids=[100, 200])
+    # When demoted
+    on_follower_count(
+        stores.stores, stores, Settings(celebrity_threshold=3), user_id=AUTHOR, followers_count=1, celebrity=True
+    )
+    # Then its recent tweets are pushed to the follower, then the edge is unmarked
+    add, unmark = stores.published
+    assert (add.op, add.owners, [e.tweet_id for e in add.entries]) == ("add", [1], [200, 100])
+    assert (unmark.op, unmark.owners, unmark.celebrity) == ("mark_celebrity", [1], False)
+
+
+def test_an_explicit_demotion_floor_wins_over_ninety_percent() -> None:
+    # Given threshold 10 with CELEBRITY_DEMOTE_BELOW=5, and a celebrity down to 8 then 4 followers
+    settings = Settings(celebrity_threshold=10, celebrity_demote_below=5)
+    stores = RecordingStores(user(celebrity=True), follower_ids=[1])
+    # Then it stays a celebrity at 8 (though below 90%) and is demoted at 4
+    assert on_follower_count(stores.stores, stores, settings, user_id=AUTHOR, followers_count=8, celebrity=True) is None
+    assert (
+        on_follower_count(stores.stores, stores, settings, user_id=AUTHOR, followers_count=4, celebrity=True)
+        == "demoted"
+    )
+
+
+@pytest.mark.parametrize("strategy", ["push", "pull"])
+def test_only_the_hybrid_strategy_has_celebrities(strategy: str) -> None:
+    # Given a strategy other than hybrid and an author far above the threshold
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
+    settings = Settings(timeline_strategy=strategy, celebrity_threshold=1)
+    # Then nothing is promoted
+    assert (
+        on_follower_count(stores.stores, stores, settings, user_id=AUTHOR, followers_count=3, celebrity=False) is None
+    )
+    assert stores.published == [] and stores.celebrity_set == []

@@ -1,0 +1,133 @@
+"""Applying timeline changes (chirp.timelines.writer.apply_change) to in-memory timelines."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+import pytest
+from chirp.settings import Settings
+from chirp.timelines import changes
+from chirp.timelines.changes import TimelineChange
+from chirp.timelines.models import TimelineActivity, TimelineEntry
+from chirp.timelines.stores import TimelineStores
+from chirp.timelines.writer import apply_change
+
+DAY_MS = 86_400_000
+NOW_MS = 1_800_000_000_000
+ACTIVE, AWAY, NEVER = 1, 2, 3
+
+
+@dataclass
+class MemoryTimelines:
+    """Timelines and follow edges in memory (everyone follows everyone); owner 1 read just now, owner 2
+    31 days ago, owner 3 never."""
+
+    entries: dict[int, dict[int, TimelineEntry]] = field(default_factory=dict)
+    activities: dict[int, TimelineActivity] = field(
+        default_factory=lambda: {
+            ACTIVE: TimelineActivity(NOW_MS, NOW_MS),
+            AWAY: TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 31 * DAY_MS),
+        }
+    )
+    marked: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    @property
+    def timelines(self) -> MemoryTimelines:
+        return self
+
+    @property
+    def follows(self) -> MemoryTimelines:
+        return self
+
+    def activity(self, owner_ids: Iterable[int]) -> dict[int, TimelineActivity]:
+        return {owner: self.activities[owner] for owner in owner_ids if owner in self.activities}
+
+    def write(self, owner_ids: Sequence[int], entries: Sequence[TimelineEntry], expires_at: int) -> None:
+        for owner in owner_ids:
+            self.entries.setdefault(owner, {}).update({entry.entry_id: entry for entry in entries})
+
+    def remove(self, owner_ids: Sequence[int], entry_ids: Sequence[int]) -> None:
+        for owner in owner_ids:
+            for entry_id in entry_ids:
+                self.entries.get(owner, {}).pop(entry_id, None)
+
+    def trim(self, owner_id: int, keep: int) -> int:
+        newest_first = sorted(self.entries.get(owner_id, {}), reverse=True)
+        self.remove([owner_id], newest_first[keep:])
+        return len(newest_first[keep:])
+
+    def which_follow(self, follower_ids: Sequence[int], followee_id: int) -> set[int]:
+        """Everyone here follows everyone."""
+        return set(follower_ids)
+
+    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
+        for follower in follower_ids:
+            self.marked[follower, celebrity_id] = celebrity
+
+    def ids(self, owner: int) -> list[int]:
+        return sorted(self.entries.get(owner, {}), reverse=True)
+
+
+def apply(memory: MemoryTimelines, change: TimelineChange, settings: Settings | None = None, seed: int = 0) -> int:
+    return apply_change(cast(TimelineStores, memory), settings or Settings(), change, NOW_MS, random.Random(seed))
+
+
+def entries(*ids: int, author: int = 9) -> list[TimelineEntry]:
+    return [TimelineEntry(i, i, author) for i in ids]
+
+
+def test_an_add_reaches_only_active_owners() -> None:
+    # Given an active owner, one away for 31 days and one who never read
+    memory = MemoryTimelines()
+    # When an entry is added to all three
+    touched = apply(memory, changes.add([ACTIVE, AWAY, NEVER], entries(10)))
+    # Then only the active one gets it
+    assert touched == 1
+    assert (memory.ids(ACTIVE), memory.ids(AWAY), memory.ids(NEVER)) == ([10], [], [])
+
+
+@pytest.mark.parametrize(("probability", "kept"), [(1.0, [50, 40, 30]), (0.0, [50, 40, 30, 20, 10])])
+def test_an_add_trims_to_the_cap_with_the_trim_probability(probability: float, kept: list[int]) -> None:
+    # Given a cap of 3 and a trim probability
+    memory = MemoryTimelines()
+    settings = Settings(timeline_max_entries=3, timeline_trim_probability=probability)
+    # When 5 entries are added
+    apply(memory, changes.add([ACTIVE], entries(10, 20, 30, 40, 50)), settings)
+    # Then the newest 3 are kept when the write trims, all 5 when it does not
+    assert memory.ids(ACTIVE) == kept
+
+
+def test_trimming_happens_on_about_the_configured_share_of_writes() -> None:
+    # Given a cap of 1, a trim probability of 0.25 and a seeded random source
+    settings = Settings(timeline_max_entries=1, timeline_trim_probability=0.25)
+    rng = random.Random(42)
+    trimmed = 0
+    # When 400 owners each get two entries in one add
+    for owner in range(1000, 1400):
+        memory = MemoryTimelines(activities={owner: TimelineActivity(NOW_MS, NOW_MS)})
+        apply_change(cast(TimelineStores, memory), settings, changes.add([owner], entries(1, 2)), NOW_MS, rng)
+        trimmed += memory.ids(owner) == [2]
+    # Then about a quarter of them were trimmed
+    assert 60 <= trimmed <= 140
+
+
+def test_mark_celebrity_flags_and_unflags_edges_whatever_the_owners_activity() -> None:
+    # Given followers active, away and never seen
+    memory = MemoryTimelines()
+    # When the edges to author 5 are marked, then one is unmarked
+    apply(memory, changes.mark_celebrity([ACTIVE, AWAY, NEVER], 5, True))
+    apply(memory, changes.mark_celebrity([AWAY], 5, False))
+    # Then every edge got its flag
+    assert memory.marked == {(ACTIVE, 5): True, (AWAY, 5): False, (NEVER, 5): True}
+
+
+@pytest.mark.parametrize("op", ["remove_author", "mark_celebrity"])
+def test_a_change_about_an_author_without_author_id_is_refused(op: str) -> None:
+    # Given a well-formed message that names no author
+    change = TimelineChange(op=op, owners=[ACTIVE])  # type: ignore[arg-type]
+    # Then applying it fails loudly (so the message is retried, then dead-lettered)
+    with pytest.raises(ValueError, match="author_id"):
+        apply(MemoryTimelines(), change)
