@@ -778,6 +778,35 @@ def test_an_unfollowed_authors_tweet_stays_out_whatever_order_the_writer_applies
     assert home_ids(api, reader) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="timeline changes are applied in whatever order the queue delivers them: an unfollow's "
+    "`remove_author` applied after the re-follow's backfill `add` deletes the backfill (timelines/writer.py)",
+)
+def test_a_refollowed_authors_tweets_stay_whatever_order_the_writer_applies_changes(
+    api: Api, pipeline: Pipeline
+) -> None:
+    # Given an active reader following an author with a tweet in its timeline
+    (reader,) = readers(api, 1)
+    author = api.register()
+    tweet_id = api.tweet(author, "still here")["id"]
+    api.follow(reader, author)
+    pipeline.run_until_quiet()
+    # When the reader unfollows and follows again, and the standard queue hands the writer the newer change first
+    unfollow(api, reader, author)
+    pipeline.fan_out_pending()
+    api.follow(reader, author)
+    pipeline.fan_out_pending()
+    messages = pipeline.receive_all()
+    assert ['"remove_author"' in record["body"] for record in messages] == [True, False]
+    for record in reversed(messages):
+        assert pipeline.write([record]) == []
+    pipeline.run_until_quiet()
+    # Then the followed author's tweet is in the reader's timeline
+    assert int(tweet_id) in stored_entries(reader)
+    assert home_ids(api, reader) == [tweet_id]
+
+
 # ---------------------------------------------------------------- the routes
 
 
