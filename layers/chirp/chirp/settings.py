@@ -24,6 +24,7 @@ class Settings:
     follows_table: str = ""
     sessions_table: str = ""
     timelines_table: str = ""
+    author_tweets_table: str = ""
     # The SQS queue the fan-out function sends timeline changes to.
     timeline_queue_url: str = ""
     # The JWT signing key: given directly (tests) or as a Secrets Manager ARN (AWS, local runtime).

@@ -34,7 +34,14 @@ def repositories() -> Repositories:
     from chirp.adapters.dynamodb.users import DynamoUserRepository
 
     settings = get_settings()
-    tables = ("users_table", "tweets_table", "follows_table", "sessions_table", "timelines_table")
+    tables = (
+        "users_table",
+        "tweets_table",
+        "follows_table",
+        "sessions_table",
+        "timelines_table",
+        "author_tweets_table",
+    )
     missing = [name for name in tables if not getattr(settings, name)]
     if missing:
         raise SettingsError(f"set {', '.join(name.upper() for name in missing)} to the tables' names")

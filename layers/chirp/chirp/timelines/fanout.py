@@ -21,14 +21,19 @@ def is_fanned_out(author: User, settings: Settings) -> bool:
 
 
 def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings: Settings, entry: TimelineEntry) -> int:
-    """Push a new entry to every follower of its author, unless the author is pulled. O(1) for a celebrity."""
+    """Push a new entry to every follower of its author, unless the author is pulled: O(1) for a celebrity.
+
+    The author's own timeline (which has the entry already, from the posting transaction) gets it
+    once more, so that the writer keeps that timeline trimmed like any other."""
     author = stores.users.get(entry.author_id)
-    if author is None or not is_fanned_out(author, settings):
+    if author is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
         return 0
-    batches = [
-        changes.add(followers, [entry])
-        for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
-    ]
+    batches = [changes.add([author.id], [entry])]
+    if is_fanned_out(author, settings):
+        batches += [
+            changes.add(followers, [entry])
+            for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
+        ]
     publisher.publish(batches)
     return len(batches)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from chirp.concurrency import submit
 from chirp.settings import Settings
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.service import is_inactive
@@ -15,24 +16,42 @@ def apply_change(
 ) -> int:
     """Apply one change; returns how many timelines it touched. Idempotent."""
     if change.op == "add":
-        activity = stores.timelines.activity(change.owners)
-        active = [owner for owner in change.owners if not is_inactive(activity.get(owner), settings, now_ms)]
-        if not active:
-            return 0
-        expires_at = now_ms // 1000 + settings.timeline_entry_ttl_days * 86_400
-        stores.timelines.write(active, [message.to_entry() for message in change.entries], expires_at)
-        for owner in active:
-            if rng.random() < settings.timeline_trim_probability:
-                stores.timelines.trim(owner, settings.timeline_max_entries)
-        return len(active)
+        return add_entries(stores, settings, change, now_ms, rng)
     if change.op == "remove":
         stores.timelines.remove(change.owners, change.entry_ids)
         return len(change.owners)
     if change.author_id is None:
         raise ValueError(f"a {change.op} change needs author_id")
     if change.op == "remove_author":
-        for owner in change.owners:
+        # A re-follow applied before this late removal must win: its backfill stays.
+        refollowed = stores.follows.which_follow(change.owners, change.author_id)
+        owners = [owner for owner in change.owners if owner not in refollowed]
+        for owner in owners:
             stores.timelines.remove_author(owner, change.author_id)
-        return len(change.owners)
+        return len(owners)
     stores.follows.mark_celebrity_edges(change.author_id, change.owners, change.celebrity)
     return len(change.owners)
+
+
+def add_entries(
+    stores: TimelineStores, settings: Settings, change: TimelineChange, now_ms: int, rng: random.Random
+) -> int:
+    """Write the entries into the timelines of the owners who are active and still follow whoever
+    brought each entry in (an unfollow applied before a late `add` must win), then trim."""
+    activity = submit(stores.timelines.activity, change.owners)
+    entries = [message.to_entry() for message in change.entries]
+    bringers = {entry.via_id or entry.author_id for entry in entries}
+    following = {bringer: submit(stores.follows.which_follow, change.owners, bringer) for bringer in bringers}
+    active = {owner for owner in change.owners if not is_inactive(activity.result().get(owner), settings, now_ms)}
+    expires_at = now_ms // 1000 + settings.timeline_entry_ttl_days * 86_400
+    written: set[int] = set()
+    for bringer, followers in following.items():
+        owners = sorted(owner for owner in active if owner == bringer or owner in followers.result())
+        brought = [entry for entry in entries if (entry.via_id or entry.author_id) == bringer]
+        if owners:
+            stores.timelines.write(owners, brought, expires_at)
+            written.update(owners)
+    for owner in written:
+        if rng.random() < settings.timeline_trim_probability:
+            stores.timelines.trim(owner, settings.timeline_max_entries)
+    return len(written)

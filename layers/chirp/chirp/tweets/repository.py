@@ -23,4 +23,7 @@ class TweetRepository(Protocol):
         False if it was already gone."""
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
-        """The author's tweets, newest first."""
+        """The author's tweets, newest first (from an index: a just-deleted tweet may linger briefly)."""
+
+    def live_ids(self, author_id: int, page: PageRequest) -> Page[int]:
+        """The ids of the author's tweets that exist now, newest first (strongly consistent)."""

@@ -72,6 +72,12 @@ class DynamoFollowRepository:
         if chunk:
             yield chunk
 
+    def which_follow(self, follower_ids: Sequence[int], followee_id: int) -> set[int]:
+        keys = [(follower, followee_id) for follower in dict.fromkeys(follower_ids)]
+        if not keys:
+            return set()
+        return {int(item.follower_id) for item in FollowItem.batch_get(keys, attributes_to_get=["follower_id"])}
+
     def celebrity_followees(self, user_id: int) -> list[int]:
         return [int(item.celebrity_followee_id) for item in FollowItem.celebrity_followees.query(user_id)]
 

@@ -70,6 +70,16 @@ class TweetItem(Model):
     by_author = AuthorIndex()
 
 
+class AuthorTweetItem(Model):
+    """(author_id, tweet_id): which tweets of an author exist, readable with a consistent Query."""
+
+    class Meta:
+        table_name = ""
+
+    author_id = NumberAttribute(hash_key=True)
+    tweet_id = NumberAttribute(range_key=True)
+
+
 class FollowersByTimeIndex(GlobalSecondaryIndex["FollowItem"]):
     """Who follows X, newest follow first."""
 

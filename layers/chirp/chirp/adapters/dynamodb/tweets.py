@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction
-from chirp.adapters.dynamodb.models import TimelineItem, TweetItem, UserItem
+from chirp.adapters.dynamodb.models import AuthorTweetItem, TimelineItem, TweetItem, UserItem
 from chirp.adapters.dynamodb.timelines import timeline_item
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
@@ -51,6 +51,7 @@ class DynamoTweetRepository:
                 condition=UserItem.pk.exists(),
             )
             transaction.save(own_entry)  # read-your-writes: the author's home timeline, same transaction
+            transaction.save(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
 
         failed = run_transaction(write)
         if failed and failed[1] == "ConditionalCheckFailed":
@@ -79,6 +80,7 @@ class DynamoTweetRepository:
             )
             transaction.update(UserItem(pk=user_key(tweet.author_id)), actions=[UserItem.tweet_count.add(-1)])
             transaction.delete(TimelineItem(owner_id=tweet.author_id, entry_id=tweet.id))
+            transaction.delete(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
 
         return not run_transaction(write)
 
@@ -88,3 +90,14 @@ class DynamoTweetRepository:
             author_id, range_key_condition=condition, scan_index_forward=False, limit=page.limit + 1
         )
         return page_from_overfetch([to_tweet(item) for item in items], page, lambda tweet: tweet.id)
+
+    def live_ids(self, author_id: int, page: PageRequest) -> Page[int]:
+        condition = AuthorTweetItem.tweet_id < page.before if page.before is not None else None
+        items = AuthorTweetItem.query(
+            author_id,
+            range_key_condition=condition,
+            scan_index_forward=False,
+            limit=page.limit + 1,
+            consistent_read=True,
+        )
+        return page_from_overfetch([int(item.tweet_id) for item in items], page, int)
