@@ -85,7 +85,7 @@ def ensure_user(client: httpx.Client, username: str) -> DemoUser:
         "/users/register",
         json={
             "username": username,
-            "email": f"{username}@demo.chirp.test",
+            "email": f"{username}@example.com",
             "password": PASSWORD,
             "name": username.replace("_", " ").title(),
         },
