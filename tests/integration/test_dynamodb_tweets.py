@@ -1,13 +1,20 @@
-"""The tweet repository on moto: deleting (once), batch reads and the author index."""
+"""The tweet repository on moto: deleting (once), batch reads, the author index, and author_tweets (the
+author's live tweet ids, written with the tweet and read consistently)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import boto3
 import pytest
+from chirp.errors import NotFound
 from chirp.ids import id_timestamp_ms, new_id
 from chirp.pages import PageRequest
+from chirp.settings import get_settings
 from chirp.tweets.models import Tweet
 from chirp.users.models import NewAccount, User
 from chirp.wiring import Repositories, repositories
+from pynamodb.connection import Connection
 
 
 @pytest.fixture
@@ -27,6 +34,17 @@ def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
     tweet = Tweet(id=tweet_id, author_id=author, text=text, created_at_ms=id_timestamp_ms(tweet_id))
     repos.tweets.create(tweet)
     return tweet
+
+
+def author_tweet_ids(author: int) -> list[int]:
+    """The tweet ids the author_tweets table holds for the author, read directly, oldest first."""
+    items = boto3.client("dynamodb").query(
+        TableName=get_settings().author_tweets_table,
+        KeyConditionExpression="author_id = :author",
+        ExpressionAttributeValues={":author": {"N": str(author)}},
+        ConsistentRead=True,
+    )["Items"]
+    return [int(item["tweet_id"]["N"]) for item in items]
 
 
 def tweet_count(repos: Repositories, user_id: int) -> int:
@@ -67,6 +85,7 @@ def test_delete_refuses_a_tweet_whose_author_does_not_match(repos: Repositories,
     assert not deleted
     assert repos.tweets.get(tweet.id) == tweet
     assert tweet_count(repos, author) == 1
+    assert author_tweet_ids(author) == [tweet.id]
 
 
 def test_get_many_answers_the_tweets_that_exist_once_each(repos: Repositories, author: int) -> None:
@@ -87,3 +106,67 @@ def test_by_author_pages_newest_first_below_the_cursor_id(repos: Repositories, a
     # Then
     assert [tweet.id for tweet in page.items] == [tweets[2].id, tweets[1].id]
     assert page.next_cursor is not None
+
+
+def test_create_and_delete_write_and_delete_the_author_tweets_row(repos: Repositories, author: int) -> None:
+    # Given two tweets
+    kept, deleted = add_tweet(repos, author, "stays"), add_tweet(repos, author, "goes")
+    # Then author_tweets holds both
+    assert author_tweet_ids(author) == [kept.id, deleted.id]
+    # When one is deleted
+    repos.tweets.delete(deleted)
+    # Then its row went with it, in the same transaction
+    assert author_tweet_ids(author) == [kept.id]
+
+
+def test_a_tweet_refused_for_a_missing_author_writes_no_author_tweets_row(repos: Repositories) -> None:
+    # Given a tweet by nobody
+    tweet_id = new_id()
+    tweet = Tweet(id=tweet_id, author_id=4242, text="ghost", created_at_ms=id_timestamp_ms(tweet_id))
+    # When it is created
+    with pytest.raises(NotFound, match="4242"):
+        repos.tweets.create(tweet)
+    # Then no row says it exists
+    assert author_tweet_ids(4242) == []
+
+
+def test_live_ids_pages_newest_first_below_the_cursor_id(repos: Repositories, author: int) -> None:
+    # Given five tweets
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(5)]
+    # When a page of two below the fourth is read, then the last page
+    page = repos.tweets.live_ids(author, PageRequest(limit=2, before=tweets[3].id))
+    last = repos.tweets.live_ids(author, PageRequest(limit=2, before=tweets[1].id))
+    # Then they hold the ids newest first, and only the first has a cursor
+    assert list(page.items) == [tweets[2].id, tweets[1].id]
+    assert page.next_cursor is not None
+    assert (list(last.items), last.next_cursor) == ([tweets[0].id], None)
+
+
+def test_live_ids_leave_out_a_deleted_tweet_at_once(repos: Repositories, author: int) -> None:
+    # Given three tweets, the middle one deleted
+    older, middle, newer = (add_tweet(repos, author, f"tweet {i}") for i in range(3))
+    repos.tweets.delete(middle)
+    # When the author's live ids are read
+    page = repos.tweets.live_ids(author, PageRequest(limit=10))
+    # Then the deleted one is not among them
+    assert (list(page.items), page.next_cursor) == ([newer.id, older.id], None)
+
+
+def test_live_ids_query_author_tweets_with_a_consistent_read(
+    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every request PynamoDB sends recorded
+    sent: list[tuple[str, dict[str, Any]]] = []
+    dispatch = Connection.dispatch
+
+    def recording(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        sent.append((operation_name, operation_kwargs))
+        return dispatch(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", recording)
+    # When the author's live ids are read
+    repos.tweets.live_ids(author, PageRequest(limit=10))
+    # Then that is one Query of author_tweets, strongly consistent (unlike the author index, which lags deletes)
+    assert [(name, kwargs["TableName"], kwargs.get("ConsistentRead")) for name, kwargs in sent] == [
+        ("Query", get_settings().author_tweets_table, True)
+    ]

@@ -27,7 +27,9 @@ def test_repositories_are_built_once_per_process(aws: dict[str, str]) -> None:
     assert first is second
 
 
-@pytest.mark.parametrize("variable", ["USERS_TABLE", "TWEETS_TABLE", "FOLLOWS_TABLE", "SESSIONS_TABLE"])
+@pytest.mark.parametrize(
+    "variable", ["USERS_TABLE", "TWEETS_TABLE", "FOLLOWS_TABLE", "SESSIONS_TABLE", "AUTHOR_TWEETS_TABLE"]
+)
 def test_repositories_name_a_missing_table_variable(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:

@@ -96,21 +96,39 @@ def test_a_post_reaches_every_follower_once_in_chunks() -> None:
     entry = TimelineEntry(100, 100, AUTHOR)
     # When it posts
     sent = fan_out_posted(stores.stores, stores, Settings(fanout_owners_per_message=2), entry)
-    # Then adds of the entry, at most 2 owners each, reach every follower exactly once
-    assert sent == len(stores.published)
+    # Then adds of the entry, at most 2 owners each, reach every follower exactly once: 4 messages, the
+    # author's own first (so the writer trims its timeline too), then 3 for the 5 followers
+    assert sent == len(stores.published) == 4
     assert all(change.op == "add" and [m.to_entry() for m in change.entries] == [entry] for change in stores.published)
     assert all(len(change.owners) <= 2 for change in stores.published)
+    assert stores.published[0].owners == [AUTHOR]
     owners = [owner for change in stores.published for owner in change.owners]
-    assert all(owners.count(follower) == 1 for follower in stores.follower_ids)
+    assert sorted(owners) == [1, 2, 3, 4, 5, AUTHOR]
 
 
 def test_a_celebritys_post_reaches_none_of_its_followers() -> None:
     # Given a celebrity with followers
     stores = RecordingStores(user(celebrity=True), follower_ids=[1, 2, 3])
+    entry = TimelineEntry(100, 100, AUTHOR)
     # When it posts
-    fan_out_posted(stores.stores, stores, Settings(), TimelineEntry(100, 100, AUTHOR))
-    # Then no change is addressed to any follower (they pull it at read time)
+    sent = fan_out_posted(stores.stores, stores, Settings(), entry)
+    # Then no change is addressed to any follower (they pull it at read time): the one message, whatever the
+    # number of followers, is the author's own (so the writer trims the author's timeline)
     assert not {owner for change in stores.published for owner in change.owners} & set(stores.follower_ids)
+    assert sent == 1
+    assert [(c.op, c.owners, [m.to_entry() for m in c.entries]) for c in stores.published] == [
+        ("add", [AUTHOR], [entry])
+    ]
+
+
+def test_under_pull_a_post_is_fanned_out_to_nobody() -> None:
+    # Given the pull strategy and an ordinary author with followers
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
+    # When it posts
+    sent = fan_out_posted(stores.stores, stores, Settings(timeline_strategy="pull"), TimelineEntry(100, 100, AUTHOR))
+    # Then nothing is published, not even to the author (pull reads no pushed entries)
+    assert sent == 0
+    assert stores.published == []
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from chirp.pages import Page, PageRequest, decode_cursor
 from chirp.settings import Settings
 from chirp.timelines.models import TimelineActivity, TimelineEntry
-from chirp.timelines.service import home_timeline_page, is_inactive, merge
+from chirp.timelines.service import examined_down_to, existing, home_timeline_page, is_inactive, merge
 from chirp.timelines.stores import TimelineStores
 from chirp.tweets.models import Tweet
 from chirp.users.models import User
@@ -61,6 +61,63 @@ def test_merge_drops_entries_whose_tweet_is_gone() -> None:
     assert [tweet.id for _, tweet in merged] == [1]
 
 
+# ---------------------------------------------------------------- existing
+
+
+def test_existing_drops_pulled_tweets_the_consistent_ids_no_longer_list() -> None:
+    # Given a pulled page from the lagging index (30 was just deleted) and the author's live ids, read to the end
+    pulled = Page(items=[tweet(40, author_id=2), tweet(30, author_id=2), tweet(20, author_id=2)], next_cursor="more")
+    live = Page(items=[40, 20, 10], next_cursor=None)
+    # When the pulled tweets are checked against them
+    kept = existing(pulled, live)
+    # Then the deleted tweet is gone, the others keep their order
+    assert [t.id for t in kept.items] == [40, 20]
+
+
+def test_existing_keeps_pulled_tweets_below_the_live_window_for_the_boundary_to_cut() -> None:
+    # Given live ids read down to 30 only (more below), and pulled tweets reaching below that window
+    pulled = Page(items=[tweet(40, author_id=2), tweet(35, author_id=2), tweet(20, author_id=2)], next_cursor=None)
+    live = Page(items=[50, 40, 30], next_cursor="more")
+    # When the pulled tweets are checked against them
+    kept = existing(pulled, live)
+    # Then 35 (inside the window, not live) is dropped; 20 (below it: unknown yet) is kept
+    assert [t.id for t in kept.items] == [40, 20]
+    # And the page boundary stops at 30, so 20 is not served from this page
+    assert examined_down_to([], [pulled, live], limit=3) == 30
+
+
+# ---------------------------------------------------------------- examined_down_to
+
+
+def test_examined_down_to_is_none_when_every_source_was_read_to_its_end() -> None:
+    # Given no more than `limit` pushed entries, and pulled windows without a next cursor
+    windows: list[Page[Tweet] | Page[int]] = [
+        Page(items=[tweet(40)], next_cursor=None),
+        Page(items=[], next_cursor=None),
+    ]
+    # Then nothing is left unexamined
+    assert examined_down_to([entry(50), entry(30)], windows, limit=2) is None
+
+
+def test_examined_down_to_is_the_overfetched_pushed_entry() -> None:
+    # Given limit + 1 pushed entries (the extra one proves there is more) and a pulled window read to its end
+    pushed = [entry(50), entry(30), entry(10)]
+    # Then the timeline is known down to the extra entry
+    assert examined_down_to(pushed, [Page(items=[tweet(20)], next_cursor=None)], limit=2) == 10
+
+
+def test_examined_down_to_stops_where_the_source_read_least_far_stops() -> None:
+    # Given the pushed entries overfetched down to 10, a pulled window with more below 35, live ids below 25
+    pushed = [entry(50), entry(30), entry(10)]
+    windows: list[Page[Tweet] | Page[int]] = [
+        Page(items=[tweet(45), tweet(35)], next_cursor="more"),
+        Page(items=[45, 25], next_cursor="more"),
+        Page(items=[tweet(5)], next_cursor="more"),
+    ]
+    # Then only down to 35 was every source read in full
+    assert examined_down_to(pushed, windows, limit=2) == 35
+
+
 # ---------------------------------------------------------------- is_inactive
 
 
@@ -88,7 +145,8 @@ def test_is_inactive_after_the_window(last_seen_ms: int | None, inactive: bool) 
 @dataclass
 class MemoryStores:
     """Just enough of TimelineStores for the read path, in memory. `index_lag` models author_index, a
-    global secondary index, not yet caught up with deletions (GSIs are only eventually consistent)."""
+    global secondary index, not yet caught up with deletions (GSIs are only eventually consistent);
+    `live_ids` reads author_tweets consistently, so it never lists a deleted tweet."""
 
     users_by_id: dict[int, User] = field(default_factory=dict)
     tweets_by_id: dict[int, Tweet] = field(default_factory=dict)
@@ -163,6 +221,15 @@ class MemoryTweets:
         )
         return Page(items=newest[: page.limit], next_cursor="more" if len(newest) > page.limit else None)
 
+    def live_ids(self, author_id: int, page: PageRequest) -> Page[int]:
+        """From author_tweets, read consistently: a deleted tweet is gone at once."""
+        stored = self.memory.tweets_by_id.values()
+        newest = sorted(
+            (t.id for t in stored if t.author_id == author_id and (page.before is None or t.id < page.before)),
+            reverse=True,
+        )
+        return Page(items=newest[: page.limit], next_cursor="more" if len(newest) > page.limit else None)
+
 
 READER, ORDINARY, CELEBRITY = 1, 2, 3
 
@@ -214,12 +281,6 @@ def test_pages_stop_at_the_cap_counting_what_earlier_pages_served() -> None:
     assert pages == [[70, 60, 50], [40]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pulled tweets come from author_index, a GSI (eventually consistent), and are not re-read "
-    "consistently like pushed ones: a celebrity's deleted tweet can be served after DELETE returned "
-    "(timelines/service.py home_timeline_page, `pulled`)",
-)
 def test_a_celebritys_deleted_tweet_is_not_served_while_the_index_lags() -> None:
     # Given a celebrity whose just-deleted tweet 40 is still in the (lagging) author index
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
@@ -228,6 +289,64 @@ def test_a_celebritys_deleted_tweet_is_not_served_while_the_index_lags() -> None
     pages = read_all(memory, Settings(), limit=10)
     # Then the deleted tweet is not served
     assert pages == [[20, 10]]
+
+
+def test_a_page_of_a_celebritys_deleted_tweets_does_not_end_the_timeline() -> None:
+    # Given a celebrity whose two newest tweets were just deleted but are still in the lagging author index
+    memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
+    memory.index_lag.update({50: tweet(50, CELEBRITY), 40: tweet(40, CELEBRITY)})
+    # When the reader walks its timeline one entry at a time
+    pages = read_all(memory, Settings(), limit=1)
+    # Then each deleted tweet leaves an empty page that still carries a cursor, and the walk reaches the oldest
+    assert pages == [[], [], [20], [10]]
+
+
+def test_a_page_of_deleted_pushed_entries_does_not_end_the_timeline() -> None:
+    # Given a reader whose two newest pushed entries point to deleted tweets (fan-out has not removed them yet)
+    memory = world({ORDINARY: [10, 30, 50]}, celebrity_tweets=[])
+    del memory.tweets_by_id[50], memory.tweets_by_id[30]
+    # When it walks its timeline one entry at a time
+    pages = read_all(memory, Settings(), limit=1)
+    # Then the page the deleted entries filled is empty but carries a cursor, and the walk reaches the oldest
+    assert pages == [[], [10]]
+
+
+def test_a_returning_readers_activity_record_notes_the_rebuild() -> None:
+    # Given a reader last seen 31 days ago
+    memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
+    memory.activities[READER] = TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 40 * DAY_MS)
+    # When it reads again (its timeline is rebuilt)
+    read_all(memory, Settings(), limit=10)
+    # Then its record says it was seen and rebuilt now (the hourly refresh does not write the stale rebuild time back)
+    assert memory.activities[READER] == TimelineActivity(NOW_MS, NOW_MS)
+
+
+@dataclass
+class CountingNewest(MemoryStores):
+    """Counts the Queries of the owner's pushed entries."""
+
+    newest_calls: int = 0
+
+    def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
+        self.newest_calls += 1
+        return super().newest(owner_id, before, limit)
+
+
+def test_under_pull_the_read_pulls_every_followee_and_reads_no_pushed_entries() -> None:
+    # Given a reader following an ordinary author and a celebrity, with a stale pushed entry of someone it
+    # no longer follows (4), under the pull strategy
+    memory = CountingNewest(
+        users_by_id={i: User(id=i, username=f"user{i}", name=f"User {i}", created_at_ms=0) for i in range(1, 5)},
+        tweets_by_id={10: tweet(10, ORDINARY), 20: tweet(20, CELEBRITY), 30: tweet(30, READER), 40: tweet(40, 4)},
+        following={READER: [ORDINARY, CELEBRITY]},
+        activities={READER: TimelineActivity(NOW_MS, NOW_MS)},
+    )
+    memory.write([READER], [entry(40, 4)], 0)
+    # When it walks its timeline
+    pages = read_all(memory, Settings(timeline_strategy="pull"), limit=2)
+    # Then it is served its own and its followees' tweets, pulled, and its timeline partition is never queried
+    assert pages == [[30, 20], [10]]
+    assert memory.newest_calls == 0
 
 
 @dataclass
@@ -242,11 +361,6 @@ class PromotedMidRead(MemoryStores):
         return [CELEBRITY] if threading.current_thread() is self.reader_thread else []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a returning reader's read looks up the celebrities it pulls twice (pulled_authors, then "
-    "rebuild_home_timeline): an edge marked in between is neither pulled nor rebuilt (timelines/service.py)",
-)
 def test_a_returning_readers_first_page_keeps_an_author_promoted_during_the_read() -> None:
     # Given a reader who never read, following an author with a tweet who is being promoted right now
     memory = PromotedMidRead(

@@ -22,8 +22,8 @@ ACTIVE, AWAY, NEVER = 1, 2, 3
 
 @dataclass
 class MemoryTimelines:
-    """Timelines and follow edges in memory (everyone follows everyone); owner 1 read just now, owner 2
-    31 days ago, owner 3 never."""
+    """Timelines and follow edges in memory (everyone follows everyone else, except the `unfollowed`
+    (follower, followee) edges); owner 1 read just now, owner 2 31 days ago, owner 3 never."""
 
     entries: dict[int, dict[int, TimelineEntry]] = field(default_factory=dict)
     activities: dict[int, TimelineActivity] = field(
@@ -33,6 +33,7 @@ class MemoryTimelines:
         }
     )
     marked: dict[tuple[int, int], bool] = field(default_factory=dict)
+    unfollowed: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def timelines(self) -> MemoryTimelines:
@@ -54,14 +55,20 @@ class MemoryTimelines:
             for entry_id in entry_ids:
                 self.entries.get(owner, {}).pop(entry_id, None)
 
+    def remove_author(self, owner_id: int, author_id: int) -> int:
+        mine = self.entries.get(owner_id, {})
+        theirs = [i for i, entry in mine.items() if author_id in (entry.author_id, entry.via_id)]
+        self.remove([owner_id], theirs)
+        return len(theirs)
+
     def trim(self, owner_id: int, keep: int) -> int:
         newest_first = sorted(self.entries.get(owner_id, {}), reverse=True)
         self.remove([owner_id], newest_first[keep:])
         return len(newest_first[keep:])
 
     def which_follow(self, follower_ids: Sequence[int], followee_id: int) -> set[int]:
-        """Everyone here follows everyone."""
-        return set(follower_ids)
+        """Nobody follows themselves; everyone else follows everyone, unless `unfollowed` says otherwise."""
+        return {f for f in follower_ids if f != followee_id and (f, followee_id) not in self.unfollowed}
 
     def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
         for follower in follower_ids:
@@ -75,8 +82,12 @@ def apply(memory: MemoryTimelines, change: TimelineChange, settings: Settings | 
     return apply_change(cast(TimelineStores, memory), settings or Settings(), change, NOW_MS, random.Random(seed))
 
 
-def entries(*ids: int, author: int = 9) -> list[TimelineEntry]:
-    return [TimelineEntry(i, i, author) for i in ids]
+def entries(*ids: int, author: int = 9, via: int | None = None) -> list[TimelineEntry]:
+    return [TimelineEntry(i, i, author, via) for i in ids]
+
+
+def active(*owners: int) -> dict[int, TimelineActivity]:
+    return {owner: TimelineActivity(NOW_MS, NOW_MS) for owner in owners}
 
 
 def test_an_add_reaches_only_active_owners() -> None:
@@ -112,6 +123,57 @@ def test_trimming_happens_on_about_the_configured_share_of_writes() -> None:
         trimmed += memory.ids(owner) == [2]
     # Then about a quarter of them were trimmed
     assert 60 <= trimmed <= 140
+
+
+def test_an_add_reaches_only_owners_who_still_follow_the_author() -> None:
+    # Given two active owners, one of whom unfollowed author 9 after the add was fanned out
+    memory = MemoryTimelines(activities=active(4, 5), unfollowed={(5, 9)})
+    # When the late add is applied
+    touched = apply(memory, changes.add([4, 5], entries(10)))
+    # Then only the owner still following the author gets the entry
+    assert touched == 1
+    assert (memory.ids(4), memory.ids(5)) == ([10], [])
+
+
+def test_an_authors_own_entry_reaches_its_own_timeline() -> None:
+    # Given an active author (who does not follow itself)
+    memory = MemoryTimelines(activities=active(9))
+    # When fan-out sends it its own entry
+    touched = apply(memory, changes.add([9], entries(10, author=9)))
+    # Then the entry is written (and so the author's timeline is trimmed like any other)
+    assert touched == 1
+    assert memory.ids(9) == [10]
+
+
+def test_an_add_follows_whoever_brought_each_entry_in() -> None:
+    # Given owner 4 following retweeter 6 but not author 9, owner 5 following 9 but not 6
+    memory = MemoryTimelines(activities=active(4, 5), unfollowed={(4, 9), (5, 6)})
+    # When one add carries an original of 9 (entry 10) and one brought in by 6 (entry 20)
+    touched = apply(memory, changes.add([4, 5], [*entries(10), *entries(20, via=6)]))
+    # Then each owner gets only the entry brought in by whom it follows
+    assert touched == 2
+    assert (memory.ids(4), memory.ids(5)) == ([20], [10])
+
+
+def test_an_add_that_reaches_nobody_touches_nothing() -> None:
+    # Given an active owner who unfollowed the author
+    memory = MemoryTimelines(activities=active(4), unfollowed={(4, 9)})
+    # When the add is applied
+    # Then nothing is written
+    assert apply(memory, changes.add([4], entries(10))) == 0
+    assert memory.entries == {}
+
+
+def test_remove_author_spares_an_owner_who_follows_the_author_again() -> None:
+    # Given two owners with author 9's entries, one of whom re-followed it before the late removal is applied
+    memory = MemoryTimelines(activities=active(4, 5), unfollowed={(5, 9)})
+    memory.write([4, 5], entries(10, 20), 0)
+    memory.write([4, 5], entries(30, author=8), 0)
+    # When the unfollows' remove_author changes are applied
+    touched = apply(memory, changes.remove_author(4, 9)) + apply(memory, changes.remove_author(5, 9))
+    # Then the re-follower keeps the entries; the other loses 9's, keeps 8's
+    assert touched == 1
+    assert (memory.ids(4), memory.ids(5)) == ([30, 20, 10], [30])
 
 
 def test_mark_celebrity_flags_and_unflags_edges_whatever_the_owners_activity() -> None:
