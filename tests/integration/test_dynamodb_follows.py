@@ -121,12 +121,6 @@ def test_which_follow_reads_more_than_one_batch_get_of_keys(repos: Repositories)
     assert repos.follows.which_follow([*strangers[:200], alice, *strangers[200:]], bob) == {alice}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="which_follow reads the edges with an eventually consistent BatchGetItem (adapters/dynamodb/follows.py): "
-    "the writer, acting on the follows stream, may not yet see a follow (the backfill add is dropped) or may still "
-    "see an unfollow's edge (remove_author skips the owner, whose timeline keeps the unfollowed author)",
-)
 def test_which_follow_reads_the_edges_consistently(repos: Repositories, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given every request PynamoDB sends recorded
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")

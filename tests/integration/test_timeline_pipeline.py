@@ -673,12 +673,6 @@ def test_every_timeline_is_trimmed_to_the_cap_the_authors_own_too(api: Api, star
     assert sorted(stored_entries(reader)) == sorted(stored_entries(author)) == sorted(map(int, tweet_ids))[-5:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the writer's add skips inactive owners, the entry's own author too (timelines/writer.py add_entries, "
-    "`active`): an author who posts without reading its home timeline keeps every own entry the posting "
-    "transaction wrote, untrimmed, until their TTL",
-)
 def test_an_author_who_never_reads_has_its_own_timeline_trimmed_too(api: Api, start_pipeline: StartPipeline) -> None:
     # Given TimelineMaxEntries=5, TIMELINE_TRIM_PROBABILITY=1 and an author who never reads its home timeline
     pipeline = start_pipeline({"TimelineMaxEntries": "5"}, {"TIMELINE_TRIM_PROBABILITY": "1"})
@@ -690,12 +684,6 @@ def test_an_author_who_never_reads_has_its_own_timeline_trimmed_too(api: Api, st
     assert sorted(stored_entries(author)) == sorted(map(int, tweet_ids))[-5:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fan_out_posted sends the author its own entry again, but fan_out_deleted sends the author no "
-    "`remove` (timelines/fanout.py): a tweet deleted before its add is applied is put back in the author's "
-    "timeline, where nothing removes it (never served, but stored until its TTL and counted by the trim)",
-)
 def test_a_tweet_deleted_before_its_fan_out_leaves_no_entry_in_the_authors_timeline(
     api: Api, pipeline: Pipeline
 ) -> None:

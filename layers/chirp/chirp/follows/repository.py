@@ -29,7 +29,7 @@ class FollowRepository(Protocol):
         """Every follower of `user_id`, in lists of at most `size` ids (fan-out)."""
 
     def which_follow(self, follower_ids: Sequence[int], followee_id: int) -> set[int]:
-        """Those of `follower_ids` that follow `followee_id` now (one BatchGetItem per 100)."""
+        """Those of `follower_ids` that follow `followee_id` now (strongly consistent; one BatchGetItem per 100)."""
 
     def celebrity_followees(self, user_id: int) -> list[int]:
         """The celebrities `user_id` follows (one Query of a sparse index)."""

@@ -44,12 +44,15 @@ def fan_out_deleted(
     """Remove a deleted entry from the followers' timelines it was pushed to. Readers never see it
     meanwhile: a page's tweets are read back consistently and missing ones are dropped."""
     author = stores.users.get(entry.author_id)
-    if author is None or not is_fanned_out(author, settings):
+    if author is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
         return 0
-    batches = [
-        changes.remove(followers, [entry.entry_id])
-        for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
-    ]
+    # The author's own timeline first: its copy from fan_out_posted may have landed after the delete.
+    batches = [changes.remove([author.id], [entry.entry_id])]
+    if is_fanned_out(author, settings):
+        batches += [
+            changes.remove(followers, [entry.entry_id])
+            for followers in stores.follows.follower_id_chunks(author.id, settings.fanout_owners_per_message)
+        ]
     publisher.publish(batches)
     return len(batches)
 

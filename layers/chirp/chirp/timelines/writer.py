@@ -46,7 +46,10 @@ def add_entries(
     expires_at = now_ms // 1000 + settings.timeline_entry_ttl_days * 86_400
     written: set[int] = set()
     for bringer, followers in following.items():
-        owners = sorted(owner for owner in active if owner == bringer or owner in followers.result())
+        # The author's own timeline always takes its own entries (active or not): that keeps it trimmed.
+        owners = sorted(
+            owner for owner in change.owners if owner == bringer or (owner in active and owner in followers.result())
+        )
         brought = [entry for entry in entries if (entry.via_id or entry.author_id) == bringer]
         if owners:
             stores.timelines.write(owners, brought, expires_at)

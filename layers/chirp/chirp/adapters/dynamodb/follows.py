@@ -76,7 +76,10 @@ class DynamoFollowRepository:
         keys = [(follower, followee_id) for follower in dict.fromkeys(follower_ids)]
         if not keys:
             return set()
-        return {int(item.follower_id) for item in FollowItem.batch_get(keys, attributes_to_get=["follower_id"])}
+        return {
+            int(item.follower_id)
+            for item in FollowItem.batch_get(keys, consistent_read=True, attributes_to_get=["follower_id"])
+        }
 
     def celebrity_followees(self, user_id: int) -> list[int]:
         return [int(item.celebrity_followee_id) for item in FollowItem.celebrity_followees.query(user_id)]
