@@ -2,7 +2,10 @@
 
 1. Cold import: `python -X importtime` in fresh interpreters, for the API handler
    module (`app`), for the handler plus everything its first DynamoDB call
-   imports (PynamoDB, botocore), and for `import boto3` as the yardstick.
+   imports (PynamoDB, botocore), and for `import boto3` as the yardstick. By default
+   in the development virtualenv; with `--sam-build DIR` (the output of `sam build
+   --build-dir DIR`) on the plain python3.12 with only what Lambda would have: the
+   built layer and function, and Tracing on, as `template.yaml` deploys it.
 2. Latency: starts the local runtime (DynamoDB Local + moto + the Chalice app
    behind the local API Gateway) in a temporary data folder, then times
    `POST /api/tweets` and `GET /api/users/{userId}/tweets` over HTTP from one client.
@@ -39,16 +42,23 @@ HANDLER_ENV = {
     "TWEETS_TABLE": "bench",
     "FOLLOWS_TABLE": "bench",
     "SESSIONS_TABLE": "bench",
+    "TIMELINES_TABLE": "bench",
+    "AUTHOR_TWEETS_TABLE": "bench",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 
 
-def cumulative_import_us(statement: str) -> int:
+def cumulative_import_us(statement: str, sam_build: Path | None) -> int:
     """Total microseconds `python -X importtime -c statement` spends importing (sum of top-level imports)."""
-    env = os.environ | HANDLER_ENV | {"PYTHONPATH": f"{ROOT / 'layers' / 'chirp'}:{ROOT / 'functions' / 'api'}"}
+    if sam_build is None:
+        python, path, tracing = sys.executable, f"{ROOT / 'layers' / 'chirp'}:{ROOT / 'functions' / 'api'}", "true"
+    else:
+        python = str(Path(sys.base_prefix) / "bin" / "python3")
+        path, tracing = f"{sam_build / 'ChirpLayer' / 'python'}:{sam_build / 'ApiFunction'}", "false"
+    env = os.environ | HANDLER_ENV | {"PYTHONPATH": path, "POWERTOOLS_TRACE_DISABLED": tracing}
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", statement], env=env, capture_output=True, text=True, check=True
+        [python, "-X", "importtime", "-c", statement], env=env, capture_output=True, text=True, check=True
     )
     total = 0
     for line in result.stderr.splitlines():
@@ -58,7 +68,7 @@ def cumulative_import_us(statement: str) -> int:
     return total
 
 
-def import_times() -> dict[str, float]:
+def import_times(sam_build: Path | None) -> dict[str, float]:
     statements = {
         "import app (API handler module)": "import app",
         "import app + first DynamoDB call's imports": (
@@ -67,7 +77,7 @@ def import_times() -> dict[str, float]:
         "import boto3": "import boto3",
     }
     return {
-        label: statistics.median(cumulative_import_us(statement) for _ in range(IMPORT_RUNS)) / 1000
+        label: statistics.median(cumulative_import_us(statement, sam_build) for _ in range(IMPORT_RUNS)) / 1000
         for label, statement in statements.items()
     }
 
@@ -120,7 +130,7 @@ def request_latencies(base_url: str, requests: int) -> dict[str, dict[str, float
         suffix = str(time.time_ns())[-8:]
         registered = client.post(
             "/users/register",
-            json={"username": f"bench{suffix}", "email": f"bench{suffix}@bench.test", "password": "bench-password"},
+            json={"username": f"bench{suffix}", "email": f"bench{suffix}@example.com", "password": "bench-password"},
         ).json()
         headers = {"authorization": f"Bearer {registered['token']['access_token']}"}
         user_id = registered["data"]["id"]
@@ -145,16 +155,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--api", help="base URL of an already running runtime (default: start one)")
+    parser.add_argument("--sam-build", type=Path, help="measure imports in this `sam build --build-dir` output")
     args = parser.parse_args()
 
-    imports = import_times()
+    imports = import_times(args.sam_build)
     if args.api:
         latencies = request_latencies(args.api, args.requests)
     else:
         with local_runtime() as base_url:
             latencies = request_latencies(base_url, args.requests)
 
-    print("\nCold import (median of", IMPORT_RUNS, "fresh interpreters, python -X importtime)")
+    where = f"built layer in {args.sam_build}, tracing on" if args.sam_build else "development virtualenv"
+    print(f"\nCold import (median of {IMPORT_RUNS} fresh interpreters, python -X importtime; {where})")
     for label, ms in imports.items():
         print(f"  {label:<45} {ms:8.1f} ms")
     print("\nRequest latency over HTTP on the local runtime (one client, sequential)")
@@ -163,7 +175,9 @@ def main() -> None:
         print(f"  {route:<45} {figures['n']:>5.0f} {figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     output = RESULTS / "api_latency.json"
-    output.write_text(json.dumps({"import_ms": imports, "latency": latencies, "python": sys.version}, indent=2))
+    output.write_text(
+        json.dumps({"import_ms": imports, "imports_from": where, "latency": latencies, "python": sys.version}, indent=2)
+    )
     print(f"\nwrote {output.relative_to(ROOT)}")
 
 
