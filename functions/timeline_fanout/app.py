@@ -58,8 +58,8 @@ def follow_changed(record: DynamoDBRecord, fields: dict[str, Any]) -> None:
 
 
 def user_changed(record: DynamoDBRecord, fields: dict[str, Any]) -> None:
-    if "user_id" not in fields or record.event_name is DynamoDBRecordEventName.REMOVE:
-        return  # handle claims, and nothing to do for a removed item
+    if "username" not in fields or record.event_name is DynamoDBRecordEventName.REMOVE:
+        return  # a username or email claim, or a removed item: no follower count to watch
     outcome = fanout.on_follower_count(
         repositories(),
         change_publisher(),

@@ -57,6 +57,13 @@ def test_the_celebrity_floor_is_ninety_percent_of_the_threshold_unless_set(
     assert settings.celebrity_floor == floor
 
 
+def test_a_celebrity_with_a_threshold_of_one_is_still_demoted_when_left_with_no_followers() -> None:
+    # Given the smallest threshold, whose 90% rounds down to 0
+    settings = Settings(celebrity_threshold=1)
+    # Then the floor is 1: zero followers is below it, so demotion can happen
+    assert settings.celebrity_floor == 1
+
+
 def test_a_trim_probability_that_is_not_a_number_is_refused() -> None:
     # When TIMELINE_TRIM_PROBABILITY is not a number
     with pytest.raises(SettingsError, match="TIMELINE_TRIM_PROBABILITY"):

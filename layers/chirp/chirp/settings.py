@@ -57,7 +57,9 @@ class Settings:
 
     @property
     def celebrity_floor(self) -> int:
-        return self.celebrity_demote_below or (self.celebrity_threshold * 9) // 10
+        """Below this many followers a celebrity is demoted (at least 1: a celebrity left with no
+        followers is always demoted, whatever the rounding of a tiny threshold)."""
+        return self.celebrity_demote_below or max(1, (self.celebrity_threshold * 9) // 10)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
