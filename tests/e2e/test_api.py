@@ -263,7 +263,7 @@ def test_follows_are_idempotent_and_counted(api: httpx.Client) -> None:
     assert api.delete(f"/users/{bob_id}/follow", headers=auth(ada)).status_code == 200
     assert api.get(f"/users/{bob_id}").json()["data"]["public_metrics"]["followers_count"] == 0
     # And the edge cases are refused
-    assert_error(api.post(f"/users/{ada_id}/follow", headers=auth(ada)), 422, "invalid_input", "yourself")
+    assert_error(api.post(f"/users/{ada_id}/follow", headers=auth(ada)), 400, "invalid_request", "yourself")
     assert_error(api.post("/users/12345/follow", headers=auth(ada)), 404, "not_found")
     assert_error(api.post(f"/users/{bob_id}/follow"), 401, "not_authenticated")
 

@@ -106,7 +106,7 @@ def test_follow_or_unfollow_oneself_is_refused_naming_the_user(api: Api, alice: 
     # When
     reply = api.request(method, f"/api/users/{alice.id}/follow", token=alice.access_token)
     # Then
-    assert_error(reply, 422, "invalid_input", "userId", "yourself")
+    assert_error(reply, 400, "invalid_request", "userId", "yourself")
     assert counts(api, alice) == (0, 0)
 
 

@@ -9,6 +9,7 @@ from chirp.http.errors import error_body, status_for
 # The statuses the README promises clients.
 DOCUMENTED = [
     (errors.MalformedRequest, 400, "malformed_request"),
+    (errors.InvalidRequest, 400, "invalid_request"),
     (errors.NotAuthenticated, 401, "not_authenticated"),
     (errors.Forbidden, 403, "forbidden"),
     (errors.NotFound, 404, "not_found"),

@@ -19,6 +19,12 @@ class InvalidInput(ChirpError):
     code = "invalid_input"
 
 
+class InvalidRequest(ChirpError):
+    """The request is readable but asks for something that cannot be done (following yourself)."""
+
+    code = "invalid_request"
+
+
 class MalformedRequest(ChirpError):
     """The request cannot be read: bad JSON, a bad cursor, a bad path id."""
 

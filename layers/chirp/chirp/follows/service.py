@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chirp.errors import InvalidInput, NotFound
+from chirp.errors import InvalidRequest, NotFound
 from chirp.follows.repository import FollowRepository
 from chirp.pages import Page, PageRequest
 from chirp.users.models import User
@@ -12,14 +12,14 @@ from chirp.users.repository import UserRepository
 def follow_user(follows: FollowRepository, follower_id: int, followee_id: int) -> bool:
     """Idempotent: following someone you already follow changes nothing."""
     if follower_id == followee_id:
-        raise InvalidInput("userId: you cannot follow yourself")
+        raise InvalidRequest("userId: you cannot follow yourself")
     return follows.follow(follower_id, followee_id)
 
 
 def unfollow_user(follows: FollowRepository, users: UserRepository, follower_id: int, followee_id: int) -> bool:
     """Idempotent: unfollowing someone you do not follow changes nothing."""
     if follower_id == followee_id:
-        raise InvalidInput("userId: you cannot unfollow yourself")
+        raise InvalidRequest("userId: you cannot unfollow yourself")
     removed = follows.unfollow(follower_id, followee_id)
     if not removed and users.get(followee_id) is None:
         raise NotFound(f"user {followee_id} does not exist")

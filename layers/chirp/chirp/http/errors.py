@@ -8,6 +8,7 @@ from chirp import errors
 
 STATUS_BY_ERROR: dict[type[errors.ChirpError], int] = {
     errors.MalformedRequest: 400,
+    errors.InvalidRequest: 400,
     errors.NotAuthenticated: 401,
     errors.Forbidden: 403,
     errors.NotFound: 404,
