@@ -33,16 +33,11 @@ from typing import Any
 import boto3
 import botocore.config
 from chirp.adapters.dynamodb import models
-from chirp.adapters.dynamodb.connection import bind_models, shared_connection
-from chirp.adapters.dynamodb.follows import DynamoFollowRepository
-from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
-from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
-from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
-from chirp.adapters.dynamodb.users import DynamoUserRepository
+from chirp.adapters.dynamodb.connection import shared_connection
 from chirp.pages import PageRequest
 from chirp.settings import Settings
 from chirp.timelines.service import home_timeline_page
-from chirp.wiring import Repositories
+from chirp.wiring import Repositories, build_repositories
 from pynamodb.models import Model
 
 PAGE_SIZE = 20
@@ -177,15 +172,9 @@ def product_models() -> list[type[Model]]:
 
 def bind_in_process_stores(settings: Settings, recorder: DynamoDBCallRecorder) -> Repositories:
     """The product's DynamoDB repositories, bound to this strategy's tables and instrumented."""
-    bind_models(settings)
+    stores = build_repositories(settings)
     recorder.instrument_bound_models()
-    return Repositories(
-        users=DynamoUserRepository(),
-        tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400),
-        follows=DynamoFollowRepository(),
-        sessions=DynamoSessionRepository(),
-        timelines=DynamoTimelineRepository(),
-    )
+    return stores
 
 
 # ---------------------------------------------------------------------------------------------- probe

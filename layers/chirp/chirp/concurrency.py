@@ -7,7 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="chirp-io")
+# As many threads as pooled connections (chirp.adapters.dynamodb.connection): a reader following
+# many celebrities issues two Queries per celebrity in one round trip.
+_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="chirp-io")
 
 
 def submit(call: Callable[..., Any], *args: Any) -> Future[Any]:

@@ -26,6 +26,12 @@ class Repositories:
 
 @cache
 def repositories() -> Repositories:
+    """The process's repositories, built once from its settings."""
+    return build_repositories(get_settings())
+
+
+def build_repositories(settings: Settings) -> Repositories:
+    """DynamoDB repositories bound to the tables `settings` names (the models are bound per process)."""
     from chirp.adapters.dynamodb.connection import bind_models
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
@@ -33,7 +39,6 @@ def repositories() -> Repositories:
     from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
     from chirp.adapters.dynamodb.users import DynamoUserRepository
 
-    settings = get_settings()
     tables = (
         "users_table",
         "tweets_table",
