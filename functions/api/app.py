@@ -23,7 +23,9 @@ from chirp.follows import service as follows
 from chirp.http import views
 from chirp.http.errors import error_body, status_for
 from chirp.http.openapi import Operation, document
-from chirp.http.requests import page_from_query, parse_json_body, path_id
+from chirp.http.requests import page_from_query, parse_json_body
+from chirp.ids import parse_id
+from chirp.pages import PageRequest
 from chirp.settings import get_settings
 from chirp.timelines.service import home_timeline_page, owners_home_timeline_page
 from chirp.tweets import service as tweets
@@ -99,7 +101,7 @@ def caller_id() -> int:
     return auth.authenticate(signing_key(), request.headers.get("authorization"))
 
 
-def page() -> Any:
+def page() -> PageRequest:
     request = app.current_request
     assert request is not None
     return page_from_query(request.query_params)
@@ -176,7 +178,7 @@ def update_me() -> dict[str, Any]:
 
 @route("/api/users/{userId}", "GET", "A user's profile", response="User")
 def get_user(userId: str) -> dict[str, Any]:  # noqa: N803 (the path's parameter name)
-    return {"data": views.user_json(users.get_user(repositories().users, path_id(userId, "userId")))}
+    return {"data": views.user_json(users.get_user(repositories().users, parse_id(userId, "userId")))}
 
 
 @route("/api/users/by/username/{username}", "GET", "A user's profile by username", response="User")
@@ -190,7 +192,7 @@ def get_user_by_username(username: str) -> dict[str, Any]:
 @route("/api/users/{userId}/follow", "POST", "Follow a user (idempotent)", auth=True)
 def follow_user(userId: str) -> dict[str, Any]:  # noqa: N803
     follower = caller_id()
-    followee = path_id(userId, "userId")
+    followee = parse_id(userId, "userId")
     follows.follow_user(repositories().follows, follower, followee)
     return {"data": {"following": True}}
 
@@ -198,7 +200,7 @@ def follow_user(userId: str) -> dict[str, Any]:  # noqa: N803
 @route("/api/users/{userId}/follow", "DELETE", "Unfollow a user (idempotent)", auth=True)
 def unfollow_user(userId: str) -> dict[str, Any]:  # noqa: N803
     follower = caller_id()
-    followee = path_id(userId, "userId")
+    followee = parse_id(userId, "userId")
     store = repositories()
     follows.unfollow_user(store.follows, store.users, follower, followee)
     return {"data": {"following": False}}
@@ -207,14 +209,14 @@ def unfollow_user(userId: str) -> dict[str, Any]:  # noqa: N803
 @route("/api/users/{userId}/followers", "GET", "Who follows a user", paginated=True, response="User[]")
 def list_followers(userId: str) -> dict[str, Any]:  # noqa: N803
     store = repositories()
-    found = follows.list_followers(store.follows, store.users, path_id(userId, "userId"), page())
+    found = follows.list_followers(store.follows, store.users, parse_id(userId, "userId"), page())
     return views.list_json(found, views.user_json)
 
 
 @route("/api/users/{userId}/following", "GET", "Whom a user follows", paginated=True, response="User[]")
 def list_following(userId: str) -> dict[str, Any]:  # noqa: N803
     store = repositories()
-    found = follows.list_following(store.follows, store.users, path_id(userId, "userId"), page())
+    found = follows.list_following(store.follows, store.users, parse_id(userId, "userId"), page())
     return views.list_json(found, views.user_json)
 
 
@@ -224,7 +226,7 @@ def list_following(userId: str) -> dict[str, Any]:  # noqa: N803
 @route("/api/users/{userId}/tweets", "GET", "A user's tweets, newest first", paginated=True, response="Tweet[]")
 def user_timeline(userId: str) -> dict[str, Any]:  # noqa: N803
     store = repositories()
-    found = tweets.user_timeline(store.users, store.tweets, path_id(userId, "userId"), page())
+    found = tweets.user_timeline(store.users, store.tweets, parse_id(userId, "userId"), page())
     return views.list_json(found, views.tweet_json)
 
 
@@ -238,13 +240,13 @@ def post_tweet() -> dict[str, Any]:
 
 @route("/api/tweets/{tweetId}", "GET", "A tweet", response="Tweet")
 def get_tweet(tweetId: str) -> dict[str, Any]:  # noqa: N803
-    return {"data": views.tweet_json(tweets.get_tweet(repositories().tweets, path_id(tweetId, "tweetId")))}
+    return {"data": views.tweet_json(tweets.get_tweet(repositories().tweets, parse_id(tweetId, "tweetId")))}
 
 
 @route("/api/tweets/{tweetId}", "DELETE", "Delete one of the caller's tweets", status=204, auth=True)
 def delete_tweet(tweetId: str) -> None:  # noqa: N803
     caller = caller_id()
-    tweets.delete_tweet(repositories().tweets, caller, path_id(tweetId, "tweetId"))
+    tweets.delete_tweet(repositories().tweets, caller, parse_id(tweetId, "tweetId"))
 
 
 # ---------------------------------------------------------------- home timeline
@@ -266,5 +268,5 @@ def home_timeline() -> dict[str, Any]:
 )
 def user_home_timeline(userId: str) -> dict[str, Any]:  # noqa: N803
     caller = caller_id()
-    found = owners_home_timeline_page(repositories(), get_settings(), caller, path_id(userId, "userId"), page())
+    found = owners_home_timeline_page(repositories(), get_settings(), caller, parse_id(userId, "userId"), page())
     return views.list_json(found, views.home_timeline_item_json)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chirp.http.requests import page_from_query, parse_json_body, path_id
+from chirp.http.requests import page_from_query, parse_json_body
+from chirp.ids import parse_id
 from chirp.settings import Settings
 from pydantic import BaseModel
 
@@ -108,7 +109,7 @@ def test_api_event_is_a_request_its_route_accepts(
     # And its path ids and (for lists) its page parameters are ones the route accepts
     for name, value in (event["pathParameters"] or {}).items():
         if name.endswith("Id"):
-            path_id(value, name)
+            parse_id(value, name)
     if operation["paginated"]:
         page_from_query(event["queryStringParameters"])
     # And it authenticates exactly when the route requires it

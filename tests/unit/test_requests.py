@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import pytest
 from chirp.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-from chirp.http.requests import describe_validation_error, page_from_query, parse_json_body, path_id, read_json_object
+from chirp.http.requests import describe_validation_error, page_from_query, parse_json_body, read_json_object
 from chirp.pages import DEFAULT_LIMIT, encode_cursor
 from chirp.users.inputs import ProfileUpdate, Registration
 from pydantic import ValidationError
@@ -212,19 +212,7 @@ def test_parse_json_body_turns_rule_breaks_into_invalid_input() -> None:
         parse_json_body(encoded(VALID | {"password": "short"}), JSON, LIMIT, Registration)
 
 
-# ---------------------------------------------------------------- path ids and query strings
-
-
-def test_path_id_reads_a_numeric_id() -> None:
-    # Then
-    assert path_id("123", "userId") == 123
-
-
-@pytest.mark.parametrize("raw", ["abc", "0", "-1", "99999999999999999999999"])
-def test_path_id_refuses_a_malformed_id_naming_the_parameter(raw: str) -> None:
-    # When / Then
-    with pytest.raises(MalformedRequest, match=r"^userId "):
-        path_id(raw, "userId")
+# ---------------------------------------------------------------- query strings
 
 
 @pytest.mark.parametrize("query", [None, {}, {"other": "x"}])

@@ -13,6 +13,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from chirp.errors import MalformedRequest
+
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 WORKER_BITS = 10
 SEQUENCE_BITS = 12
@@ -66,10 +68,13 @@ def iso_timestamp(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
-def parse_id(raw: str, name: str) -> int:
-    """An id from a path or cursor: decimal digits of a positive 63-bit integer."""
-    from chirp.errors import MalformedRequest
+def is_id_text(raw: str) -> bool:
+    """Decimal digits of a positive 63-bit integer: how an id travels in paths and cursors."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 19 and 0 < int(raw) <= MAX_ID
 
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or not 0 < int(raw) <= MAX_ID:
+
+def parse_id(raw: str, name: str) -> int:
+    """An id from a path, or MalformedRequest naming the parameter."""
+    if not is_id_text(raw):
         raise MalformedRequest(f"{name} must be a numeric id (a positive 64-bit integer as a string)")
     return int(raw)

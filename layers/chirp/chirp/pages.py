@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from chirp.errors import MalformedRequest
-from chirp.ids import MAX_ID
+from chirp.ids import is_id_text
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     except (binascii.Error, UnicodeError, ValueError):
         raise invalid from None
     digits, _, served = text.removeprefix(_CURSOR_PREFIX).partition(":")
-    if not text.startswith(_CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 19 or int(digits) > MAX_ID:
+    if not text.startswith(_CURSOR_PREFIX) or not is_id_text(digits):
         raise invalid
     if served and (not served.isdigit() or len(served) > 6):
         raise invalid

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from chirp.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-from chirp.ids import parse_id
 from chirp.pages import PageRequest, page_request
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -64,10 +63,6 @@ def describe_validation_error(error: ValidationError) -> str:
             message = message[0].lower() + message[1:] if message else message
         messages.append(f"{field}: {message}")
     return "; ".join(messages)
-
-
-def path_id(raw: str, name: str) -> int:
-    return parse_id(raw, name)
 
 
 def page_from_query(query: Mapping[str, str] | None) -> PageRequest:
