@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import boto3
 import httpx
 import pytest
+from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 
 from infra.local.sqs_poller import LONG_POLL_SECONDS
 from tests.e2e.conftest import RunningRuntime, start_runtime, stop_and_check_clean_exit
@@ -72,8 +73,8 @@ class Backend:
         """The timeline items physically in the owner's partition: entry id -> author id."""
         items = self.dynamodb.query(
             TableName=self.table("TimelinesTable"),
-            KeyConditionExpression="owner_id = :owner AND entry_id > :activity",
-            ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": "0"}},
+            KeyConditionExpression="owner_id = :owner AND entry_id < :activity",
+            ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": str(ACTIVITY_ENTRY_ID)}},
             ConsistentRead=True,
         )["Items"]
         return {int(item["entry_id"]["N"]): int(item["author_id"]["N"]) for item in items}
@@ -85,19 +86,19 @@ class Backend:
         return bool(item.get("celebrity", {}).get("BOOL", False))
 
     def pulls(self, follower: Account, followee: Account) -> bool:
-        """Whether the follow edge is marked as pulled at read time (it is in the sparse celebrity index)."""
+        """Whether the follower pulls the followee's tweets at read time (its activity record lists it)."""
         item = self.dynamodb.get_item(
-            TableName=self.table("FollowsTable"),
-            Key={"follower_id": {"N": follower.id}, "followee_id": {"N": followee.id}},
+            TableName=self.table("TimelinesTable"),
+            Key={"owner_id": {"N": follower.id}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}},
             ConsistentRead=True,
         ).get("Item", {})
-        return "celebrity_followee_id" in item
+        return followee.id in item.get("pulls", {}).get("NS", [])
 
     def backdate_activity(self, owner: Account, days: int) -> None:
         """Pretend the owner last read its home timeline `days` ago (the clock cannot be moved over HTTP)."""
         self.dynamodb.update_item(
             TableName=self.table("TimelinesTable"),
-            Key={"owner_id": {"N": owner.id}, "entry_id": {"N": "0"}},
+            Key={"owner_id": {"N": owner.id}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}},
             UpdateExpression="SET last_seen_ms = :then",
             ConditionExpression="attribute_exists(owner_id)",
             ExpressionAttributeValues={":then": {"N": str(int(time.time() * 1000) - days * DAY_MS)}},

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from chirp.adapters.dynamodb.models import TOP_OF_PARTITION
 from chirp.errors import NotFound
 from chirp.ids import id_timestamp_ms, new_id
 from chirp.pages import PageRequest
@@ -37,11 +38,12 @@ def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
 
 
 def author_tweet_ids(author: int) -> list[int]:
-    """The tweet ids the author_tweets table holds for the author, read directly, oldest first."""
+    """The tweet ids the author_tweets table holds for the author, read directly, oldest first
+    (below the author's recent-tweets item, at the top of the partition)."""
     items = boto3.client("dynamodb").query(
         TableName=get_settings().author_tweets_table,
-        KeyConditionExpression="author_id = :author",
-        ExpressionAttributeValues={":author": {"N": str(author)}},
+        KeyConditionExpression="author_id = :author AND tweet_id < :top",
+        ExpressionAttributeValues={":author": {"N": str(author)}, ":top": {"N": str(TOP_OF_PARTITION)}},
         ConsistentRead=True,
     )["Items"]
     return [int(item["tweet_id"]["N"]) for item in items]

@@ -23,6 +23,7 @@ import boto3
 import botocore.config
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 from chirp.pages import PageRequest
 from chirp.settings import get_settings
 from chirp.timelines.service import home_timeline_page
@@ -309,8 +310,8 @@ def stored_entries(owner: Account) -> dict[int, int]:
         item
         for page in paginator.paginate(
             TableName=get_settings().timelines_table,
-            KeyConditionExpression="owner_id = :owner AND entry_id > :activity",
-            ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": "0"}},
+            KeyConditionExpression="owner_id = :owner AND entry_id < :activity",
+            ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": str(ACTIVITY_ENTRY_ID)}},
             ConsistentRead=True,
         )
         for item in page["Items"]
@@ -322,7 +323,7 @@ def activity_record(owner: Account) -> dict[str, int] | None:
     client = boto3.client("dynamodb", region_name=REGION)
     item = client.get_item(
         TableName=get_settings().timelines_table,
-        Key={"owner_id": {"N": owner.id}, "entry_id": {"N": "0"}},
+        Key={"owner_id": {"N": owner.id}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}},
         ConsistentRead=True,
     ).get("Item")
     return {name: int(value["N"]) for name, value in item.items() if "N" in value} if item else None
@@ -334,8 +335,10 @@ def is_celebrity(user: Account) -> bool:
     return found.celebrity
 
 
-def celebrity_followees(reader: Account) -> list[int]:
-    return repositories().follows.celebrity_followees(int(reader.id))
+def pulls(reader: Account) -> list[int]:
+    """The celebrities the reader's activity record lists: those it pulls at read time."""
+    activity = repositories().timelines.activity([int(reader.id)]).get(int(reader.id))
+    return sorted(activity.pulls) if activity else []
 
 
 def post(api: Api, author: Account, count: int, label: str = "tweet") -> list[str]:
@@ -477,10 +480,10 @@ def test_reaching_the_threshold_promotes_the_author_and_stops_its_fan_out(
     # When a third reader follows
     api.follow(third, author)
     pipeline.run_until_quiet()
-    # Then the author is a celebrity, each follower pulls it through the sparse index
+    # Then the author is a celebrity, and each follower's activity record lists it among its pulls
     assert is_celebrity(author)
     for follower in (first, second, third):
-        assert celebrity_followees(follower) == [int(author.id)]
+        assert pulls(follower) == [int(author.id)]
     # And its new tweet is written to no follower's timeline, yet every follower sees it, each tweet once
     famous = api.tweet(author, "three followers")["id"]
     pipeline.run_until_quiet()
@@ -540,7 +543,7 @@ def test_demotion_has_hysteresis_and_pushes_the_recent_tweets(api: Api, start_pi
     pipeline.run_until_quiet()
     # Then it is demoted: its recent tweets are pushed to the remaining follower, whose edge is unmarked
     assert not is_celebrity(author)
-    assert celebrity_followees(loyal) == []
+    assert pulls(loyal) == []
     assert int(pulled) in stored_entries(loyal)
     # And its next tweet is fanned out again; the reader sees each tweet once, newest first
     pushed = api.tweet(author, "ordinary again")["id"]

@@ -33,6 +33,7 @@ class RecordingStores:
     tweet_ids: list[int] = field(default_factory=list)
     celebrity_set: list[bool] = field(default_factory=list)
     published: list[TimelineChange] = field(default_factory=list)
+    trimmed: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def stores(self) -> TimelineStores:
@@ -71,6 +72,10 @@ class RecordingStores:
             items=[Tweet(id=i, author_id=author_id, text="t", created_at_ms=0) for i in newest], next_cursor=None
         )
 
+    def trim_recent(self, author_id: int, keep: int, slack: int) -> int:
+        self.trimmed.append((author_id, keep, slack))
+        return 0
+
     def publish(self, changes: Sequence[TimelineChange]) -> None:
         self.published.extend(changes)
 
@@ -88,6 +93,21 @@ def test_is_fanned_out_by_strategy_and_celebrity(strategy: str, celebrity: bool,
     # Given an author and a strategy
     # Then it is pushed to followers unless pulled (a celebrity under hybrid, anyone under pull)
     assert is_fanned_out(user(celebrity), Settings(timeline_strategy=strategy)) is fanned_out
+
+
+@pytest.mark.parametrize("strategy", ["hybrid", "push", "pull"])
+def test_every_post_trims_its_authors_recent_tweets(strategy: str) -> None:
+    # Given an author, under any strategy (the posting transaction adds to the recent tweets under every one)
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1])
+    # When it posts
+    fan_out_posted(
+        stores.stores,
+        stores,
+        Settings(timeline_strategy=strategy, recent_tweets_kept=7),
+        TimelineEntry(100, 100, AUTHOR),
+    )
+    # Then its recent-tweets item is trimmed back to the number kept
+    assert stores.trimmed == [(AUTHOR, 7, Settings().recent_tweets_slack)]
 
 
 def test_a_post_reaches_every_follower_once_in_chunks() -> None:

@@ -3,7 +3,6 @@ inactive window, and a page read against in-memory stores."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
@@ -11,10 +10,10 @@ from typing import cast
 import pytest
 from chirp.pages import Page, PageRequest, decode_cursor
 from chirp.settings import Settings
-from chirp.timelines.models import TimelineActivity, TimelineEntry
-from chirp.timelines.service import examined_down_to, existing, home_timeline_page, is_inactive, merge
+from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
+from chirp.timelines.service import Pulled, examined_down_to, existing, home_timeline_page, is_inactive, merge, window
 from chirp.timelines.stores import TimelineStores
-from chirp.tweets.models import Tweet
+from chirp.tweets.models import RecentTweets, Tweet
 from chirp.users.models import User
 
 DAY_MS = 86_400_000
@@ -35,7 +34,7 @@ def entry(tweet_id: int, author_id: int = 1, entry_id: int | None = None, via_id
 def test_merge_orders_pushed_and_pulled_newest_first() -> None:
     # Given pushed entries and a pulled author's page that interleave
     pushed = [entry(50), entry(30)]
-    pulled = [Page(items=[tweet(40, author_id=2), tweet(20, author_id=2)], next_cursor=None)]
+    pulled = [Pulled(tweets=[tweet(40, author_id=2), tweet(20, author_id=2)], floor=None)]
     # When they are merged
     merged = merge(pushed, {50: tweet(50), 30: tweet(30)}, pulled)
     # Then they come newest first
@@ -45,7 +44,7 @@ def test_merge_orders_pushed_and_pulled_newest_first() -> None:
 def test_merge_shows_each_original_once() -> None:
     # Given a tweet that is both pushed (before a promotion) and pulled, and a retweet of another one
     pushed = [entry(40, author_id=2), entry(10, entry_id=35, via_id=3), entry(10)]
-    pulled = [Page(items=[tweet(40, author_id=2)], next_cursor=None)]
+    pulled = [Pulled(tweets=[tweet(40, author_id=2)], floor=None)]
     tweets = {40: tweet(40, author_id=2), 10: tweet(10)}
     # When they are merged
     merged = merge(pushed, tweets, pulled)
@@ -70,8 +69,9 @@ def test_existing_drops_pulled_tweets_the_consistent_ids_no_longer_list() -> Non
     live = Page(items=[40, 20, 10], next_cursor=None)
     # When the pulled tweets are checked against them
     kept = existing(pulled, live)
-    # Then the deleted tweet is gone, the others keep their order
-    assert [t.id for t in kept.items] == [40, 20]
+    # Then the deleted tweet is gone, the others keep their order, and the author is known down to 20 only
+    assert [t.id for t in kept.tweets] == [40, 20]
+    assert kept.floor == 20
 
 
 def test_existing_keeps_pulled_tweets_below_the_live_window_for_the_boundary_to_cut() -> None:
@@ -81,41 +81,55 @@ def test_existing_keeps_pulled_tweets_below_the_live_window_for_the_boundary_to_
     # When the pulled tweets are checked against them
     kept = existing(pulled, live)
     # Then 35 (inside the window, not live) is dropped; 20 (below it: unknown yet) is kept
-    assert [t.id for t in kept.items] == [40, 20]
-    # And the page boundary stops at 30, so 20 is not served from this page
-    assert examined_down_to([], [pulled, live], limit=3) == 30
+    assert [t.id for t in kept.tweets] == [40, 20]
+    # And the author is known down to 30 only, so 20 is not served from this page
+    assert kept.floor == 30
+
+
+# ---------------------------------------------------------------- window
+
+
+@pytest.mark.parametrize(
+    ("kept", "has_older", "limit", "served", "floor"),
+    [
+        ([50, 40, 30], False, 5, [50, 40, 30], None),  # every tweet the author has: read to the end
+        ([50, 40, 30], True, 5, [50, 40, 30], 30),  # older ones were trimmed away: known down to 30
+        ([50, 40, 30], False, 2, [50, 40], 40),  # cut by the page size: known down to 40
+        ([], False, 5, [], None),  # an author with no tweets
+    ],
+)
+def test_window_is_the_newest_recent_tweets_known_down_to_where_they_stop(
+    kept: list[int], has_older: bool, limit: int, served: list[int], floor: int | None
+) -> None:
+    # Given an author's recent-tweets item
+    recent = RecentTweets(tweets=[tweet(i, author_id=2) for i in kept], has_older=has_older)
+    # When it is read as a page's window
+    pulled = window(recent, limit)
+    # Then it offers the newest tweets, and says how far down the author's tweets are known
+    assert ([t.id for t in pulled.tweets], pulled.floor) == (served, floor)
 
 
 # ---------------------------------------------------------------- examined_down_to
 
 
 def test_examined_down_to_is_none_when_every_source_was_read_to_its_end() -> None:
-    # Given no more than `limit` pushed entries, and pulled windows without a next cursor
-    windows: list[Page[Tweet] | Page[int]] = [
-        Page(items=[tweet(40)], next_cursor=None),
-        Page(items=[], next_cursor=None),
-    ]
+    # Given no more than `limit` pushed entries, and pulled authors read to their ends
     # Then nothing is left unexamined
-    assert examined_down_to([entry(50), entry(30)], windows, limit=2) is None
+    assert examined_down_to([entry(50), entry(30)], [None, None], limit=2) is None
 
 
 def test_examined_down_to_is_the_overfetched_pushed_entry() -> None:
     # Given limit + 1 pushed entries (the extra one proves there is more) and a pulled window read to its end
     pushed = [entry(50), entry(30), entry(10)]
     # Then the timeline is known down to the extra entry
-    assert examined_down_to(pushed, [Page(items=[tweet(20)], next_cursor=None)], limit=2) == 10
+    assert examined_down_to(pushed, [None], limit=2) == 10
 
 
 def test_examined_down_to_stops_where_the_source_read_least_far_stops() -> None:
-    # Given the pushed entries overfetched down to 10, a pulled window with more below 35, live ids below 25
+    # Given the pushed entries overfetched down to 10, and pulled authors known down to 35, 25 and 5
     pushed = [entry(50), entry(30), entry(10)]
-    windows: list[Page[Tweet] | Page[int]] = [
-        Page(items=[tweet(45), tweet(35)], next_cursor="more"),
-        Page(items=[45, 25], next_cursor="more"),
-        Page(items=[tweet(5)], next_cursor="more"),
-    ]
     # Then only down to 35 was every source read in full
-    assert examined_down_to(pushed, windows, limit=2) == 35
+    assert examined_down_to(pushed, [35, 25, 5], limit=2) == 35
 
 
 # ---------------------------------------------------------------- is_inactive
@@ -152,9 +166,11 @@ class MemoryStores:
     tweets_by_id: dict[int, Tweet] = field(default_factory=dict)
     index_lag: dict[int, Tweet] = field(default_factory=dict)  # deleted, still in author_index
     following: dict[int, list[int]] = field(default_factory=dict)
-    celebrity_edges: dict[int, list[int]] = field(default_factory=dict)
     entries: dict[int, dict[int, TimelineEntry]] = field(default_factory=dict)
     activities: dict[int, TimelineActivity] = field(default_factory=dict)
+    recent_size: int = 20  # tweets an author's recent-tweets item keeps
+    # Recent-tweets items as they are, where they are not the newest `recent_size` (kept tweets deleted)
+    recent_kept: dict[int, RecentTweets] = field(default_factory=dict)
 
     @property
     def users(self) -> MemoryUsers:
@@ -176,13 +192,26 @@ class MemoryStores:
     def all_following(self, user_id: int) -> list[int]:
         return list(self.following.get(user_id, []))
 
-    def celebrity_followees(self, user_id: int) -> list[int]:
-        return list(self.celebrity_edges.get(user_id, []))
-
     # timelines
     def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
         entries = sorted(self.entries.get(owner_id, {}).values(), key=lambda e: e.entry_id, reverse=True)
         return [e for e in entries if before is None or e.entry_id < before][:limit]
+
+    def head(self, owner_id: int, limit: int) -> TimelineHead:
+        return TimelineHead(self.activities.get(owner_id), self.newest(owner_id, None, limit))
+
+    def page_contents(
+        self, tweet_ids: Iterable[int], user_ids: Iterable[int], recent_of: Iterable[int]
+    ) -> PageContents:
+        """Tweets and recent-tweets items read strongly consistent: a deleted tweet is in neither."""
+        recent = {}
+        for author in recent_of:
+            newest = sorted((t for t in self.tweets_by_id.values() if t.author_id == author), key=lambda t: -t.id)
+            if author in self.recent_kept:
+                recent[author] = self.recent_kept[author]
+            elif newest:  # an author who never tweeted has no item
+                recent[author] = RecentTweets(newest[: self.recent_size], has_older=len(newest) > self.recent_size)
+        return PageContents(tweets=self.tweets.get_many(tweet_ids), users=self.users.get_many(user_ids), recent=recent)
 
     def write(self, owner_ids: Sequence[int], entries: Sequence[TimelineEntry], expires_at: int) -> None:
         for owner in owner_ids:
@@ -192,7 +221,9 @@ class MemoryStores:
         return {owner: self.activities[owner] for owner in owner_ids if owner in self.activities}
 
     def record_activity(self, owner_id: int, activity: TimelineActivity) -> None:
-        self.activities[owner_id] = activity
+        """Like the repository: the times are set, the pulls left as they are."""
+        pulls = self.activities[owner_id].pulls if owner_id in self.activities else frozenset()
+        self.activities[owner_id] = replace(activity, pulls=pulls)
 
 
 @dataclass(frozen=True)
@@ -239,8 +270,7 @@ def world(tweets_by_author: dict[int, list[int]], celebrity_tweets: list[int]) -
     memory = MemoryStores(
         users_by_id={i: User(id=i, username=f"user{i}", name=f"User {i}", created_at_ms=0) for i in range(1, 4)},
         following={READER: [ORDINARY, CELEBRITY]},
-        celebrity_edges={READER: [CELEBRITY]},
-        activities={READER: TimelineActivity(NOW_MS, NOW_MS)},
+        activities={READER: TimelineActivity(NOW_MS, NOW_MS, pulls=frozenset({CELEBRITY}))},
     )
     for author, ids in tweets_by_author.items():
         for tweet_id in ids:
@@ -291,14 +321,36 @@ def test_a_celebritys_deleted_tweet_is_not_served_while_the_index_lags() -> None
     assert pages == [[20, 10]]
 
 
-def test_a_page_of_a_celebritys_deleted_tweets_does_not_end_the_timeline() -> None:
-    # Given a celebrity whose two newest tweets were just deleted but are still in the lagging author index
+def test_a_celebrity_whose_kept_tweets_were_all_deleted_is_queried_without_its_deleted_tweets() -> None:
+    # Given a celebrity whose recent-tweets item lost every kept tweet (deleted: 40 still lags in the
+    # author index) while an older one (20) exists below what the item kept
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
-    memory.index_lag.update({50: tweet(50, CELEBRITY), 40: tweet(40, CELEBRITY)})
-    # When the reader walks its timeline one entry at a time
+    memory.index_lag[40] = tweet(40, CELEBRITY)
+    memory.recent_kept[CELEBRITY] = RecentTweets(tweets=[], has_older=True)
+    # When the reader reads its timeline
+    pages = read_all(memory, Settings(), limit=10)
+    # Then the older tweet is found by querying the author, and the deleted one is not served
+    assert pages == [[20, 10]]
+
+
+def test_a_first_page_pulls_a_celebritys_tweets_from_its_recent_tweets_item() -> None:
+    # Given a celebrity with more tweets than its recent-tweets item keeps
+    memory = world({ORDINARY: [10]}, celebrity_tweets=[20, 30, 40, 50])
+    memory.recent_size = 2
+    # When the reader walks its timeline
+    pages = read_all(memory, Settings(), limit=10)
+    # Then the first page stops where the item stops (50, 40), and the next page carries on below it
+    assert pages == [[50, 40], [30, 20, 10]]
+
+
+def test_a_later_page_of_a_celebritys_deleted_tweets_does_not_end_the_timeline() -> None:
+    # Given a celebrity whose deleted tweet 50 is still in the lagging author index, below the first page
+    memory = world({ORDINARY: [10, 60]}, celebrity_tweets=[20])
+    memory.index_lag[50] = tweet(50, CELEBRITY)
+    # When the reader walks its timeline one entry at a time (later pages query the author index)
     pages = read_all(memory, Settings(), limit=1)
-    # Then each deleted tweet leaves an empty page that still carries a cursor, and the walk reaches the oldest
-    assert pages == [[], [], [20], [10]]
+    # Then the page the deleted tweet filled is empty but carries a cursor, and the walk reaches the oldest
+    assert pages == [[60], [], [20], [10]]
 
 
 def test_a_page_of_deleted_pushed_entries_does_not_end_the_timeline() -> None:
@@ -314,28 +366,33 @@ def test_a_page_of_deleted_pushed_entries_does_not_end_the_timeline() -> None:
 def test_a_returning_readers_activity_record_notes_the_rebuild() -> None:
     # Given a reader last seen 31 days ago
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
-    memory.activities[READER] = TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 40 * DAY_MS)
+    memory.activities[READER] = TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 40 * DAY_MS, frozenset({CELEBRITY}))
     # When it reads again (its timeline is rebuilt)
     read_all(memory, Settings(), limit=10)
-    # Then its record says it was seen and rebuilt now (the hourly refresh does not write the stale rebuild time back)
-    assert memory.activities[READER] == TimelineActivity(NOW_MS, NOW_MS)
+    # Then its record says it was seen and rebuilt now (the hourly refresh does not write the stale rebuild time
+    # back), and still lists whom it pulls
+    assert memory.activities[READER] == TimelineActivity(NOW_MS, NOW_MS, frozenset({CELEBRITY}))
 
 
 @dataclass
-class CountingNewest(MemoryStores):
-    """Counts the Queries of the owner's pushed entries."""
+class CountingEntries(MemoryStores):
+    """Counts the pushed entries asked of the owner's timeline partition."""
 
-    newest_calls: int = 0
+    entries_asked: int = 0
+
+    def head(self, owner_id: int, limit: int) -> TimelineHead:
+        self.entries_asked += limit
+        return super().head(owner_id, limit)
 
     def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
-        self.newest_calls += 1
+        self.entries_asked += limit
         return super().newest(owner_id, before, limit)
 
 
 def test_under_pull_the_read_pulls_every_followee_and_reads_no_pushed_entries() -> None:
     # Given a reader following an ordinary author and a celebrity, with a stale pushed entry of someone it
     # no longer follows (4), under the pull strategy
-    memory = CountingNewest(
+    memory = CountingEntries(
         users_by_id={i: User(id=i, username=f"user{i}", name=f"User {i}", created_at_ms=0) for i in range(1, 5)},
         tweets_by_id={10: tweet(10, ORDINARY), 20: tweet(20, CELEBRITY), 30: tweet(30, READER), 40: tweet(40, 4)},
         following={READER: [ORDINARY, CELEBRITY]},
@@ -344,33 +401,19 @@ def test_under_pull_the_read_pulls_every_followee_and_reads_no_pushed_entries() 
     memory.write([READER], [entry(40, 4)], 0)
     # When it walks its timeline
     pages = read_all(memory, Settings(timeline_strategy="pull"), limit=2)
-    # Then it is served its own and its followees' tweets, pulled, and its timeline partition is never queried
+    # Then it is served its own and its followees' tweets, pulled, and no pushed entry is ever asked for
     assert pages == [[30, 20], [10]]
-    assert memory.newest_calls == 0
+    assert memory.entries_asked == 0
 
 
-@dataclass
-class PromotedMidRead(MemoryStores):
-    """The celebrity's edge to the reader gets marked (its promotion applied by the writer) during the read:
-    the lookup the read starts side by side with its first Query (on another thread) still finds it unmarked,
-    the lookups made on the reader's own thread after that find it marked."""
-
-    reader_thread: threading.Thread = field(default_factory=threading.current_thread)
-
-    def celebrity_followees(self, user_id: int) -> list[int]:
-        return [CELEBRITY] if threading.current_thread() is self.reader_thread else []
-
-
-def test_a_returning_readers_first_page_keeps_an_author_promoted_during_the_read() -> None:
-    # Given a reader who never read, following an author with a tweet who is being promoted right now
-    memory = PromotedMidRead(
-        users_by_id={
-            i: User(id=i, username=f"user{i}", name=f"User {i}", created_at_ms=0) for i in (READER, CELEBRITY)
-        },
-        tweets_by_id={20: tweet(20, CELEBRITY)},
-        following={READER: [CELEBRITY]},
-    )
-    # When the reader reads for the first time
+def test_a_reader_who_never_read_gets_a_rebuild_without_the_celebrities_it_pulls() -> None:
+    # Given a reader who never read, whose activity record so far only lists the celebrity it follows
+    # (a follow of a celebrity creates it), following an ordinary author too
+    memory = world({}, celebrity_tweets=[20])
+    memory.tweets_by_id[10] = tweet(10, ORDINARY)
+    memory.activities[READER] = TimelineActivity(0, 0, frozenset({CELEBRITY}))
+    # When it reads for the first time
     pages = read_all(memory, Settings(), limit=10)
-    # Then the author's tweet is on its page, pulled or rebuilt
-    assert pages == [[20]]
+    # Then its timeline is rebuilt from the ordinary author only, and the celebrity's tweet is pulled, shown once
+    assert pages == [[20, 10]]
+    assert sorted(memory.entries[READER]) == [10]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import pytest
@@ -32,7 +32,6 @@ class MemoryTimelines:
             AWAY: TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 31 * DAY_MS),
         }
     )
-    marked: dict[tuple[int, int], bool] = field(default_factory=dict)
     unfollowed: set[tuple[int, int]] = field(default_factory=set)
 
     @property
@@ -70,9 +69,21 @@ class MemoryTimelines:
         """Nobody follows themselves; everyone else follows everyone, unless `unfollowed` says otherwise."""
         return {f for f in follower_ids if f != followee_id and (f, followee_id) not in self.unfollowed}
 
-    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
-        for follower in follower_ids:
-            self.marked[follower, celebrity_id] = celebrity
+    def start_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
+        """Like the repository: only owners who follow the author now (creating their record if need be)."""
+        for owner in self.which_follow(owner_ids, author_id):
+            record = self.activities.get(owner, TimelineActivity(0, 0))
+            self.activities[owner] = replace(record, pulls=record.pulls | {author_id})
+
+    def stop_pulling(self, owner_ids: Sequence[int], author_id: int, *, only_unfollowed: bool = False) -> None:
+        following = self.which_follow(owner_ids, author_id) if only_unfollowed else set()
+        for owner in owner_ids:
+            if owner in self.activities and owner not in following:
+                record = self.activities[owner]
+                self.activities[owner] = replace(record, pulls=record.pulls - {author_id})
+
+    def pulls(self) -> dict[int, set[int]]:
+        return {owner: set(record.pulls) for owner, record in self.activities.items() if record.pulls}
 
     def ids(self, owner: int) -> list[int]:
         return sorted(self.entries.get(owner, {}), reverse=True)
@@ -176,14 +187,27 @@ def test_remove_author_spares_an_owner_who_follows_the_author_again() -> None:
     assert (memory.ids(4), memory.ids(5)) == ([30, 20, 10], [30])
 
 
-def test_mark_celebrity_flags_and_unflags_edges_whatever_the_owners_activity() -> None:
-    # Given followers active, away and never seen
-    memory = MemoryTimelines()
-    # When the edges to author 5 are marked, then one is unmarked
-    apply(memory, changes.mark_celebrity([ACTIVE, AWAY, NEVER], 5, True))
+def test_remove_author_stops_pulling_it_unless_followed_again() -> None:
+    # Given two owners who pulled celebrity 9 and unfollowed it; 5 followed it again before the late removal
+    memory = MemoryTimelines(activities=active(4, 5))
+    apply(memory, changes.mark_celebrity([4, 5], 9, True))
+    memory.unfollowed.add((4, 9))
+    # When the unfollows' remove_author changes are applied
+    apply(memory, changes.remove_author(4, 9))
+    apply(memory, changes.remove_author(5, 9))
+    # Then only the re-follower still pulls it
+    assert memory.pulls() == {5: {9}}
+
+
+def test_mark_celebrity_adds_to_and_removes_from_the_followers_pulls_whatever_their_activity() -> None:
+    # Given followers active, away and never seen, and one former follower
+    memory = MemoryTimelines(unfollowed={(4, 5)})
+    # When author 5 is promoted, then demoted for one of them
+    apply(memory, changes.mark_celebrity([ACTIVE, AWAY, NEVER, 4], 5, True))
     apply(memory, changes.mark_celebrity([AWAY], 5, False))
-    # Then every edge got its flag
-    assert memory.marked == {(ACTIVE, 5): True, (AWAY, 5): False, (NEVER, 5): True}
+    # Then the followers pull it (the one who never read, too: its record is made), except the demoted
+    # one's and the former follower
+    assert memory.pulls() == {ACTIVE: {5}, NEVER: {5}}
 
 
 @pytest.mark.parametrize("op", ["remove_author", "mark_celebrity"])

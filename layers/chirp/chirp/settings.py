@@ -50,6 +50,13 @@ class Settings:
     timeline_entry_ttl_days: int = 30
     # How many recent tweets per followee a follow or a rebuild brings in.
     timeline_backfill_per_author: int = 20
+    # Each author's newest tweets kept beside their tweets for the readers who pull them (a first
+    # page pulls its celebrities from there): trimmed back to this many once it holds `slack` more.
+    recent_tweets_kept: int = 20
+    recent_tweets_slack: int = 10
+    # How long a sandbox keeps the author profiles (username, name) home-timeline pages show: a
+    # rename shows on timelines within this many seconds. 0: read them every time.
+    profile_cache_seconds: int = 60
     # Owners per fan-out message (one BatchGetItem of their activity records).
     fanout_owners_per_message: int = 100
     # The writer trims an owner's timeline to `timeline_max_entries` on this share of writes.

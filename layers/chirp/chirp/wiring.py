@@ -56,7 +56,7 @@ def build_repositories(settings: Settings) -> Repositories:
         tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400),
         follows=DynamoFollowRepository(),
         sessions=DynamoSessionRepository(),
-        timelines=DynamoTimelineRepository(),
+        timelines=DynamoTimelineRepository(settings.profile_cache_seconds),
     )
 
 

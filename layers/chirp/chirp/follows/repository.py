@@ -30,9 +30,3 @@ class FollowRepository(Protocol):
 
     def which_follow(self, follower_ids: Sequence[int], followee_id: int) -> set[int]:
         """Those of `follower_ids` that follow `followee_id` now (strongly consistent; one BatchGetItem per 100)."""
-
-    def celebrity_followees(self, user_id: int) -> list[int]:
-        """The celebrities `user_id` follows (one Query of a sparse index)."""
-
-    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
-        """Flag (or unflag) the edges follower -> celebrity_id as pulled at read time."""

@@ -34,8 +34,10 @@ class EntryMessage(BaseModel):
 class TimelineChange(BaseModel):
     """add: put `entries` into the active `owners`' timelines.
     remove: delete `entry_ids` from `owners`' timelines.
-    remove_author: delete whatever `author_id` wrote or brought into `owners`' timelines.
-    mark_celebrity: flag (or unflag) the follow edges owner -> `author_id` as pulled at read time."""
+    remove_author: delete whatever `author_id` wrote or brought into `owners`' timelines (an unfollow),
+    and stop pulling it.
+    mark_celebrity: `celebrity` true: `owners` pull `author_id`'s tweets at read time from now on
+    (those who still follow it); false: they stop."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

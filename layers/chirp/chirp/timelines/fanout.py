@@ -24,7 +24,9 @@ def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings:
     """Push a new entry to every follower of its author, unless the author is pulled: O(1) for a celebrity.
 
     The author's own timeline (which has the entry already, from the posting transaction) gets it
-    once more, so that the writer keeps that timeline trimmed like any other."""
+    once more, so that the writer keeps that timeline trimmed like any other. The author's
+    recent-tweets item (which the posting transaction added the tweet to) is trimmed here too."""
+    stores.tweets.trim_recent(entry.author_id, settings.recent_tweets_kept, settings.recent_tweets_slack)
     author = stores.users.get(entry.author_id)
     if author is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
         return 0
@@ -60,12 +62,13 @@ def fan_out_deleted(
 def on_followed(
     stores: TimelineStores, publisher: ChangePublisher, settings: Settings, follower_id: int, followee_id: int
 ) -> None:
-    """Bring the followee's recent tweets into the follower's timeline, or mark the edge as pulled."""
+    """Bring the followee's recent tweets into the follower's timeline, or (a celebrity) add it to
+    the follower's pulls."""
     followee = stores.users.get(followee_id)
     if followee is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
         return
     if not is_fanned_out(followee, settings):
-        stores.follows.mark_celebrity_edges(followee_id, [follower_id], True)
+        stores.timelines.start_pulling([follower_id], followee_id)
         return
     recent = stores.tweets.by_author(followee_id, PageRequest(limit=settings.timeline_backfill_per_author)).items
     if recent:
@@ -91,9 +94,10 @@ def on_follower_count(
     """Promote an author to celebrity at the threshold, demote below the lower floor (hysteresis,
     so an author near the threshold does not flap). Returns "promoted", "demoted" or None.
 
-    Promotion: the flag stops fan-out at once; marking the follower edges (so readers pull) follows
-    through the queue. Demotion: the flag restarts fan-out at once; the author's recent tweets are
-    pushed to the followers, then the edges are unmarked. Readers dedupe the overlap."""
+    Promotion: the flag stops fan-out at once; adding the author to its followers' pulls (so they
+    pull its tweets at read time) follows through the queue. Demotion: the flag restarts fan-out at
+    once; the author's recent tweets are pushed to the followers, then it leaves their pulls.
+    Readers dedupe the overlap."""
     if Strategy(settings.timeline_strategy) is not Strategy.HYBRID:
         return None
     size = settings.fanout_owners_per_message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chirp.tweets.models import Tweet
+from chirp.tweets.models import RecentTweets, Tweet
 from chirp.users.models import User
 
 
@@ -35,10 +35,12 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class TimelineActivity:
-    """When the owner last read their home timeline, and when it was last rebuilt."""
+    """When the owner last read their home timeline (0: never), when it was last rebuilt, and whose
+    tweets it pulls at read time (the celebrities it follows, under the hybrid strategy)."""
 
     last_seen_ms: int
     rebuilt_at_ms: int
+    pulls: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,22 @@ class HomeTimelineItem:
     tweet: Tweet
     author: User
     via: User | None = None
+
+
+@dataclass(frozen=True)
+class TimelineHead:
+    """The top of a home timeline: the owner's activity record (if any) and the newest entries."""
+
+    activity: TimelineActivity | None
+    entries: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class PageContents:
+    """What a page's entries point at, read in one go: the tweets (strongly consistent, so a deleted
+    one is absent), the people who wrote or brought them, and the pulled authors' recent tweets
+    (absent for an author who never tweeted; empty for one whose kept tweets were all deleted)."""
+
+    tweets: dict[int, Tweet]
+    users: dict[int, User]
+    recent: dict[int, RecentTweets]

@@ -1,13 +1,15 @@
 """Reading a home timeline: the owner's pushed entries merged with the recent tweets of the
 authors it pulls (the celebrities it follows, under the hybrid strategy).
 
-A read costs two sequential DynamoDB round trips, each made of calls run side by side:
-  1. Query the owner's timeline page · Query the celebrities it follows · Get its activity record
-  2. BatchGet the page's tweets (strongly consistent: a deleted tweet is never served) ·
-     Query each pulled author's newest tweets (author_index) and, beside it, the ids of those
-     that exist (author_tweets, strongly consistent) · BatchGet the authors
-A reader who has been away longer than the inactive window gets their timeline rebuilt
-from their followees' recent tweets first (more round trips, once).
+A read costs two sequential DynamoDB round trips:
+  1. Query the top of the owner's timeline: the activity record sits above the entries, so the first
+     page's Query returns it too, and with it the celebrities the owner follows (its `pulls`)
+  2. one BatchGetItem for everything those point at: the page's tweets (strongly consistent: a deleted
+     tweet is never served), the authors, and each celebrity's recent tweets (the item kept beside
+     their tweets, written in the tweets' own transactions, read strongly consistent)
+A later page (a cursor) pulls with one consistent Query per celebrity instead; a pure-pull read does
+so for every followee. A reader who has been away longer than the inactive window gets their
+timeline rebuilt from their followees' recent tweets first (more round trips, once).
 """
 
 from __future__ import annotations
@@ -15,14 +17,22 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
 from chirp.pages import Page, PageRequest, encode_cursor
 from chirp.settings import Settings
-from chirp.timelines.models import HomeTimelineItem, Strategy, TimelineActivity, TimelineEntry
+from chirp.timelines.models import (
+    HomeTimelineItem,
+    PageContents,
+    Strategy,
+    TimelineActivity,
+    TimelineEntry,
+    TimelineHead,
+)
 from chirp.timelines.stores import TimelineStores
-from chirp.tweets.models import Tweet
+from chirp.tweets.models import RecentTweets, Tweet
 from chirp.users.models import User
 
 ACTIVITY_REFRESH_MS = 3600 * 1000  # record a reader's activity at most once an hour
@@ -37,64 +47,112 @@ def home_timeline_page(
         return Page(items=[], next_cursor=None)
     limit = min(request.limit, remaining)
     strategy = Strategy(settings.timeline_strategy)
+    first_page = request.before is None
 
     # Round trip 1.
-    pushed_future = submit(pushed_entries, stores, strategy, owner_id, request.before, limit + 1)
-    pulled_future = submit(pulled_authors, stores, strategy, owner_id)
-    activity = stores.timelines.activity([owner_id]).get(owner_id)
-    pushed: list[TimelineEntry] = pushed_future.result()
-    authors: list[int] = pulled_future.result()
+    following: Future[list[int]] | None = None
+    if strategy is Strategy.PULL:
+        following = submit(stores.follows.all_following, owner_id)
+    pushed_limit = 0 if strategy is Strategy.PULL else limit + 1
+    if first_page:
+        head = stores.timelines.head(owner_id, pushed_limit)
+    else:
+        activity = submit(stores.timelines.activity, [owner_id])
+        entries = stores.timelines.newest(owner_id, request.before, pushed_limit) if pushed_limit else []
+        head = TimelineHead(activity=activity.result().get(owner_id), entries=entries)
+    pushed = head.entries
+    authors = pulled_authors(strategy, owner_id, head.activity, following.result() if following else [])
     touched: Future[None] | None = None
-    if strategy is not Strategy.PULL and is_inactive(activity, settings, now_ms):
+    if first_page and strategy is not Strategy.PULL and is_inactive(head.activity, settings, now_ms):
         rebuild_home_timeline(stores, settings, owner_id, now_ms, pulled=set(authors))
-        pushed = stores.timelines.newest(owner_id, request.before, limit + 1)
-    elif activity is not None and now_ms - activity.last_seen_ms > ACTIVITY_REFRESH_MS:
-        touched = submit(stores.timelines.record_activity, owner_id, TimelineActivity(now_ms, activity.rebuilt_at_ms))
+        pushed = stores.timelines.newest(owner_id, None, pushed_limit)
+    elif head.activity is not None and now_ms - head.activity.last_seen_ms > ACTIVITY_REFRESH_MS:
+        seen = TimelineActivity(now_ms, head.activity.rebuilt_at_ms)
+        touched = submit(stores.timelines.record_activity, owner_id, seen)
 
     # Round trip 2.
-    tweets_future = submit(stores.tweets.get_many, [entry.tweet_id for entry in pushed])
-    newest_pulled = PageRequest(limit=limit, before=request.before)
-    pull_futures = [submit(stores.tweets.by_author, author, newest_pulled) for author in authors]
-    live_futures = [submit(stores.tweets.live_ids, author, newest_pulled) for author in authors]
+    windows = first_page and strategy is Strategy.HYBRID
+    queried = [] if windows else authors
+    pull_futures = [submit(pulled_tweets, stores, author, request.before, limit) for author in queried]
     people = {entry.author_id for entry in pushed} | {e.via_id for e in pushed if e.via_id} | set(authors)
-    users = stores.users.get_many(people)
-    tweets = tweets_future.result()
+    contents = stores.timelines.page_contents([entry.tweet_id for entry in pushed], people, authors if windows else [])
     pulled = [future.result() for future in pull_futures]
-    live = [future.result() for future in live_futures]
+    if windows:
+        pulled = recent_pages(stores, contents, authors, limit)
     if touched is not None:
         touched.result()
 
     return _page(
-        candidates=merge(pushed, tweets, [existing(page, ids) for page, ids in zip(pulled, live, strict=True)]),
-        boundary=examined_down_to(pushed, [*pulled, *live], limit),
-        users=users,
+        candidates=merge(pushed, contents.tweets, pulled),
+        boundary=examined_down_to(pushed, [source.floor for source in pulled], limit),
+        users=contents.users,
         limit=limit,
         served=request.served,
         cap=settings.timeline_max_entries,
     )
 
 
-def existing(pulled: Page[Tweet], live: Page[int]) -> Page[Tweet]:
-    """The pulled tweets that still exist: the index they came from lags deletes; `live` does not.
-    A tweet below `live`'s window is kept: the page boundary (examined_down_to) stops above it."""
+@dataclass(frozen=True)
+class Pulled:
+    """One pulled author's tweets a page may show, newest first, and `floor`: the lowest id down to
+    which the author's tweets were read in full (None: read to the end)."""
+
+    tweets: list[Tweet]
+    floor: int | None
+
+
+def recent_pages(stores: TimelineStores, contents: PageContents, authors: Sequence[int], limit: int) -> list[Pulled]:
+    """Each pulled author's newest tweets from their recent-tweets item (none: the author never
+    tweeted). An author whose kept tweets were all deleted while older ones exist is queried instead:
+    a third round trip, for that read only."""
+    pulled: list[Pulled] = []
+    missing = []
+    for author in authors:
+        recent = contents.recent.get(author, RecentTweets(tweets=[], has_older=False))
+        if recent.has_older and not recent.tweets:
+            missing.append(author)
+        else:
+            pulled.append(window(recent, limit))
+    futures = [submit(pulled_tweets, stores, author, None, limit) for author in missing]
+    return pulled + [future.result() for future in futures]
+
+
+def window(recent: RecentTweets, limit: int) -> Pulled:
+    """The newest `limit` of an author's recent tweets; read in full down to the last of them if the
+    window was cut there or older tweets exist."""
+    tweets = recent.tweets[:limit]
+    cut = len(recent.tweets) > limit or recent.has_older
+    return Pulled(tweets=tweets, floor=tweets[-1].id if cut and tweets else None)
+
+
+def pulled_tweets(stores: TimelineStores, author_id: int, before: int | None, limit: int) -> Pulled:
+    """An author's tweets below `before` that exist now: the index they come from lags deletes, so the
+    ids are checked against the author's tweets read strongly consistent, side by side."""
+    newest = PageRequest(limit=limit, before=before)
+    live_future = submit(stores.tweets.live_ids, author_id, newest)
+    indexed = stores.tweets.by_author(author_id, newest)
+    return existing(indexed, live_future.result())
+
+
+def existing(indexed: Page[Tweet], live: Page[int]) -> Pulled:
+    """The indexed tweets that still exist: the index lags deletes; `live` does not. A tweet below
+    `live`'s window is kept: the floor (the higher of the two windows' ends) stops the page above it."""
     ids = set(live.items)
-    floor = live.items[-1] if live.next_cursor and live.items else 0
-    return Page(items=[tweet for tweet in pulled.items if tweet.id in ids or tweet.id < floor], next_cursor=None)
+    live_floor = live.items[-1] if live.next_cursor and live.items else None
+    indexed_floor = indexed.items[-1].id if indexed.next_cursor and indexed.items else None
+    return Pulled(
+        tweets=[tweet for tweet in indexed.items if tweet.id in ids or tweet.id < (live_floor or 0)],
+        floor=max((floor for floor in (live_floor, indexed_floor) if floor is not None), default=None),
+    )
 
 
-def examined_down_to(
-    pushed: Sequence[TimelineEntry], windows: Sequence[Page[Tweet] | Page[int]], limit: int
-) -> int | None:
+def examined_down_to(pushed: Sequence[TimelineEntry], floors: Sequence[int | None], limit: int) -> int | None:
     """The lowest entry id down to which every source was read in full, or None when every
     source was read to its end. Entries at or above it are all known; those below are not,
     so a page never serves past it, and the next page starts there."""
     lowest = [pushed[-1].entry_id] if len(pushed) > limit else []
-    lowest += [_id_of(window.items[-1]) for window in windows if window.next_cursor and window.items]
+    lowest += [floor for floor in floors if floor is not None]
     return max(lowest, default=None)
-
-
-def _id_of(item: Tweet | int) -> int:
-    return item if isinstance(item, int) else item.id
 
 
 def owners_home_timeline_page(
@@ -106,28 +164,24 @@ def owners_home_timeline_page(
     return home_timeline_page(stores, settings, owner_id, request)
 
 
-def pushed_entries(
-    stores: TimelineStores, strategy: Strategy, owner_id: int, before: int | None, limit: int
-) -> list[TimelineEntry]:
-    """The entries fan-out wrote into the owner's timeline (none are read under pure pull)."""
-    return [] if strategy is Strategy.PULL else stores.timelines.newest(owner_id, before, limit)
-
-
-def pulled_authors(stores: TimelineStores, strategy: Strategy, owner_id: int) -> list[int]:
-    """Whose tweets the reader pulls at read time, instead of receiving them by fan-out."""
+def pulled_authors(
+    strategy: Strategy, owner_id: int, activity: TimelineActivity | None, following: Sequence[int]
+) -> list[int]:
+    """Whose tweets the reader pulls at read time, instead of receiving them by fan-out: under pull,
+    itself and everyone it follows; under hybrid, the celebrities its activity record lists."""
     if strategy is Strategy.PULL:
-        return [owner_id, *stores.follows.all_following(owner_id)]
-    if strategy is Strategy.HYBRID:
-        return stores.follows.celebrity_followees(owner_id)
+        return [owner_id, *following]
+    if strategy is Strategy.HYBRID and activity is not None:
+        return sorted(activity.pulls)
     return []
 
 
 def merge(
-    pushed: Sequence[TimelineEntry], tweets: dict[int, Tweet], pulled: Sequence[Page[Tweet]]
+    pushed: Sequence[TimelineEntry], tweets: dict[int, Tweet], pulled: Sequence[Pulled]
 ) -> list[tuple[TimelineEntry, Tweet]]:
     """Newest first, each original once, deleted tweets dropped."""
     pairs = [(entry, tweets[entry.tweet_id]) for entry in pushed if entry.tweet_id in tweets]
-    pairs += [(TimelineEntry.for_tweet(tweet), tweet) for page in pulled for tweet in page.items]
+    pairs += [(TimelineEntry.for_tweet(tweet), tweet) for source in pulled for tweet in source.tweets]
     pairs.sort(key=lambda pair: pair[0].entry_id, reverse=True)
     seen: set[int] = set()
     unique = []
@@ -177,17 +231,18 @@ def rebuild_home_timeline(
     stores: TimelineStores, settings: Settings, owner_id: int, now_ms: int, pulled: set[int] | None = None
 ) -> int:
     """Refill a returning reader's timeline from the recent tweets of those it follows (and its own),
-    except the authors it pulls at read time anyway (`pulled`, looked up when not given).
-    Returns how many entries were written."""
+    except the authors it pulls at read time anyway (`pulled`, looked up when not given): their
+    recent-tweets items, a hundred per BatchGetItem. Returns how many entries were written."""
     strategy = Strategy(settings.timeline_strategy)
     following: Future[list[int]] = submit(stores.follows.all_following, owner_id)
     if pulled is None:
-        pulled = set(pulled_authors(stores, strategy, owner_id))
+        activity = stores.timelines.activity([owner_id]).get(owner_id)
+        pulled = set(pulled_authors(strategy, owner_id, activity, []))
     authors = [owner_id, *(author for author in following.result() if author not in pulled)]
-    recent = PageRequest(limit=settings.timeline_backfill_per_author)
-    pages = [submit(stores.tweets.by_author, author, recent) for author in authors]
+    recent = stores.timelines.page_contents([], [], authors).recent
+    newest = (kept.tweets[: settings.timeline_backfill_per_author] for kept in recent.values())
     entries = sorted(
-        (TimelineEntry.for_tweet(tweet) for page in pages for tweet in page.result().items),
+        (TimelineEntry.for_tweet(tweet) for tweets in newest for tweet in tweets),
         key=lambda entry: entry.entry_id,
         reverse=True,
     )[: settings.timeline_max_entries]

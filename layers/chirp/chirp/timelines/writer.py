@@ -28,8 +28,13 @@ def apply_change(
         owners = [owner for owner in change.owners if owner not in refollowed]
         for owner in owners:
             stores.timelines.remove_author(owner, change.author_id)
+        stores.timelines.stop_pulling(owners, change.author_id, only_unfollowed=True)
         return len(owners)
-    stores.follows.mark_celebrity_edges(change.author_id, change.owners, change.celebrity)
+    # mark_celebrity: the author was promoted (its followers pull it from now on) or demoted.
+    if change.celebrity:
+        stores.timelines.start_pulling(change.owners, change.author_id)
+    else:
+        stores.timelines.stop_pulling(change.owners, change.author_id)
     return len(change.owners)
 
 

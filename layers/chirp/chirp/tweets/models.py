@@ -22,3 +22,13 @@ class Tweet:
     created_at_ms: int
     entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     metrics: TweetMetrics = field(default_factory=TweetMetrics)
+
+
+@dataclass(frozen=True)
+class RecentTweets:
+    """An author's newest tweets, newest first, as kept beside their tweets for readers who pull
+    them (hybrid timelines). `has_older`: the author has older tweets than these (trimmed away).
+    Their metrics are not kept there: they read as zero."""
+
+    tweets: list[Tweet]
+    has_older: bool

@@ -27,3 +27,7 @@ class TweetRepository(Protocol):
 
     def live_ids(self, author_id: int, page: PageRequest) -> Page[int]:
         """The ids of the author's tweets that exist now, newest first (strongly consistent)."""
+
+    def trim_recent(self, author_id: int, keep: int, slack: int) -> int:
+        """Once the author's recent-tweets window holds more than `keep + slack` tweets, drop all
+        but the newest `keep` (and note that older ones exist); returns how many were dropped."""

@@ -35,6 +35,7 @@ def bind_models(settings: Settings) -> None:
         models.HandleClaim: settings.users_table,
         models.TweetItem: settings.tweets_table,
         models.AuthorTweetItem: settings.author_tweets_table,
+        models.RecentTweetsItem: settings.author_tweets_table,
         models.FollowItem: settings.follows_table,
         models.RefreshTokenItem: settings.sessions_table,
         models.TokenFamilyItem: settings.sessions_table,

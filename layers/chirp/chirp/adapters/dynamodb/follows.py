@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
-from botocore.exceptions import ClientError
 from pynamodb.transactions import TransactWrite
 
-from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
+from chirp.adapters.dynamodb.connection import run_transaction
 from chirp.adapters.dynamodb.models import FollowersByTimeIndex, FollowingByTimeIndex, FollowItem, UserItem
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
@@ -80,32 +78,6 @@ class DynamoFollowRepository:
             int(item.follower_id)
             for item in FollowItem.batch_get(keys, consistent_read=True, attributes_to_get=["follower_id"])
         }
-
-    def celebrity_followees(self, user_id: int) -> list[int]:
-        return [int(item.celebrity_followee_id) for item in FollowItem.celebrity_followees.query(user_id)]
-
-    def mark_celebrity_edges(self, celebrity_id: int, follower_ids: Sequence[int], celebrity: bool) -> None:
-        client: Any = shared_connection().client
-        for follower_id in follower_ids:
-            key = {"follower_id": {"N": str(follower_id)}, "followee_id": {"N": str(celebrity_id)}}
-            update = (
-                {
-                    "UpdateExpression": "SET celebrity_followee_id = :id",
-                    "ExpressionAttributeValues": {":id": key["followee_id"]},
-                }
-                if celebrity
-                else {"UpdateExpression": "REMOVE celebrity_followee_id"}
-            )
-            try:
-                client.update_item(
-                    TableName=FollowItem.Meta.table_name,
-                    Key=key,
-                    ConditionExpression="attribute_exists(follower_id)",
-                    **update,
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise  # anything but "unfollowed meanwhile: nothing to mark"
 
 
 def _newest_follows(

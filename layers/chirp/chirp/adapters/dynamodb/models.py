@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, NumberSetAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -70,6 +70,10 @@ class TweetItem(Model):
     by_author = AuthorIndex()
 
 
+# The highest sort key a partition can hold: above every Snowflake id (ids are below 2**63).
+TOP_OF_PARTITION = 2**63 - 1
+
+
 class AuthorTweetItem(Model):
     """(author_id, tweet_id): which tweets of an author exist, readable with a consistent Query."""
 
@@ -78,6 +82,28 @@ class AuthorTweetItem(Model):
 
     author_id = NumberAttribute(hash_key=True)
     tweet_id = NumberAttribute(range_key=True)
+
+
+class RecentTweetsItem(Model):
+    """tweet_id = TOP_OF_PARTITION of an author's partition: the author's newest tweets as a page
+    shows them, one attribute each (`recent_attribute`: top-level, so a transaction can add one to
+    an item that does not exist yet), written in the tweets' own transactions, so a consistent read
+    is exact; trimmed by the fan-out function. `has_older`: tweets were trimmed away below them.
+    A home-timeline read gets the items of every celebrity it follows in one BatchGetItem."""
+
+    class Meta:
+        table_name = ""
+
+    author_id = NumberAttribute(hash_key=True)
+    tweet_id = NumberAttribute(range_key=True, default=TOP_OF_PARTITION)
+    has_older = BooleanAttribute(null=True)
+
+
+RECENT_PREFIX = "t:"
+
+
+def recent_attribute(tweet_id: int) -> str:
+    return f"{RECENT_PREFIX}{tweet_id}"
 
 
 class FollowersByTimeIndex(GlobalSecondaryIndex["FollowItem"]):
@@ -102,18 +128,6 @@ class FollowingByTimeIndex(GlobalSecondaryIndex["FollowItem"]):
     follow_id = NumberAttribute(range_key=True)
 
 
-class CelebrityFolloweesIndex(GlobalSecondaryIndex["FollowItem"]):
-    """Sparse: only edges whose followee is a celebrity carry `celebrity_followee_id`, so a
-    reader finds the celebrities they follow with one Query, whatever else they follow."""
-
-    class Meta:
-        index_name = "celebrity_followees_index"
-        projection = KeysOnlyProjection()
-
-    follower_id = NumberAttribute(hash_key=True)
-    celebrity_followee_id = NumberAttribute(range_key=True)
-
-
 class FollowItem(Model):
     """One follow edge: follower_id follows followee_id."""
 
@@ -124,18 +138,17 @@ class FollowItem(Model):
     followee_id = NumberAttribute(range_key=True)
     # A Snowflake id minted when the follow happened: orders the lists, and serves as their cursor.
     follow_id = NumberAttribute()
-    celebrity_followee_id = NumberAttribute(null=True)
     followers = FollowersByTimeIndex()
     following = FollowingByTimeIndex()
-    celebrity_followees = CelebrityFolloweesIndex()
 
 
-ACTIVITY_ENTRY_ID = 0
+# The owner's activity record sits above every entry: the first page's Query returns it.
+ACTIVITY_ENTRY_ID = TOP_OF_PARTITION
 
 
 class TimelineItem(Model):
-    """One home-timeline entry of `owner_id`, ordered by `entry_id` (entry_id 0 is the
-    owner's activity record, below every real entry)."""
+    """One home-timeline entry of `owner_id`, ordered by `entry_id` (the owner's activity record
+    is at ACTIVITY_ENTRY_ID, above every real entry)."""
 
     class Meta:
         table_name = ""
@@ -149,15 +162,18 @@ class TimelineItem(Model):
 
 
 class TimelineActivityItem(Model):
-    """entry_id = 0: when the owner last read their home timeline and when it was rebuilt."""
+    """entry_id = ACTIVITY_ENTRY_ID: when the owner last read their home timeline and when it was rebuilt."""
 
     class Meta:
         table_name = ""
 
     owner_id = NumberAttribute(hash_key=True)
     entry_id = NumberAttribute(range_key=True, default=ACTIVITY_ENTRY_ID)
-    last_seen_ms = NumberAttribute()
-    rebuilt_at_ms = NumberAttribute()
+    # Absent until the owner first reads (the record may exist before, for `pulls`).
+    last_seen_ms = NumberAttribute(null=True)
+    rebuilt_at_ms = NumberAttribute(null=True)
+    # The celebrities the owner follows (hybrid): their tweets are pulled at read time.
+    pulls = NumberSetAttribute(null=True)
 
 
 class RefreshTokenItem(Model):

@@ -1,14 +1,38 @@
 """TimelineRepository on the timelines table: entries keyed (owner_id, entry_id), plus one
-activity record per owner at entry_id 0."""
+activity record per owner at the top of its partition (ACTIVITY_ENTRY_ID). It also reads what a
+page's entries point at, from the tweets, users and author-tweets tables, in one BatchGetItem."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from chirp.adapters.dynamodb.batch import batch_write, delete_request, put_request
-from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID, TimelineActivityItem, TimelineItem
-from chirp.timelines.models import TimelineActivity, TimelineEntry
+from cachetools import TTLCache
+from pynamodb.transactions import TransactWrite
+
+from chirp.adapters.dynamodb.batch import TableRead, batch_get, batch_write, delete_request, put_request
+from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
+from chirp.adapters.dynamodb.models import (
+    ACTIVITY_ENTRY_ID,
+    TOP_OF_PARTITION,
+    FollowItem,
+    RecentTweetsItem,
+    TimelineActivityItem,
+    TimelineItem,
+    TweetItem,
+    UserItem,
+)
+from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_window
+from chirp.adapters.dynamodb.users import user_key
+from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
+from chirp.users.models import User
+
+PROFILE_CACHE_SIZE = 20_000
+# What a page shows of a person: a projection keeps the users' read small.
+AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
+# What the top of a timeline is read for: the entries and the activity record, not their keys and TTLs.
+HEAD_PROJECTION = "entry_id, tweet_id, author_id, via_id, last_seen_ms, rebuilt_at_ms, pulls"
 
 
 def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> TimelineItem:
@@ -31,15 +55,112 @@ def _key(owner_id: int, entry_id: int) -> dict[str, Any]:
     return {"owner_id": {"N": str(owner_id)}, "entry_id": {"N": str(entry_id)}}
 
 
+def _raw_entry(raw: dict[str, Any]) -> TimelineEntry:
+    via = raw.get("via_id")
+    return TimelineEntry(
+        int(raw["entry_id"]["N"]),
+        int(raw["tweet_id"]["N"]),
+        int(raw["author_id"]["N"]),
+        int(via["N"]) if via else None,
+    )
+
+
+def _raw_activity(raw: dict[str, Any]) -> TimelineActivity:
+    last_seen, rebuilt, pulls = raw.get("last_seen_ms"), raw.get("rebuilt_at_ms"), raw.get("pulls")
+    return TimelineActivity(
+        int(last_seen["N"]) if last_seen else 0,
+        int(rebuilt["N"]) if rebuilt else 0,
+        frozenset(int(author) for author in pulls["NS"]) if pulls else frozenset(),
+    )
+
+
+def _raw_author(raw: dict[str, Any]) -> User:
+    return User(
+        id=int(raw["user_id"]["N"]),
+        username=raw["username"]["S"],
+        name=raw["name"]["S"],
+        created_at_ms=int(raw["created_at_ms"]["N"]),
+    )
+
+
 class DynamoTimelineRepository:
-    def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
-        condition = (
-            TimelineItem.entry_id.between(ACTIVITY_ENTRY_ID + 1, before - 1)
-            if before is not None
-            else TimelineItem.entry_id > ACTIVITY_ENTRY_ID
+    def __init__(self, profile_cache_seconds: int = 0) -> None:
+        # The author profiles pages show (username, name), kept per sandbox for a while: the people a
+        # sandbox's readers follow repeat from read to read, and a rename may take that long to show.
+        self._profiles: TTLCache[int, User] | None = (
+            TTLCache(maxsize=PROFILE_CACHE_SIZE, ttl=profile_cache_seconds) if profile_cache_seconds > 0 else None
         )
-        items = TimelineItem.query(owner_id, range_key_condition=condition, scan_index_forward=False, limit=limit)
+        self._profiles_lock = threading.Lock()
+
+    def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
+        below = before if before is not None else ACTIVITY_ENTRY_ID
+        items = TimelineItem.query(
+            owner_id,
+            range_key_condition=TimelineItem.entry_id < below,
+            scan_index_forward=False,
+            limit=limit,
+            consistent_read=True,  # read-your-writes: the posting transaction wrote the author's own entry
+        )
         return [to_entry(item) for item in items]
+
+    def head(self, owner_id: int, limit: int) -> TimelineHead:
+        client: Any = shared_connection().client
+        response = client.query(
+            TableName=TimelineItem.Meta.table_name,
+            KeyConditionExpression="owner_id = :owner",
+            ExpressionAttributeValues={":owner": {"N": str(owner_id)}},
+            ScanIndexForward=False,
+            Limit=limit + 1,
+            ConsistentRead=True,  # read-your-writes: the posting transaction wrote the author's own entry
+            ProjectionExpression=HEAD_PROJECTION,
+        )
+        items: list[dict[str, Any]] = response.get("Items", [])
+        if items and int(items[0]["entry_id"]["N"]) == ACTIVITY_ENTRY_ID:
+            return TimelineHead(activity=_raw_activity(items[0]), entries=[_raw_entry(raw) for raw in items[1:]])
+        return TimelineHead(activity=None, entries=[_raw_entry(raw) for raw in items[:limit]])
+
+    def page_contents(
+        self, tweet_ids: Iterable[int], user_ids: Iterable[int], recent_of: Iterable[int]
+    ) -> PageContents:
+        known, user_ids = self._cached_profiles(user_ids)
+        reads = {
+            TweetItem.Meta.table_name: TableRead(
+                keys=[{"tweet_id": {"N": str(tweet_id)}} for tweet_id in dict.fromkeys(tweet_ids)], consistent=True
+            ),
+            UserItem.Meta.table_name: TableRead(
+                keys=[{"pk": {"S": user_key(user_id)}} for user_id in dict.fromkeys(user_ids)],
+                projection=AUTHOR_PROJECTION,
+                names={"#name": "name"},
+            ),
+            RecentTweetsItem.Meta.table_name: TableRead(
+                keys=[
+                    {"author_id": {"N": str(author_id)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}}
+                    for author_id in dict.fromkeys(recent_of)
+                ],
+                consistent=True,
+            ),
+        }
+        found = batch_get({table: read for table, read in reads.items() if read.keys})
+        tweets = (raw_tweet(raw) for raw in found.get(TweetItem.Meta.table_name, []))
+        authors = (_raw_author(raw) for raw in found.get(UserItem.Meta.table_name, []))
+        recent = {
+            int(raw["author_id"]["N"]): recent_window(int(raw["author_id"]["N"]), raw)
+            for raw in found.get(RecentTweetsItem.Meta.table_name, [])
+        }
+        fetched = {user.id: user for user in authors}
+        if self._profiles is not None:
+            with self._profiles_lock:
+                self._profiles.update(fetched)
+        return PageContents(tweets={tweet.id: tweet for tweet in tweets}, users=known | fetched, recent=recent)
+
+    def _cached_profiles(self, user_ids: Iterable[int]) -> tuple[dict[int, User], list[int]]:
+        """The cached profiles among `user_ids`, and the ids left to read."""
+        wanted = list(dict.fromkeys(user_ids))
+        if self._profiles is None:
+            return {}, wanted
+        with self._profiles_lock:
+            known = {user_id: user for user_id in wanted if (user := self._profiles.get(user_id)) is not None}
+        return known, [user_id for user_id in wanted if user_id not in known]
 
     def write(self, owner_ids: Sequence[int], entries: Sequence[TimelineEntry], expires_at: int) -> None:
         requests = [
@@ -54,7 +175,7 @@ class DynamoTimelineRepository:
     def remove_author(self, owner_id: int, author_id: int) -> int:
         matching = TimelineItem.query(
             owner_id,
-            range_key_condition=TimelineItem.entry_id > ACTIVITY_ENTRY_ID,
+            range_key_condition=TimelineItem.entry_id < ACTIVITY_ENTRY_ID,
             filter_condition=(TimelineItem.author_id == author_id) | (TimelineItem.via_id == author_id),
             attributes_to_get=["owner_id", "entry_id"],
         )
@@ -65,7 +186,7 @@ class DynamoTimelineRepository:
     def trim(self, owner_id: int, keep: int) -> int:
         newest_first = TimelineItem.query(
             owner_id,
-            range_key_condition=TimelineItem.entry_id > ACTIVITY_ENTRY_ID,
+            range_key_condition=TimelineItem.entry_id < ACTIVITY_ENTRY_ID,
             scan_index_forward=False,
             attributes_to_get=["owner_id", "entry_id"],
         )
@@ -78,14 +199,46 @@ class DynamoTimelineRepository:
         if not keys:
             return {}
         return {
-            int(item.owner_id): TimelineActivity(int(item.last_seen_ms), int(item.rebuilt_at_ms))
+            int(item.owner_id): TimelineActivity(
+                int(item.last_seen_ms or 0),
+                int(item.rebuilt_at_ms or 0),
+                frozenset(int(author) for author in item.pulls or ()),
+            )
             for item in TimelineActivityItem.batch_get(keys)
         }
 
     def record_activity(self, owner_id: int, activity: TimelineActivity) -> None:
-        TimelineActivityItem(
-            owner_id=owner_id,
-            entry_id=ACTIVITY_ENTRY_ID,
-            last_seen_ms=activity.last_seen_ms,
-            rebuilt_at_ms=activity.rebuilt_at_ms,
-        ).save()
+        TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID).update(
+            actions=[
+                TimelineActivityItem.last_seen_ms.set(activity.last_seen_ms),
+                TimelineActivityItem.rebuilt_at_ms.set(activity.rebuilt_at_ms),
+            ]
+        )
+
+    def start_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
+        for owner_id in dict.fromkeys(owner_ids):
+
+            def write(transaction: TransactWrite, owner_id: int = owner_id) -> None:
+                transaction.condition_check(FollowItem, owner_id, author_id, condition=FollowItem.follower_id.exists())
+                transaction.update(
+                    TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID),
+                    actions=[TimelineActivityItem.pulls.add({author_id})],
+                )
+
+            run_transaction(write)  # a failed check: unfollowed meanwhile, nothing to pull
+
+    def stop_pulling(self, owner_ids: Sequence[int], author_id: int, *, only_unfollowed: bool = False) -> None:
+        for owner_id in dict.fromkeys(owner_ids):
+
+            def write(transaction: TransactWrite, owner_id: int = owner_id) -> None:
+                if only_unfollowed:
+                    transaction.condition_check(
+                        FollowItem, owner_id, author_id, condition=FollowItem.follower_id.does_not_exist()
+                    )
+                transaction.update(
+                    TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID),
+                    actions=[TimelineActivityItem.pulls.delete({author_id})],
+                    condition=TimelineActivityItem.owner_id.exists(),
+                )
+
+            run_transaction(write)  # a failed check: re-followed meanwhile, or no record: nothing to drop

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from typing import Any
 
+from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
-from chirp.adapters.dynamodb.connection import run_transaction
-from chirp.adapters.dynamodb.models import AuthorTweetItem, TimelineItem, TweetItem, UserItem
+from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
+from chirp.adapters.dynamodb.models import (
+    RECENT_PREFIX,
+    TOP_OF_PARTITION,
+    AuthorTweetItem,
+    RecentTweetsItem,
+    TimelineItem,
+    TweetItem,
+    UserItem,
+    recent_attribute,
+)
 from chirp.adapters.dynamodb.timelines import timeline_item
+from chirp.adapters.dynamodb.tweet_items import recent_entry, to_tweet
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
-from chirp.ids import id_timestamp_ms
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
-from chirp.tweets.models import Tweet, TweetMetrics
-
-
-def to_tweet(item: TweetItem) -> Tweet:
-    tweet_id = int(item.tweet_id)
-    return Tweet(
-        id=tweet_id,
-        author_id=int(item.author_id),
-        text=item.text,
-        created_at_ms=id_timestamp_ms(tweet_id),
-        entities=item.entities or {},
-        metrics=TweetMetrics(
-            retweet_count=int(item.retweet_count),
-            reply_count=int(item.reply_count),
-            like_count=int(item.like_count),
-            quote_count=int(item.quote_count),
-        ),
-    )
+from chirp.tweets.models import Tweet
 
 
 class DynamoTweetRepository:
@@ -52,6 +46,10 @@ class DynamoTweetRepository:
             )
             transaction.save(own_entry)  # read-your-writes: the author's home timeline, same transaction
             transaction.save(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
+            transaction.update(
+                RecentTweetsItem(author_id=tweet.author_id),
+                actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet))],
+            )
 
         failed = run_transaction(write)
         if failed and failed[1] == "ConditionalCheckFailed":
@@ -81,8 +79,26 @@ class DynamoTweetRepository:
             transaction.update(UserItem(pk=user_key(tweet.author_id)), actions=[UserItem.tweet_count.add(-1)])
             transaction.delete(TimelineItem(owner_id=tweet.author_id, entry_id=tweet.id))
             transaction.delete(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
+            transaction.update(
+                RecentTweetsItem(author_id=tweet.author_id),
+                actions=[Path([recent_attribute(tweet.id)]).remove()],
+            )
 
         return not run_transaction(write)
+
+    def trim_recent(self, author_id: int, keep: int, slack: int) -> int:
+        client: Any = shared_connection().client
+        key = {"author_id": {"N": str(author_id)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}}
+        item = client.get_item(TableName=RecentTweetsItem.Meta.table_name, Key=key, ConsistentRead=True).get("Item")
+        newest_first = sorted(
+            (int(name[len(RECENT_PREFIX) :]) for name in item or {} if name.startswith(RECENT_PREFIX)), reverse=True
+        )
+        if len(newest_first) <= keep + slack:
+            return 0
+        surplus = newest_first[keep:]
+        actions: list[Any] = [Path([recent_attribute(tweet_id)]).remove() for tweet_id in surplus]
+        RecentTweetsItem(author_id=author_id).update(actions=[*actions, RecentTweetsItem.has_older.set(True)])
+        return len(surplus)
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
         condition = TweetItem.tweet_id < page.before if page.before is not None else None
@@ -92,10 +108,10 @@ class DynamoTweetRepository:
         return page_from_overfetch([to_tweet(item) for item in items], page, lambda tweet: tweet.id)
 
     def live_ids(self, author_id: int, page: PageRequest) -> Page[int]:
-        condition = AuthorTweetItem.tweet_id < page.before if page.before is not None else None
+        below = page.before if page.before is not None else TOP_OF_PARTITION  # the recent-tweets item is at the top
         items = AuthorTweetItem.query(
             author_id,
-            range_key_condition=condition,
+            range_key_condition=AuthorTweetItem.tweet_id < below,
             scan_index_forward=False,
             limit=page.limit + 1,
             consistent_read=True,

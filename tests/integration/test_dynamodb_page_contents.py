@@ -1,0 +1,323 @@
+"""What a home-timeline page reads, on moto: the author's recent-tweets item (written and removed in the
+tweets' own transactions, trimmed by `trim_recent`), `page_contents` (tweets, people and recent-tweets
+items in one BatchGetItem, split past 100 keys), and `head` (the activity record and the newest
+entries in one Query)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from chirp.adapters.dynamodb import batch
+from chirp.adapters.dynamodb.models import TOP_OF_PARTITION, TweetItem
+from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
+from chirp.adapters.dynamodb.tweet_items import raw_tweet, to_tweet
+from chirp.ids import id_timestamp_ms, new_id
+from chirp.pages import PageRequest
+from chirp.settings import get_settings
+from chirp.timelines.models import TimelineActivity, TimelineEntry, TimelineHead
+from chirp.tweets.models import RecentTweets, Tweet
+from chirp.tweets.text import parse_tweet_text
+from chirp.users.models import NewAccount, ProfileChanges, User
+from chirp.wiring import Repositories, repositories
+
+
+@pytest.fixture
+def repos(aws: dict[str, str]) -> Repositories:
+    return repositories()
+
+
+def add_user(repos: Repositories, username: str, name: str | None = None) -> User:
+    user = User(id=new_id(), username=username, name=name or username, created_at_ms=1_767_225_600_000)
+    repos.users.create(NewAccount(user=user, email=f"{username}@example.com", password_hash="h"))
+    return user
+
+
+@pytest.fixture
+def author(repos: Repositories) -> int:
+    return add_user(repos, "alice").id
+
+
+def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
+    """A tweet with the entities posting would extract from its text."""
+    tweet_id = new_id()
+    tweet = Tweet(
+        id=tweet_id,
+        author_id=author,
+        text=text,
+        created_at_ms=id_timestamp_ms(tweet_id),
+        entities=parse_tweet_text(text).entities.as_dict(),
+    )
+    repos.tweets.create(tweet)
+    return tweet
+
+
+def recent_of(repos: Repositories, author: int) -> RecentTweets:
+    recent = repos.timelines.page_contents([], [], [author]).recent
+    assert author in recent
+    return recent[author]
+
+
+def test_the_recent_window_holds_the_live_tweets_newest_first(repos: Repositories, author: int) -> None:
+    # Given three tweets with entities, the middle one deleted
+    a = add_tweet(repos, author, "first #chirp with @bob")
+    b = add_tweet(repos, author, "second, about $ACME")
+    c = add_tweet(repos, author, "third: café ☕ https://example.com #naïve")
+    repos.tweets.delete(b)
+    # When the author's recent tweets are read
+    contents = repos.timelines.page_contents([], [], [author])
+    # Then they are the two live ones, newest first, text and entities as posted, nothing older
+    assert contents.recent == {author: RecentTweets(tweets=[c, a], has_older=False)}
+    assert c.entities["urls"] and c.entities["hashtags"] and a.entities["mentions"]
+    assert (contents.tweets, contents.users) == ({}, {})
+
+
+def test_trim_recent_leaves_a_window_within_keep_plus_slack(repos: Repositories, author: int) -> None:
+    # Given three tweets, no more than keep (2) + slack (1)
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    # When the window is trimmed
+    dropped = repos.tweets.trim_recent(author, keep=2, slack=1)
+    # Then nothing is dropped
+    assert dropped == 0
+    assert recent_of(repos, author) == RecentTweets(tweets=tweets[::-1], has_older=False)
+
+
+def test_trim_recent_keeps_the_newest_once_past_keep_plus_slack(repos: Repositories, author: int) -> None:
+    # Given four tweets, one more than keep (2) + slack (1)
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(4)]
+    # When the window is trimmed
+    dropped = repos.tweets.trim_recent(author, keep=2, slack=1)
+    # Then the two oldest leave the window, which notes that older tweets exist
+    assert dropped == 2
+    assert recent_of(repos, author) == RecentTweets(tweets=[tweets[3], tweets[2]], has_older=True)
+    # And the tweets themselves remain
+    assert list(repos.tweets.live_ids(author, PageRequest()).items) == [tweet.id for tweet in reversed(tweets)]
+
+
+def test_page_contents_answers_the_tweets_that_exist_as_get_does(repos: Repositories, author: int) -> None:
+    # Given three tweets (one with counters and one with no entities at all), the second deleted
+    counted = add_tweet(repos, author, "counted #chirp @bob")
+    deleted = add_tweet(repos, author, "goes")
+    plain_id = new_id()
+    plain = Tweet(id=plain_id, author_id=author, text="plain", created_at_ms=id_timestamp_ms(plain_id))
+    repos.tweets.create(plain)
+    repos.tweets.delete(deleted)
+    boto3.client("dynamodb").update_item(
+        TableName=get_settings().tweets_table,
+        Key={"tweet_id": {"N": str(counted.id)}},
+        UpdateExpression="SET like_count = :likes, reply_count = :replies, retweet_count = :rts, quote_count = :quotes",
+        ExpressionAttributeValues={
+            ":likes": {"N": "3"},
+            ":replies": {"N": "2"},
+            ":rts": {"N": "1"},
+            ":quotes": {"N": "4"},
+        },
+    )
+    # When the page's contents are read, the deleted tweet and an unknown id among them
+    contents = repos.timelines.page_contents([counted.id, deleted.id, plain.id, 42], [], [])
+    # Then the tweets that exist are there, each equal to what get answers (counters included)
+    assert set(contents.tweets) == {counted.id, plain.id}
+    assert contents.tweets == {counted.id: repos.tweets.get(counted.id), plain.id: repos.tweets.get(plain.id)}
+    assert contents.tweets[counted.id].metrics.like_count == 3
+    assert contents.tweets[plain.id].entities == {}
+
+
+def test_raw_tweet_equals_to_tweet_of_the_same_item(repos: Repositories, author: int) -> None:
+    # Given a stored tweet with entities
+    tweet = add_tweet(repos, author, "raw and modelled #same @bob $ACME")
+    # When it is read raw and as a model
+    raw = boto3.client("dynamodb").get_item(
+        TableName=get_settings().tweets_table, Key={"tweet_id": {"N": str(tweet.id)}}, ConsistentRead=True
+    )["Item"]
+    modelled = to_tweet(TweetItem.get(tweet.id, consistent_read=True))
+    # Then both give the same tweet, the one posted
+    assert raw_tweet(raw) == modelled == tweet
+
+
+def test_page_contents_answers_the_people_asked_for(repos: Repositories) -> None:
+    # Given three accounts, each with a name unlike its username
+    people = [add_user(repos, f"user{i}", name=f"Person Number {i}") for i in range(3)]
+    # When the page's contents are read for them and an unknown id
+    contents = repos.timelines.page_contents([], [person.id for person in people] + [42], [])
+    # Then each account is there with the fields a page shows; the unknown id is absent
+    assert {
+        user_id: (user.id, user.username, user.name, user.created_at_ms) for user_id, user in contents.users.items()
+    } == {person.id: (person.id, person.username, person.name, person.created_at_ms) for person in people}
+
+
+def test_an_author_who_never_tweeted_has_no_recent_tweets(repos: Repositories, author: int) -> None:
+    # Given one author with a tweet, and one who never tweeted
+    tweet = add_tweet(repos, author, "hello")
+    silent = add_user(repos, "silent").id
+    # When both authors' recent tweets are read
+    recent = repos.timelines.page_contents([], [], [silent, author]).recent
+    # Then only the one who tweeted is there
+    assert recent == {author: RecentTweets(tweets=[tweet], has_older=False)}
+
+
+def test_page_contents_past_100_keys_answers_every_item_that_exists(
+    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every BatchGetItem request batch_get sends recorded
+    requests: list[dict[str, Any]] = []
+    get_chunk = batch._get_chunk
+
+    def recording(pending: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        requests.append(pending)
+        return get_chunk(pending)
+
+    monkeypatch.setattr(batch, "_get_chunk", recording)
+    # And three real tweets and two real people among 60 tweet ids, 60 user ids and the author's recent tweets
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    other = add_user(repos, "bob")
+    tweet_ids = [tweet.id for tweet in tweets] + [new_id() for _ in range(57)]
+    user_ids = [author, other.id] + [new_id() for _ in range(58)]
+    # When the page's contents are read (121 keys)
+    contents = repos.timelines.page_contents(tweet_ids, user_ids, [author])
+    # Then every item that exists is there
+    assert contents.tweets == {tweet.id: tweet for tweet in tweets}
+    assert set(contents.users) == {author, other.id}
+    assert contents.recent == {author: RecentTweets(tweets=tweets[::-1], has_older=False)}
+    # And the keys went in two requests of at most 100, each key once
+    sizes = [sum(len(read["Keys"]) for read in request.values()) for request in requests]
+    assert sorted(sizes) == [21, 100]
+
+
+def test_head_answers_the_activity_and_the_newest_entries(repos: Repositories, author: int) -> None:
+    # Given three tweets of the owner's (its own timeline gets each), and its activity record
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    activity = TimelineActivity(last_seen_ms=1_767_225_600_123, rebuilt_at_ms=1_767_225_600_045)
+    repos.timelines.record_activity(author, activity)
+    # When the head of its timeline is read, two entries deep
+    head = repos.timelines.head(author, 2)
+    # Then it holds the activity and the two newest entries
+    assert head == TimelineHead(
+        activity=activity, entries=[TimelineEntry.for_tweet(tweets[2]), TimelineEntry.for_tweet(tweets[1])]
+    )
+
+
+def test_head_with_room_to_spare_answers_every_entry(repos: Repositories, author: int) -> None:
+    # Given three tweets of the owner's and its activity record
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    activity = TimelineActivity(last_seen_ms=1_767_225_600_123, rebuilt_at_ms=1_767_225_600_045)
+    repos.timelines.record_activity(author, activity)
+    # When the head is read deeper than the timeline
+    head = repos.timelines.head(author, 10)
+    # Then it holds the activity and every entry, newest first
+    assert head == TimelineHead(activity=activity, entries=[TimelineEntry.for_tweet(t) for t in reversed(tweets)])
+
+
+def test_newest_never_answers_the_activity_record(repos: Repositories, author: int) -> None:
+    # Given three tweets of the owner's and its activity record
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    repos.timelines.record_activity(author, TimelineActivity(last_seen_ms=1, rebuilt_at_ms=2))
+    # When the newest entries are read
+    entries = repos.timelines.newest(author, None, 10)
+    # Then they are the three entries only
+    assert entries == [TimelineEntry.for_tweet(tweet) for tweet in reversed(tweets)]
+
+
+def test_head_without_an_activity_record_answers_the_entries(repos: Repositories, author: int) -> None:
+    # Given three tweets of the owner's and no activity record
+    tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
+    # When the head of its timeline is read, two entries deep
+    head = repos.timelines.head(author, 2)
+    # Then it has no activity and the two newest entries
+    assert head == TimelineHead(
+        activity=None, entries=[TimelineEntry.for_tweet(tweets[2]), TimelineEntry.for_tweet(tweets[1])]
+    )
+
+
+def test_head_of_an_empty_timeline_is_empty(repos: Repositories, author: int) -> None:
+    # Given an owner who never tweeted and has no activity record
+    # When the head of its timeline is read
+    head = repos.timelines.head(author, 2)
+    # Then there is nothing
+    assert head == TimelineHead(activity=None, entries=[])
+
+
+def test_live_ids_leave_out_the_recent_tweets_item(repos: Repositories, author: int) -> None:
+    # Given two tweets, so the author's partition also holds the recent-tweets item at its top
+    older, newer = add_tweet(repos, author, "older"), add_tweet(repos, author, "newer")
+    top = boto3.client("dynamodb").get_item(
+        TableName=get_settings().author_tweets_table,
+        Key={"author_id": {"N": str(author)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}},
+        ConsistentRead=True,
+    )
+    assert "Item" in top
+    # When the author's live ids are read
+    page = repos.tweets.live_ids(author, PageRequest())
+    # Then they are the tweets' ids only
+    assert TOP_OF_PARTITION not in page.items
+    assert (list(page.items), page.next_cursor) == ([newer.id, older.id], None)
+
+
+# ---------------------------------------------------------------- author profiles, kept per sandbox
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(60, "Alice"), (0, "Alice Renamed")])
+def test_a_renamed_author_shows_once_the_profile_cache_window_has_passed(
+    repos: Repositories, seconds: int, shown: str
+) -> None:
+    # Given a repository keeping profiles for `seconds`, which has shown an author once
+    alice = add_user(repos, "alice", "Alice")
+    timelines = DynamoTimelineRepository(profile_cache_seconds=seconds)
+    assert timelines.page_contents([], [alice.id], []).users[alice.id].name == "Alice"
+    # When the author renames itself
+    repos.users.update_profile(alice.id, ProfileChanges(name="Alice Renamed"))
+    # Then the kept profile is shown within the window; with no window, the new name at once
+    assert timelines.page_contents([], [alice.id], []).users[alice.id].name == shown
+
+
+# ---------------------------------------------------------------- pulls on the activity record
+
+
+def pulls_of(repos: Repositories, owner: int) -> frozenset[int] | None:
+    activity = repos.timelines.activity([owner]).get(owner)
+    return activity.pulls if activity else None
+
+
+def test_start_pulling_adds_the_author_only_for_owners_who_follow_it(repos: Repositories) -> None:
+    # Given a celebrity, one follower and one reader who does not follow it (neither has read yet)
+    celebrity, follower, stranger = (add_user(repos, name).id for name in ("star", "fan", "passerby"))
+    repos.follows.follow(follower, celebrity)
+    # When both are told to pull it
+    repos.timelines.start_pulling([follower, stranger], celebrity)
+    # Then only the follower pulls it (its activity record is made for the purpose), the other has no record
+    assert (pulls_of(repos, follower), pulls_of(repos, stranger)) == (frozenset({celebrity}), None)
+
+
+def test_recording_activity_keeps_the_pulls(repos: Repositories) -> None:
+    # Given a follower pulling a celebrity
+    celebrity, follower = (add_user(repos, name).id for name in ("star", "fan"))
+    repos.follows.follow(follower, celebrity)
+    repos.timelines.start_pulling([follower], celebrity)
+    # When its reading is recorded
+    repos.timelines.record_activity(follower, TimelineActivity(last_seen_ms=5, rebuilt_at_ms=3))
+    # Then the record has both
+    assert repos.timelines.activity([follower])[follower] == TimelineActivity(5, 3, frozenset({celebrity}))
+
+
+def test_stop_pulling_an_unfollowed_author_spares_an_owner_who_follows_it_again(repos: Repositories) -> None:
+    # Given two followers pulling a celebrity; one unfollows, the other unfollows and follows again
+    celebrity, gone, back = (add_user(repos, name).id for name in ("star", "gone", "back"))
+    for follower in (gone, back):
+        repos.follows.follow(follower, celebrity)
+    repos.timelines.start_pulling([gone, back], celebrity)
+    repos.follows.unfollow(gone, celebrity)
+    # When the late "stop pulling the unfollowed author" is applied to both
+    repos.timelines.stop_pulling([gone, back], celebrity, only_unfollowed=True)
+    # Then only the one who still follows pulls it
+    assert (pulls_of(repos, gone), pulls_of(repos, back)) == (frozenset(), frozenset({celebrity}))
+
+
+def test_stop_pulling_a_demoted_author_drops_it_and_makes_no_record(repos: Repositories) -> None:
+    # Given a follower pulling a celebrity, and a reader with no activity record
+    celebrity, follower, nobody = (add_user(repos, name).id for name in ("star", "fan", "nobody"))
+    repos.follows.follow(follower, celebrity)
+    repos.timelines.start_pulling([follower], celebrity)
+    # When the author is demoted for both
+    repos.timelines.stop_pulling([follower, nobody], celebrity)
+    # Then the follower no longer pulls it, and no record was made for the other
+    assert (pulls_of(repos, follower), pulls_of(repos, nobody)) == (frozenset(), None)
