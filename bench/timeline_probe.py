@@ -34,6 +34,7 @@ import boto3
 import botocore.config
 from chirp.adapters.dynamodb import models
 from chirp.adapters.dynamodb.connection import shared_connection
+from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 from chirp.pages import PageRequest
 from chirp.settings import Settings
 from chirp.timelines.service import home_timeline_page
@@ -276,8 +277,8 @@ def raw_query(raw_dynamodb: Any, settings: Settings, reader_id: int) -> RawQuery
     started, cpu_started = time.perf_counter(), time.process_time()
     raw_dynamodb.query(
         TableName=settings.timelines_table,
-        KeyConditionExpression="owner_id = :owner AND entry_id > :activity",
-        ExpressionAttributeValues={":owner": {"N": str(reader_id)}, ":activity": {"N": "0"}},
+        KeyConditionExpression="owner_id = :owner AND entry_id < :activity",
+        ExpressionAttributeValues={":owner": {"N": str(reader_id)}, ":activity": {"N": str(ACTIVITY_ENTRY_ID)}},
         ScanIndexForward=False,
         Limit=PAGE_SIZE,
     )

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,18 +27,23 @@ import boto3
 import botocore.config
 import httpx
 from chirp.adapters.dynamodb.models import (
+    ACTIVITY_ENTRY_ID,
     EMAIL_PREFIX,
+    TOP_OF_PARTITION,
     USERNAME_PREFIX,
     AuthorTweetItem,
     FollowItem,
     HandleClaim,
     TweetItem,
     UserItem,
+    recent_attribute,
 )
+from chirp.adapters.dynamodb.tweet_items import recent_entry
 from chirp.adapters.dynamodb.users import user_key
 from chirp.auth.tokens import issue_access_token
 from chirp.ids import IdGenerator, id_timestamp_ms
 from chirp.settings import Settings
+from chirp.tweets.models import Tweet
 from chirp.tweets.text import parse_tweet_text
 
 from bench.timeline_graph import BENCH_ID_WORKER, FollowerGraph
@@ -48,7 +53,7 @@ from infra.local.template import load_template
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 ACCESS_KEY = "chirplocal"  # the emulators accept any credentials
-LOADED_TABLES = ("UsersTable", "TweetsTable", "AuthorTweetsTable", "FollowsTable")
+LOADED_TABLES = ("UsersTable", "TweetsTable", "AuthorTweetsTable", "FollowsTable", "TimelinesTable")
 START_TIMEOUT_SECONDS = 180.0
 BATCH_WRITE_SIZE = 25
 LOAD_THREADS = 6
@@ -265,6 +270,7 @@ class GraphItems:
     follows: list[dict[str, Any]]
     tweets: list[dict[str, Any]]
     author_tweets: list[dict[str, Any]]
+    activities: list[dict[str, Any]] = field(default_factory=list)  # timeline activity records (hybrid)
 
 
 def graph_items(graph: FollowerGraph, password_hash: str) -> GraphItems:
@@ -295,24 +301,33 @@ def graph_items(graph: FollowerGraph, password_hash: str) -> GraphItems:
         for followee in graph.followees[index]:
             edge = FollowItem(follower_id=user_id, followee_id=graph.user_ids[followee], follow_id=follow_ids.next_id())
             follows.append(edge.serialize())
+        recent: dict[str, Any] = {"author_id": {"N": str(user_id)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}}
         for number, tweet_id in enumerate(graph.tweet_ids[index]):
             text = f"#bench tweet {number} by user {index}"
             tweets.append(TweetItem(tweet_id=tweet_id, author_id=user_id, text=text, entities=entities).serialize())
             author_tweets.append(AuthorTweetItem(author_id=user_id, tweet_id=tweet_id).serialize())
+            tweet = Tweet(id=tweet_id, author_id=user_id, text=text, created_at_ms=0, entities=entities)
+            recent[recent_attribute(tweet_id)] = {"M": {k: {"S": v} for k, v in recent_entry(tweet).items()}}
+        author_tweets.append(recent)  # the author's recent-tweets item, as the posting transactions leave it
     return GraphItems(users=users, claims=claims, follows=follows, tweets=tweets, author_tweets=author_tweets)
 
 
 def with_celebrities_marked(items: GraphItems, celebrity_ids: set[int]) -> GraphItems:
     """The items as the hybrid strategy's promotion leaves them once `celebrity_ids` reached the threshold:
-    `celebrity = true` on the user (`UserRepository.set_celebrity`) and `celebrity_followee_id` on every
-    edge towards them (`FollowRepository.mark_celebrity_edges`, applied by the writer's mark_celebrity)."""
+    `celebrity = true` on the user (`UserRepository.set_celebrity`), and each follower's activity record
+    listing the celebrities it follows in `pulls` (`TimelineRepository.start_pulling`, applied by the
+    writer's mark_celebrity); a follower who never read has a record with nothing else, as there."""
     marked = {str(user_id) for user_id in celebrity_ids}
     users = [{**item, "celebrity": {"BOOL": True}} if item["user_id"]["N"] in marked else item for item in items.users]
-    follows = [
-        {**item, "celebrity_followee_id": item["followee_id"]} if item["followee_id"]["N"] in marked else item
-        for item in items.follows
+    pulls: dict[str, list[str]] = {}
+    for item in items.follows:
+        if item["followee_id"]["N"] in marked:
+            pulls.setdefault(item["follower_id"]["N"], []).append(item["followee_id"]["N"])
+    activities = [
+        {"owner_id": {"N": owner}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}, "pulls": {"NS": celebrities}}
+        for owner, celebrities in pulls.items()
     ]
-    return replace(items, users=users, follows=follows)
+    return replace(items, users=users, activities=activities)
 
 
 def batch_write_all(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
@@ -339,7 +354,9 @@ def load_graph(dynamodb: Any, prefix: str, items: GraphItems) -> int:
     batch_write_all(dynamodb, f"{prefix}FollowsTable", items.follows)
     batch_write_all(dynamodb, f"{prefix}TweetsTable", items.tweets)
     batch_write_all(dynamodb, f"{prefix}AuthorTweetsTable", items.author_tweets)
-    return sum(len(part) for part in (items.users, items.claims, items.follows, items.tweets, items.author_tweets))
+    batch_write_all(dynamodb, f"{prefix}TimelinesTable", items.activities)
+    parts = (items.users, items.claims, items.follows, items.tweets, items.author_tweets, items.activities)
+    return sum(len(part) for part in parts)
 
 
 # ---------------------------------------------------------------------------------------------- meter

@@ -3,7 +3,7 @@
 1. Generates a heavy-tailed follower graph (`bench.timeline_graph`; size set by flags) and bulk-loads it,
    with BatchWriteItem and exact counters on the user items, into one copy of the template's tables per
    strategy in one DynamoDB Local. The hybrid copy has its celebrities marked (user `celebrity = true`,
-   `celebrity_followee_id` on their incoming edges) as the users-stream promotion would leave them.
+   and listed in their followers' `pulls`) as the users-stream promotion would leave them.
 2. Starts one local runtime per strategy (`python -m infra.local` in endpoint mode, own resource prefix,
    `CHIRP_PARAMETER_OVERRIDES="TimelineStrategy=<s> CelebrityThreshold=<t>"`) for its turn, behind one
    metering router (`bench.timeline_router`) that counts each runtime's DynamoDB requests and consumed
@@ -246,11 +246,14 @@ class StrategyMeasurer:
         chosen = set(celebrities)
         self.ordinary_authors = [index for index in range(len(graph.user_ids)) if index not in chosen]
         rng = random.Random(plan.seed)
+        # Celebrities most followed first: the first and the last have the most and the fewest followers.
         self.cost_authors = {
             "ordinary": rng.sample(self.ordinary_authors, post_samples),
             "celebrity": [celebrities[number % len(celebrities)] for number in range(post_samples)]
             if celebrities
             else [],
+            "most_followed_celebrity": [celebrities[0]] * post_samples if len(celebrities) > 1 else [],
+            "least_followed_celebrity": [celebrities[-1]] * post_samples if len(celebrities) > 1 else [],
         }
 
     def measure(self, runtime: StrategyRuntime) -> StrategyResult:
@@ -373,7 +376,7 @@ def report(
     machine: dict[str, Any],
 ) -> None:
     summaries = {result.strategy: summarize(result) for result in results}
-    targets = evaluate_targets(summaries)
+    targets = evaluate_targets(summaries, [graph.follower_count(index) for index in celebrities])
     print()
     print(
         f"Home timelines: {len(graph.user_ids)} users, {graph.edge_count} follows, {len(graph.reader_indexes)} "
