@@ -3,6 +3,7 @@ inactive window, and a page read against in-memory stores."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
@@ -417,3 +418,24 @@ def test_a_reader_who_never_read_gets_a_rebuild_without_the_celebrities_it_pulls
     # Then its timeline is rebuilt from the ordinary author only, and the celebrity's tweet is pulled, shown once
     assert pages == [[20, 10]]
     assert sorted(memory.entries[READER]) == [10]
+
+
+@pytest.mark.parametrize("strategy", ["pull", "hybrid"])
+def test_a_read_pulling_more_authors_than_the_io_pool_has_threads_completes(strategy: str) -> None:
+    # Given a reader following (and, under hybrid, pulling) 60 authors with a tweet each: more authors
+    # than the I/O pool has threads
+    authors = list(range(100, 160))
+    memory = MemoryStores(
+        users_by_id={i: User(id=i, username=f"user{i}", name=f"User {i}", created_at_ms=0) for i in [READER, *authors]},
+        tweets_by_id={1000 + a: tweet(1000 + a, a) for a in authors},
+        following={READER: authors},
+        activities={READER: TimelineActivity(NOW_MS, NOW_MS, pulls=frozenset(authors))},
+    )
+    pages: list[list[list[int]]] = []
+    # When it walks its timeline (every page past the first queries each pulled author; pull does on every page)
+    walker = threading.Thread(target=lambda: pages.append(read_all(memory, Settings(timeline_strategy=strategy), 25)))
+    walker.start()
+    walker.join(timeout=20)
+    # Then the walk ends (no pooled call waits on a call queued behind it), with every tweet once
+    assert not walker.is_alive(), "the read is stuck"
+    assert sorted(i for page in pages[0] for i in page) == [1000 + a for a in authors]

@@ -15,9 +15,10 @@ timeline rebuilt from their followees' recent tweets first (more round trips, on
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
@@ -72,13 +73,10 @@ def home_timeline_page(
 
     # Round trip 2.
     windows = first_page and strategy is Strategy.HYBRID
-    queried = [] if windows else authors
-    pull_futures = [submit(pulled_tweets, stores, author, request.before, limit) for author in queried]
+    queried = submit_pull_queries(stores, [] if windows else authors, request.before, limit)
     people = {entry.author_id for entry in pushed} | {e.via_id for e in pushed if e.via_id} | set(authors)
     contents = stores.timelines.page_contents([entry.tweet_id for entry in pushed], people, authors if windows else [])
-    pulled = [future.result() for future in pull_futures]
-    if windows:
-        pulled = recent_pages(stores, contents, authors, limit)
+    pulled = recent_pages(stores, contents, authors, limit) if windows else [query() for query in queried]
     if touched is not None:
         touched.result()
 
@@ -113,8 +111,7 @@ def recent_pages(stores: TimelineStores, contents: PageContents, authors: Sequen
             missing.append(author)
         else:
             pulled.append(window(recent, limit))
-    futures = [submit(pulled_tweets, stores, author, None, limit) for author in missing]
-    return pulled + [future.result() for future in futures]
+    return pulled + [query() for query in submit_pull_queries(stores, missing, None, limit)]
 
 
 def window(recent: RecentTweets, limit: int) -> Pulled:
@@ -125,13 +122,21 @@ def window(recent: RecentTweets, limit: int) -> Pulled:
     return Pulled(tweets=tweets, floor=tweets[-1].id if cut and tweets else None)
 
 
-def pulled_tweets(stores: TimelineStores, author_id: int, before: int | None, limit: int) -> Pulled:
-    """An author's tweets below `before` that exist now: the index they come from lags deletes, so the
-    ids are checked against the author's tweets read strongly consistent, side by side."""
+def submit_pull_queries(
+    stores: TimelineStores, authors: Sequence[int], before: int | None, limit: int
+) -> list[Callable[[], Pulled]]:
+    """Start reading each author's tweets below `before` that exist now, side by side; each returned
+    call waits for one author's. The index they come from lags deletes, so the ids are checked
+    against the author's tweets read strongly consistent. (Every call is submitted from here: a
+    pooled call that waited on another pooled call could leave the pool waiting on itself.)"""
     newest = PageRequest(limit=limit, before=before)
-    live_future = submit(stores.tweets.live_ids, author_id, newest)
-    indexed = stores.tweets.by_author(author_id, newest)
-    return existing(indexed, live_future.result())
+    indexed = [submit(stores.tweets.by_author, author, newest) for author in authors]
+    live = [submit(stores.tweets.live_ids, author, newest) for author in authors]
+    return [partial(_existing_of, page, ids) for page, ids in zip(indexed, live, strict=True)]
+
+
+def _existing_of(indexed: Future[Page[Tweet]], live: Future[Page[int]]) -> Pulled:
+    return existing(indexed.result(), live.result())
 
 
 def existing(indexed: Page[Tweet], live: Page[int]) -> Pulled:
