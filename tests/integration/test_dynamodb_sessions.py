@@ -6,7 +6,7 @@ import hashlib
 import time
 
 import pytest
-from chirp.adapters.dynamodb.models import REFRESH_PREFIX, RefreshTokenItem
+from chirp.adapters.dynamodb.models import FAMILY_PREFIX, REFRESH_PREFIX, RefreshTokenItem, TokenFamilyItem
 from chirp.auth.repository import RefreshRecord, SessionRepository
 from chirp.auth.service import start_session
 from chirp.settings import get_settings
@@ -91,6 +91,14 @@ def test_revoke_family_marks_it_revoked(sessions: SessionRepository, record: Ref
     sessions.revoke_family("family-1")
     # Then
     assert sessions.family_revoked("family-1")
+
+
+def test_revoking_a_family_that_is_gone_stores_nothing(sessions: SessionRepository) -> None:
+    # Given a family that does not exist (never started, or expired by TTL)
+    # When it is revoked
+    sessions.revoke_family("family-gone")
+    # Then no item is left behind (it would have no expiry)
+    assert not [item for item in TokenFamilyItem.scan() if item.pk == f"{FAMILY_PREFIX}family-gone"]
 
 
 def test_only_the_hash_of_a_refresh_token_is_stored(aws: dict[str, str]) -> None:

@@ -46,7 +46,10 @@ def add_entries(
     activity = submit(stores.timelines.activity, change.owners)
     entries = [message.to_entry() for message in change.entries]
     bringers = {entry.via_id or entry.author_id for entry in entries}
-    following = {bringer: submit(stores.follows.which_follow, change.owners, bringer) for bringer in bringers}
+    following = {
+        bringer: submit(stores.follows.which_follow, [owner for owner in change.owners if owner != bringer], bringer)
+        for bringer in bringers
+    }
     active = {owner for owner in change.owners if not is_inactive(activity.result().get(owner), settings, now_ms)}
     expires_at = now_ms // 1000 + settings.timeline_entry_ttl_days * 86_400
     written: set[int] = set()

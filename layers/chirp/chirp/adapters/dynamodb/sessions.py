@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction
@@ -67,6 +68,12 @@ class DynamoSessionRepository:
         return not run_transaction(write)
 
     def revoke_family(self, family_id: str) -> None:
-        TokenFamilyItem(pk=f"{FAMILY_PREFIX}{family_id}").update(
-            actions=[TokenFamilyItem.revoked_at_ms.set(int(time.time() * 1000))]
-        )
+        try:
+            TokenFamilyItem(pk=f"{FAMILY_PREFIX}{family_id}").update(
+                actions=[TokenFamilyItem.revoked_at_ms.set(int(time.time() * 1000))],
+                condition=TokenFamilyItem.pk.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # The family is gone (expired): its tokens are refused already; leave no item without a TTL.
