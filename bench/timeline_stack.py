@@ -307,7 +307,7 @@ def graph_items(graph: FollowerGraph, password_hash: str) -> GraphItems:
             tweets.append(TweetItem(tweet_id=tweet_id, author_id=user_id, text=text, entities=entities).serialize())
             author_tweets.append(AuthorTweetItem(author_id=user_id, tweet_id=tweet_id).serialize())
             tweet = Tweet(id=tweet_id, author_id=user_id, text=text, created_at_ms=0, entities=entities)
-            recent[recent_attribute(tweet_id)] = {"M": {k: {"S": v} for k, v in recent_entry(tweet).items()}}
+            recent[recent_attribute(tweet_id)] = {"S": recent_entry(tweet)}
         author_tweets.append(recent)  # the author's recent-tweets item, as the posting transactions leave it
     return GraphItems(users=users, claims=claims, follows=follows, tweets=tweets, author_tweets=author_tweets)
 

@@ -63,10 +63,12 @@ class TweetItem(Model):
     author_id = NumberAttribute()
     text = UnicodeAttribute()
     entities = JSONAttribute()
-    like_count = NumberAttribute(default=0)
-    retweet_count = NumberAttribute(default=0)
-    reply_count = NumberAttribute(default=0)
-    quote_count = NumberAttribute(default=0)
+    # Engagement counters, absent until first counted (a page reads up to a hundred tweets: fewer
+    # attributes to parse); an absent counter is 0, and ADD starts it from there.
+    like_count = NumberAttribute(null=True)
+    retweet_count = NumberAttribute(null=True)
+    reply_count = NumberAttribute(null=True)
+    quote_count = NumberAttribute(null=True)
     by_author = AuthorIndex()
 
 

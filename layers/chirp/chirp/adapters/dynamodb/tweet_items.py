@@ -19,10 +19,10 @@ def to_tweet(item: TweetItem) -> Tweet:
         created_at_ms=id_timestamp_ms(tweet_id),
         entities=item.entities or {},
         metrics=TweetMetrics(
-            retweet_count=int(item.retweet_count),
-            reply_count=int(item.reply_count),
-            like_count=int(item.like_count),
-            quote_count=int(item.quote_count),
+            retweet_count=int(item.retweet_count or 0),
+            reply_count=int(item.reply_count or 0),
+            like_count=int(item.like_count or 0),
+            quote_count=int(item.quote_count or 0),
         ),
     )
 
@@ -52,23 +52,25 @@ def _count(raw: dict[str, Any], name: str) -> int:
     return int(value["N"]) if value else 0
 
 
-def recent_entry(tweet: Tweet) -> dict[str, str]:
-    """A tweet as its author's recent-tweets item keeps it: what a page shows that never changes."""
-    return {"t": tweet.text, "e": json.dumps(tweet.entities, separators=(",", ":"))}
+def recent_entry(tweet: Tweet) -> str:
+    """A tweet as its author's recent-tweets item keeps it: what a page shows that never changes, as
+    one JSON string `[text, entities]` (one attribute value to parse per tweet, not a map of them)."""
+    return json.dumps([tweet.text, tweet.entities], ensure_ascii=False, separators=(",", ":"))
 
 
 def recent_window(author_id: int, raw: dict[str, Any]) -> RecentTweets:
     """A raw RecentTweetsItem (DynamoDB JSON, as BatchGetItem returns it) as the author's newest tweets."""
     tweets = [
-        Tweet(
-            id=int(name[len(RECENT_PREFIX) :]),
-            author_id=author_id,
-            text=value["M"]["t"]["S"],
-            created_at_ms=id_timestamp_ms(int(name[len(RECENT_PREFIX) :])),
-            entities=json.loads(value["M"]["e"]["S"]),
-        )
+        _recent_tweet(int(name[len(RECENT_PREFIX) :]), author_id, value["S"])
         for name, value in raw.items()
         if name.startswith(RECENT_PREFIX)
     ]
     tweets.sort(key=lambda tweet: tweet.id, reverse=True)
     return RecentTweets(tweets=tweets, has_older=raw.get("has_older", {}).get("BOOL", False))
+
+
+def _recent_tweet(tweet_id: int, author_id: int, entry: str) -> Tweet:
+    text, entities = json.loads(entry)
+    return Tweet(
+        id=tweet_id, author_id=author_id, text=text, created_at_ms=id_timestamp_ms(tweet_id), entities=entities
+    )
