@@ -190,6 +190,8 @@ class HandlerRead:
     items_read: int  # items DynamoDB returned, all calls together
     items: int  # items on the page
     cpu_ms: float  # CPU time of the probe process (every thread) during the read
+    # Each DynamoDB call: operation, ms from the read's start to the call's start, the call's ms.
+    calls: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,9 @@ def handler_read(
         round_trips=longest_chain(calls),
         items_read=sum(call.items for call in calls),
         items=len(page.items),
+        calls=tuple(
+            (call.operation, (call.started - started) * 1000, (call.ended - call.started) * 1000) for call in calls
+        ),
     )
 
 

@@ -68,6 +68,11 @@ def summarize(result: StrategyResult) -> dict[str, Any]:
         "handler_read_ms": handler,
         "raw_query_ms": raw,
         "handler_to_raw_query": {"p50": handler["p50"] / raw["p50"], "p99": handler["p99"] / raw["p99"]},
+        # Where the slowest reads spent their time (for a post-mortem of the p99).
+        "slowest_handler_reads": [
+            {"latency_ms": read.latency_ms, "cpu_ms": read.cpu_ms, "calls": read.calls}
+            for read in sorted(reads, key=lambda read: read.latency_ms, reverse=True)[:5]
+        ],
         "cpu_ms": {
             "handler_read_p50": percentile([read.cpu_ms for read in reads], 0.5),
             "raw_query_p50": percentile([query.cpu_ms for query in result.raw_queries], 0.5),

@@ -218,6 +218,22 @@ def test_newest_never_answers_the_activity_record(repos: Repositories, author: i
     assert entries == [TimelineEntry.for_tweet(tweet) for tweet in reversed(tweets)]
 
 
+def test_an_activity_record_left_at_entry_id_0_by_an_earlier_version_is_never_an_entry(
+    repos: Repositories, author: int
+) -> None:
+    # Given a timeline written before the activity record moved to the top of the partition
+    tweet = add_tweet(repos, author, "kept")
+    boto3.client("dynamodb").put_item(
+        TableName=get_settings().timelines_table,
+        Item={"owner_id": {"N": str(author)}, "entry_id": {"N": "0"}, "last_seen_ms": {"N": "1"}},
+    )
+    # When its top and its newest entries are read
+    head, newest = repos.timelines.head(author, 10), repos.timelines.newest(author, None, 10)
+    # Then the old record is neither an entry nor the activity record
+    assert head == TimelineHead(activity=None, entries=[TimelineEntry.for_tweet(tweet)])
+    assert newest == [TimelineEntry.for_tweet(tweet)]
+
+
 def test_head_without_an_activity_record_answers_the_entries(repos: Repositories, author: int) -> None:
     # Given three tweets of the owner's and no activity record
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]

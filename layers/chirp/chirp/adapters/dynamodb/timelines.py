@@ -28,6 +28,9 @@ from chirp.adapters.dynamodb.users import user_key
 from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
 from chirp.users.models import User
 
+# Entries have positive (Snowflake) ids. Timelines written before the activity record moved to the top
+# of the partition hold it at entry_id 0: reads start above it.
+FIRST_ENTRY_ID = 1
 PROFILE_CACHE_SIZE = 20_000
 # What a page shows of a person: a projection keeps the users' read small.
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
@@ -96,7 +99,7 @@ class DynamoTimelineRepository:
         below = before if before is not None else ACTIVITY_ENTRY_ID
         items = TimelineItem.query(
             owner_id,
-            range_key_condition=TimelineItem.entry_id < below,
+            range_key_condition=TimelineItem.entry_id.between(FIRST_ENTRY_ID, below - 1),
             scan_index_forward=False,
             limit=limit,
             consistent_read=True,  # read-your-writes: the posting transaction wrote the author's own entry
@@ -107,8 +110,8 @@ class DynamoTimelineRepository:
         client: Any = shared_connection().client
         response = client.query(
             TableName=TimelineItem.Meta.table_name,
-            KeyConditionExpression="owner_id = :owner",
-            ExpressionAttributeValues={":owner": {"N": str(owner_id)}},
+            KeyConditionExpression="owner_id = :owner AND entry_id >= :first",
+            ExpressionAttributeValues={":owner": {"N": str(owner_id)}, ":first": {"N": str(FIRST_ENTRY_ID)}},
             ScanIndexForward=False,
             Limit=limit + 1,
             ConsistentRead=True,  # read-your-writes: the posting transaction wrote the author's own entry
@@ -175,7 +178,7 @@ class DynamoTimelineRepository:
     def remove_author(self, owner_id: int, author_id: int) -> int:
         matching = TimelineItem.query(
             owner_id,
-            range_key_condition=TimelineItem.entry_id < ACTIVITY_ENTRY_ID,
+            range_key_condition=TimelineItem.entry_id.between(FIRST_ENTRY_ID, ACTIVITY_ENTRY_ID - 1),
             filter_condition=(TimelineItem.author_id == author_id) | (TimelineItem.via_id == author_id),
             attributes_to_get=["owner_id", "entry_id"],
         )
@@ -186,7 +189,7 @@ class DynamoTimelineRepository:
     def trim(self, owner_id: int, keep: int) -> int:
         newest_first = TimelineItem.query(
             owner_id,
-            range_key_condition=TimelineItem.entry_id < ACTIVITY_ENTRY_ID,
+            range_key_condition=TimelineItem.entry_id.between(FIRST_ENTRY_ID, ACTIVITY_ENTRY_ID - 1),
             scan_index_forward=False,
             attributes_to_get=["owner_id", "entry_id"],
         )
