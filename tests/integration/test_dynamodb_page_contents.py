@@ -10,9 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from chirp.adapters.dynamodb import batch
+from chirp.adapters.dynamodb import tweets as tweets_adapter
 from chirp.adapters.dynamodb.models import TOP_OF_PARTITION, TweetItem
 from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, to_tweet
+from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
 from chirp.ids import id_timestamp_ms, new_id
 from chirp.pages import PageRequest
 from chirp.settings import get_settings
@@ -337,3 +339,23 @@ def test_stop_pulling_a_demoted_author_drops_it_and_makes_no_record(repos: Repos
     repos.timelines.stop_pulling([follower, nobody], celebrity)
     # Then the follower no longer pulls it, and no record was made for the other
     assert (pulls_of(repos, follower), pulls_of(repos, nobody)) == (frozenset(), None)
+
+
+def test_a_post_trims_its_authors_recent_tweets_itself_once_they_reach_the_hard_limit(
+    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a hard limit of 4 kept tweets, 2 kept after a trim, and no fan-out function trimming
+    monkeypatch.setattr(tweets_adapter, "RECENT_TWEETS_HARD_LIMIT", 4)
+    tweets = DynamoTweetRepository(timeline_entry_ttl_seconds=3600, recent_tweets_kept=2)
+    # When the author posts 10 tweets
+    posted = []
+    for number in range(10):
+        tweet_id = new_id()
+        posted.append(Tweet(id=tweet_id, author_id=author, text=f"t{number}", created_at_ms=id_timestamp_ms(tweet_id)))
+        tweets.create(posted[-1])
+    # Then every post was stored, and the item never held more than the limit: its newest tweets, older ones noted
+    assert all(tweets.get(tweet.id) == tweet for tweet in posted)
+    recent = recent_of(repos, author)
+    assert 2 <= len(recent.tweets) <= 4
+    assert recent.tweets == list(reversed(posted))[: len(recent.tweets)]
+    assert recent.has_older

@@ -53,7 +53,7 @@ def build_repositories(settings: Settings) -> Repositories:
     bind_models(settings)
     return Repositories(
         users=DynamoUserRepository(),
-        tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400),
+        tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400, settings.recent_tweets_kept),
         follows=DynamoFollowRepository(),
         sessions=DynamoSessionRepository(),
         timelines=DynamoTimelineRepository(settings.profile_cache_seconds),

@@ -99,9 +99,15 @@ class RecentTweetsItem(Model):
     author_id = NumberAttribute(hash_key=True)
     tweet_id = NumberAttribute(range_key=True, default=TOP_OF_PARTITION)
     has_older = BooleanAttribute(null=True)
+    # About how many tweets the item holds: each post adds 1, a trim sets it (deletes leave it, so it
+    # may run high). A post finding it at RECENT_TWEETS_HARD_LIMIT trims the item first.
+    kept = NumberAttribute(null=True)
 
 
 RECENT_PREFIX = "t:"
+# The most tweets an item may hold before a post trims it itself (the fan-out function normally
+# trims it at 30): with the largest tweets (~3 KB each with entities) it stays under 400 KB.
+RECENT_TWEETS_HARD_LIMIT = 100
 
 
 def recent_attribute(tweet_id: int) -> str:

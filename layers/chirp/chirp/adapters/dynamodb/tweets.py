@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
 from chirp.adapters.dynamodb.models import (
     RECENT_PREFIX,
+    RECENT_TWEETS_HARD_LIMIT,
     TOP_OF_PARTITION,
     AuthorTweetItem,
     RecentTweetsItem,
@@ -23,15 +24,16 @@ from chirp.adapters.dynamodb.models import (
 from chirp.adapters.dynamodb.timelines import timeline_item
 from chirp.adapters.dynamodb.tweet_items import recent_entry, to_tweet
 from chirp.adapters.dynamodb.users import user_key
-from chirp.errors import NotFound
+from chirp.errors import NotFound, Retryable
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
 
 
 class DynamoTweetRepository:
-    def __init__(self, timeline_entry_ttl_seconds: int) -> None:
+    def __init__(self, timeline_entry_ttl_seconds: int, recent_tweets_kept: int = 20) -> None:
         self._entry_ttl = timeline_entry_ttl_seconds
+        self._recent_kept = recent_tweets_kept
 
     def create(self, tweet: Tweet) -> None:
         item = TweetItem(tweet_id=tweet.id, author_id=tweet.author_id, text=tweet.text, entities=tweet.entities)
@@ -48,14 +50,22 @@ class DynamoTweetRepository:
             transaction.save(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
             transaction.update(
                 RecentTweetsItem(author_id=tweet.author_id),
-                actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet))],
+                actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet)), RecentTweetsItem.kept.add(1)],
+                condition=RecentTweetsItem.kept.does_not_exist() | (RecentTweetsItem.kept < RECENT_TWEETS_HARD_LIMIT),
             )
 
         failed = run_transaction(write)
+        if failed and failed[4] == "ConditionalCheckFailed":
+            # The fan-out function has not trimmed the author's recent tweets for a long while: trim
+            # them here rather than let the item grow towards DynamoDB's 400 KB limit.
+            self.trim_recent(tweet.author_id, self._recent_kept, 0, recount=True)
+            failed = run_transaction(write)
         if failed and failed[1] == "ConditionalCheckFailed":
             raise NotFound(f"user {tweet.author_id} does not exist")
-        if failed:
+        if failed and failed[0] == "ConditionalCheckFailed":
             raise RuntimeError(f"tweet id {tweet.id} was minted twice")
+        if failed:
+            raise Retryable(f"the recent tweets of user {tweet.author_id} are being trimmed; post again")
 
     def get(self, tweet_id: int) -> Tweet | None:
         try:
@@ -86,18 +96,21 @@ class DynamoTweetRepository:
 
         return not run_transaction(write)
 
-    def trim_recent(self, author_id: int, keep: int, slack: int) -> int:
+    def trim_recent(self, author_id: int, keep: int, slack: int, *, recount: bool = False) -> int:
         client: Any = shared_connection().client
         key = {"author_id": {"N": str(author_id)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}}
         item = client.get_item(TableName=RecentTweetsItem.Meta.table_name, Key=key, ConsistentRead=True).get("Item")
         newest_first = sorted(
             (int(name[len(RECENT_PREFIX) :]) for name in item or {} if name.startswith(RECENT_PREFIX)), reverse=True
         )
-        if len(newest_first) <= keep + slack:
+        surplus = newest_first[keep:] if len(newest_first) > keep + slack else []
+        if not surplus and not (recount and item):
             return 0
-        surplus = newest_first[keep:]
         actions: list[Any] = [Path([recent_attribute(tweet_id)]).remove() for tweet_id in surplus]
-        RecentTweetsItem(author_id=author_id).update(actions=[*actions, RecentTweetsItem.has_older.set(True)])
+        actions.append(RecentTweetsItem.kept.set(len(newest_first) - len(surplus)))
+        if surplus:
+            actions.append(RecentTweetsItem.has_older.set(True))
+        RecentTweetsItem(author_id=author_id).update(actions=actions)
         return len(surplus)
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
