@@ -317,6 +317,18 @@ def test_recording_activity_keeps_the_pulls(repos: Repositories) -> None:
     assert repos.timelines.activity([follower])[follower] == TimelineActivity(5, 3, frozenset({celebrity}))
 
 
+def test_unfollowing_a_celebrity_stops_pulling_it_at_once(repos: Repositories) -> None:
+    # Given a follower pulling two celebrities
+    first, second, follower = (add_user(repos, name).id for name in ("star", "idol", "fan"))
+    for celebrity in (first, second):
+        repos.follows.follow(follower, celebrity)
+        repos.timelines.start_pulling([follower], celebrity)
+    # When it unfollows one of them (before any fan-out has run)
+    repos.follows.unfollow(follower, first)
+    # Then its next read pulls only the other
+    assert pulls_of(repos, follower) == frozenset({second})
+
+
 def test_stop_pulling_an_unfollowed_author_spares_an_owner_who_follows_it_again(repos: Repositories) -> None:
     # Given two followers pulling a celebrity; one unfollows, the other unfollows and follows again
     celebrity, gone, back = (add_user(repos, name).id for name in ("star", "gone", "back"))

@@ -14,7 +14,8 @@ class FollowRepository(Protocol):
         NotFound if either user does not exist."""
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:
-        """Remove the edge and uncount it, atomically. False if there was none."""
+        """Remove the edge, uncount it and take the followee out of the follower's pulls (the
+        celebrities it reads at read time), atomically. False if there was no edge."""
 
     def followers(self, user_id: int, page: PageRequest) -> Page[int]:
         """Ids of the users who follow `user_id`, newest follow first."""

@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction
-from chirp.adapters.dynamodb.models import FollowersByTimeIndex, FollowingByTimeIndex, FollowItem, UserItem
+from chirp.adapters.dynamodb.models import (
+    ACTIVITY_ENTRY_ID,
+    FollowersByTimeIndex,
+    FollowingByTimeIndex,
+    FollowItem,
+    TimelineActivityItem,
+    UserItem,
+)
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound
 from chirp.ids import new_id
@@ -48,6 +55,11 @@ class DynamoFollowRepository:
             )
             transaction.update(UserItem(pk=user_key(follower_id)), actions=[UserItem.following_count.add(-1)])
             transaction.update(UserItem(pk=user_key(followee_id)), actions=[UserItem.followers_count.add(-1)])
+            # A celebrity unfollowed is no longer pulled from the next read on (a no-op otherwise).
+            transaction.update(
+                TimelineActivityItem(owner_id=follower_id, entry_id=ACTIVITY_ENTRY_ID),
+                actions=[TimelineActivityItem.pulls.delete({followee_id})],
+            )
 
         return not run_transaction(write)
 
