@@ -75,10 +75,9 @@ class MemoryTimelines:
             record = self.activities.get(owner, TimelineActivity(0, 0))
             self.activities[owner] = replace(record, pulls=record.pulls | {author_id})
 
-    def stop_pulling(self, owner_ids: Sequence[int], author_id: int, *, only_unfollowed: bool = False) -> None:
-        following = self.which_follow(owner_ids, author_id) if only_unfollowed else set()
+    def stop_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
         for owner in owner_ids:
-            if owner in self.activities and owner not in following:
+            if owner in self.activities:
                 record = self.activities[owner]
                 self.activities[owner] = replace(record, pulls=record.pulls - {author_id})
 
@@ -185,18 +184,6 @@ def test_remove_author_spares_an_owner_who_follows_the_author_again() -> None:
     # Then the re-follower keeps the entries; the other loses 9's, keeps 8's
     assert touched == 1
     assert (memory.ids(4), memory.ids(5)) == ([30, 20, 10], [30])
-
-
-def test_remove_author_stops_pulling_it_unless_followed_again() -> None:
-    # Given two owners who pulled celebrity 9 and unfollowed it; 5 followed it again before the late removal
-    memory = MemoryTimelines(activities=active(4, 5))
-    apply(memory, changes.mark_celebrity([4, 5], 9, True))
-    memory.unfollowed.add((4, 9))
-    # When the unfollows' remove_author changes are applied
-    apply(memory, changes.remove_author(4, 9))
-    apply(memory, changes.remove_author(5, 9))
-    # Then only the re-follower still pulls it
-    assert memory.pulls() == {5: {9}}
 
 
 def test_mark_celebrity_adds_to_and_removes_from_the_followers_pulls_whatever_their_activity() -> None:

@@ -43,6 +43,6 @@ class TimelineRepository(Protocol):
         """Add the author to the pulls of those owners who follow it now (a strongly consistent
         check, in the same transaction: an unfollow applied first wins)."""
 
-    def stop_pulling(self, owner_ids: Sequence[int], author_id: int, *, only_unfollowed: bool = False) -> None:
-        """Take the author out of those owners' pulls (`only_unfollowed`: only where the owner does not
-        follow it now, in the same transaction: a re-follow applied first wins)."""
+    def stop_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
+        """Take the author out of those owners' pulls (a demotion; an unfollow does it in its own
+        transaction)."""

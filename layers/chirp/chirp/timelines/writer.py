@@ -28,7 +28,6 @@ def apply_change(
         owners = [owner for owner in change.owners if owner not in refollowed]
         for owner in owners:
             stores.timelines.remove_author(owner, change.author_id)
-        stores.timelines.stop_pulling(owners, change.author_id, only_unfollowed=True)
         return len(owners)
     # mark_celebrity: the author was promoted (its followers pull it from now on) or demoted.
     if change.celebrity:

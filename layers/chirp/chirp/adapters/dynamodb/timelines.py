@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cachetools import TTLCache
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.batch import TableRead, batch_get, batch_write, delete_request, put_request
@@ -230,18 +231,13 @@ class DynamoTimelineRepository:
 
             run_transaction(write)  # a failed check: unfollowed meanwhile, nothing to pull
 
-    def stop_pulling(self, owner_ids: Sequence[int], author_id: int, *, only_unfollowed: bool = False) -> None:
+    def stop_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
         for owner_id in dict.fromkeys(owner_ids):
-
-            def write(transaction: TransactWrite, owner_id: int = owner_id) -> None:
-                if only_unfollowed:
-                    transaction.condition_check(
-                        FollowItem, owner_id, author_id, condition=FollowItem.follower_id.does_not_exist()
-                    )
-                transaction.update(
-                    TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID),
+            try:
+                TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID).update(
                     actions=[TimelineActivityItem.pulls.delete({author_id})],
                     condition=TimelineActivityItem.owner_id.exists(),
                 )
-
-            run_transaction(write)  # a failed check: re-followed meanwhile, or no record: nothing to drop
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise  # anything but "no record: nothing to drop"
