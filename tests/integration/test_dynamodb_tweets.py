@@ -90,14 +90,14 @@ def test_delete_refuses_a_tweet_whose_author_does_not_match(repos: Repositories,
     assert author_tweet_ids(author) == [tweet.id]
 
 
-def test_get_many_answers_the_tweets_that_exist_once_each(repos: Repositories, author: int) -> None:
+def test_a_pages_tweets_are_those_that_exist_once_each(repos: Repositories, author: int) -> None:
     # Given
     one, two = add_tweet(repos, author, "one"), add_tweet(repos, author, "two")
-    # When
-    found = repos.tweets.get_many([two.id, 42, one.id, two.id])
+    # When a page asks for them (one twice) and for one that does not exist
+    found = repos.timelines.page_contents([two.id, 42, one.id, two.id], [], []).tweets
     # Then
     assert found == {one.id: one, two.id: two}
-    assert repos.tweets.get_many([]) == {}
+    assert repos.timelines.page_contents([], [], []).tweets == {}
 
 
 def test_by_author_pages_newest_first_below_the_cursor_id(repos: Repositories, author: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 from chirp.pages import Page, PageRequest
@@ -15,8 +14,6 @@ class TweetRepository(Protocol):
         timeline, atomically (read-your-writes); NotFound if the author is gone."""
 
     def get(self, tweet_id: int) -> Tweet | None: ...
-
-    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]: ...
 
     def delete(self, tweet: Tweet) -> bool:
         """Delete it, uncount it and drop it from the author's own home timeline, atomically;

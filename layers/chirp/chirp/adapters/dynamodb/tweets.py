@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.expressions.operand import Path
@@ -72,13 +71,6 @@ class DynamoTweetRepository:
             return to_tweet(TweetItem.get(tweet_id, consistent_read=True))
         except TweetItem.DoesNotExist:
             return None
-
-    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]:
-        keys = list(dict.fromkeys(tweet_ids))
-        if not keys:
-            return {}
-        tweets = (to_tweet(item) for item in TweetItem.batch_get(keys, consistent_read=True))
-        return {tweet.id: tweet for tweet in tweets}
 
     def delete(self, tweet: Tweet) -> bool:
         def write(transaction: TransactWrite) -> None:
