@@ -35,7 +35,7 @@ FIRST_ENTRY_ID = 1
 PROFILE_CACHE_SIZE = 20_000
 # What a page shows of a person: a projection keeps the users' read small.
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
-# What the top of a timeline is read for: the entries and the activity record, not their keys and TTLs.
+# What a timeline is read for: the entries and the activity record, not their keys and TTLs.
 HEAD_PROJECTION = "entry_id, tweet_id, author_id, via_id, last_seen_ms, rebuilt_at_ms, pulls"
 
 
@@ -50,13 +50,30 @@ def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> Timel
     )
 
 
-def to_entry(item: TimelineItem) -> TimelineEntry:
-    via = int(item.via_id) if item.via_id is not None else None
-    return TimelineEntry(int(item.entry_id), int(item.tweet_id), int(item.author_id), via)
-
-
 def _key(owner_id: int, entry_id: int) -> dict[str, Any]:
     return {"owner_id": {"N": str(owner_id)}, "entry_id": {"N": str(entry_id)}}
+
+
+def _newest_items(owner_id: int, highest: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` raw items of the owner's partition from `highest` down, newest first: entries, and
+    the activity record if `highest` reaches it (one consistent Query, read-your-writes: the posting
+    transaction wrote the author's own entry)."""
+    client: Any = shared_connection().client
+    response = client.query(
+        TableName=TimelineItem.Meta.table_name,
+        KeyConditionExpression="owner_id = :owner AND entry_id BETWEEN :first AND :highest",
+        ExpressionAttributeValues={
+            ":owner": {"N": str(owner_id)},
+            ":first": {"N": str(FIRST_ENTRY_ID)},
+            ":highest": {"N": str(highest)},
+        },
+        ScanIndexForward=False,
+        Limit=limit,
+        ConsistentRead=True,
+        ProjectionExpression=HEAD_PROJECTION,
+    )
+    items: list[dict[str, Any]] = response.get("Items", [])
+    return items
 
 
 def _raw_entry(raw: dict[str, Any]) -> TimelineEntry:
@@ -98,27 +115,10 @@ class DynamoTimelineRepository:
 
     def newest(self, owner_id: int, before: int | None, limit: int) -> list[TimelineEntry]:
         below = before if before is not None else ACTIVITY_ENTRY_ID
-        items = TimelineItem.query(
-            owner_id,
-            range_key_condition=TimelineItem.entry_id.between(FIRST_ENTRY_ID, below - 1),
-            scan_index_forward=False,
-            limit=limit,
-            consistent_read=True,  # read-your-writes: the posting transaction wrote the author's own entry
-        )
-        return [to_entry(item) for item in items]
+        return [_raw_entry(raw) for raw in _newest_items(owner_id, below - 1, limit)]
 
     def head(self, owner_id: int, limit: int) -> TimelineHead:
-        client: Any = shared_connection().client
-        response = client.query(
-            TableName=TimelineItem.Meta.table_name,
-            KeyConditionExpression="owner_id = :owner AND entry_id >= :first",
-            ExpressionAttributeValues={":owner": {"N": str(owner_id)}, ":first": {"N": str(FIRST_ENTRY_ID)}},
-            ScanIndexForward=False,
-            Limit=limit + 1,
-            ConsistentRead=True,  # read-your-writes: the posting transaction wrote the author's own entry
-            ProjectionExpression=HEAD_PROJECTION,
-        )
-        items: list[dict[str, Any]] = response.get("Items", [])
+        items = _newest_items(owner_id, ACTIVITY_ENTRY_ID, limit + 1)
         if items and int(items[0]["entry_id"]["N"]) == ACTIVITY_ENTRY_ID:
             return TimelineHead(activity=_raw_activity(items[0]), entries=[_raw_entry(raw) for raw in items[1:]])
         return TimelineHead(activity=None, entries=[_raw_entry(raw) for raw in items[:limit]])
@@ -199,17 +199,11 @@ class DynamoTimelineRepository:
         return len(surplus)
 
     def activity(self, owner_ids: Iterable[int]) -> dict[int, TimelineActivity]:
-        keys = [(owner, ACTIVITY_ENTRY_ID) for owner in dict.fromkeys(owner_ids)]
+        keys = [_key(owner, ACTIVITY_ENTRY_ID) for owner in dict.fromkeys(owner_ids)]
         if not keys:
             return {}
-        return {
-            int(item.owner_id): TimelineActivity(
-                int(item.last_seen_ms or 0),
-                int(item.rebuilt_at_ms or 0),
-                frozenset(int(author) for author in item.pulls or ()),
-            )
-            for item in TimelineActivityItem.batch_get(keys)
-        }
+        found = batch_get({TimelineItem.Meta.table_name: TableRead(keys=keys)})[TimelineItem.Meta.table_name]
+        return {int(raw["owner_id"]["N"]): _raw_activity(raw) for raw in found}
 
     def record_activity(self, owner_id: int, activity: TimelineActivity) -> None:
         TimelineActivityItem(owner_id=owner_id, entry_id=ACTIVITY_ENTRY_ID).update(
