@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chalice import Chalice
@@ -18,6 +19,7 @@ from chirp.adapters.dynamodb.connection import shared_connection
 from chirp.settings import get_settings
 from chirp.wiring import repositories
 from moto import mock_aws
+from pynamodb.connection import Connection
 
 from infra.local.aws import AwsClients, ServiceEndpoints
 from infra.local.intrinsics import PseudoParameters, Resolver, ResourceOutputs, parameter_values
@@ -138,3 +140,17 @@ def chalice_app(aws: dict[str, str]) -> Chalice:
 @pytest.fixture
 def api(chalice_app: Chalice) -> Api:
     return Api(Client(chalice_app))
+
+
+@pytest.fixture
+def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every request PynamoDB sends from now on, as (operation name, parameters), in order."""
+    sent: list[tuple[str, dict[str, Any]]] = []
+    dispatch = Connection.dispatch
+
+    def recording(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
+        sent.append((operation_name, operation_kwargs))
+        return dispatch(self, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", recording)
+    return sent

@@ -12,7 +12,6 @@ from chirp.pages import PageRequest, page_request
 from chirp.settings import get_settings
 from chirp.users.models import NewAccount, User
 from chirp.wiring import Repositories, repositories
-from pynamodb.connection import Connection
 
 
 @pytest.fixture
@@ -121,21 +120,16 @@ def test_which_follow_reads_more_than_one_batch_get_of_keys(repos: Repositories)
     assert repos.follows.which_follow([*strangers[:200], alice, *strangers[200:]], bob) == {alice}
 
 
-def test_which_follow_reads_the_edges_consistently(repos: Repositories, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given every request PynamoDB sends recorded
+def test_which_follow_reads_the_edges_consistently(
+    repos: Repositories, sent_requests: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given every request PynamoDB sends recorded (once the users exist)
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")
-    sent: list[tuple[str, dict[str, Any]]] = []
-    dispatch = Connection.dispatch
-
-    def recording(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
-        sent.append((operation_name, operation_kwargs))
-        return dispatch(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", recording)
+    sent_requests.clear()
     # When the writer asks whether alice follows bob
     repos.follows.which_follow([alice], bob)
     # Then the follows table is read strongly consistently
     table = get_settings().follows_table
-    assert [(name, kwargs["RequestItems"][table].get("ConsistentRead")) for name, kwargs in sent] == [
+    assert [(name, kwargs["RequestItems"][table].get("ConsistentRead")) for name, kwargs in sent_requests] == [
         ("BatchGetItem", True)
     ]

@@ -15,7 +15,6 @@ from chirp.settings import get_settings
 from chirp.tweets.models import Tweet
 from chirp.users.models import NewAccount, User
 from chirp.wiring import Repositories, repositories
-from pynamodb.connection import Connection
 
 
 @pytest.fixture
@@ -155,20 +154,13 @@ def test_live_ids_leave_out_a_deleted_tweet_at_once(repos: Repositories, author:
 
 
 def test_live_ids_query_author_tweets_with_a_consistent_read(
-    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+    repos: Repositories, author: int, sent_requests: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    # Given every request PynamoDB sends recorded
-    sent: list[tuple[str, dict[str, Any]]] = []
-    dispatch = Connection.dispatch
-
-    def recording(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> dict[str, Any]:
-        sent.append((operation_name, operation_kwargs))
-        return dispatch(self, operation_name, operation_kwargs)
-
-    monkeypatch.setattr(Connection, "dispatch", recording)
+    # Given every request PynamoDB sends recorded (once the author exists)
+    sent_requests.clear()
     # When the author's live ids are read
     repos.tweets.live_ids(author, PageRequest(limit=10))
     # Then that is one Query of author_tweets, strongly consistent (unlike the author index, which lags deletes)
-    assert [(name, kwargs["TableName"], kwargs.get("ConsistentRead")) for name, kwargs in sent] == [
+    assert [(name, kwargs["TableName"], kwargs.get("ConsistentRead")) for name, kwargs in sent_requests] == [
         ("Query", get_settings().author_tweets_table, True)
     ]
