@@ -57,10 +57,10 @@ def home_timeline_page(
     pushed_limit = 0 if strategy is Strategy.PULL else limit + 1
     if first_page:
         head = stores.timelines.head(owner_id, pushed_limit)
-    else:
-        activity = submit(stores.timelines.activity, [owner_id])
+    else:  # a later page needs the activity record only for the pulls (hybrid)
+        activity = submit(stores.timelines.activity, [owner_id]) if strategy is Strategy.HYBRID else None
         entries = stores.timelines.newest(owner_id, request.before, pushed_limit) if pushed_limit else []
-        head = TimelineHead(activity=activity.result().get(owner_id), entries=entries)
+        head = TimelineHead(activity=activity.result().get(owner_id) if activity else None, entries=entries)
     pushed = head.entries
     authors = pulled_authors(strategy, owner_id, head.activity, following.result() if following else [])
     touched: Future[None] | None = None
