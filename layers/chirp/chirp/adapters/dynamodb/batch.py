@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from chirp.adapters.dynamodb.connection import shared_connection
+from chirp.adapters.dynamodb.wire import wire
 from chirp.concurrency import submit
 from chirp.errors import Retryable
 
@@ -119,8 +120,7 @@ def _get_chunk(pending: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
 
     def send(requests: dict[str, Any]) -> dict[str, Any]:
-        client: Any = shared_connection().client
-        response = client.batch_get_item(RequestItems=requests)
+        response = wire().batch_get_item(RequestItems=requests)
         for table, items in response.get("Responses", {}).items():
             found.setdefault(table, []).extend(items)
         unprocessed: dict[str, Any] = response.get("UnprocessedKeys") or {}

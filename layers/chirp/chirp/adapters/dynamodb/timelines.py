@@ -13,7 +13,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.batch import TableRead, batch_get, batch_write, delete_request, put_request
-from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
+from chirp.adapters.dynamodb.connection import run_transaction
 from chirp.adapters.dynamodb.models import (
     ACTIVITY_ENTRY_ID,
     TOP_OF_PARTITION,
@@ -26,6 +26,7 @@ from chirp.adapters.dynamodb.models import (
 )
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_window
 from chirp.adapters.dynamodb.users import user_key
+from chirp.adapters.dynamodb.wire import wire
 from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
 from chirp.users.models import User
 
@@ -58,8 +59,7 @@ def _newest_items(owner_id: int, highest: int, limit: int) -> list[dict[str, Any
     """Up to `limit` raw items of the owner's partition from `highest` down, newest first: entries, and
     the activity record if `highest` reaches it (one consistent Query, read-your-writes: the posting
     transaction wrote the author's own entry)."""
-    client: Any = shared_connection().client
-    response = client.query(
+    response = wire().query(
         TableName=TimelineItem.Meta.table_name,
         KeyConditionExpression="owner_id = :owner AND entry_id BETWEEN :first AND :highest",
         ExpressionAttributeValues={
