@@ -17,6 +17,7 @@ Two processes of their own, started for each strategy (`HandlerSideProcesses`):
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import random
@@ -226,6 +227,7 @@ def probe_handler_reads(orders: ProbeOrders, ready: Event, stop: Event, results:
     samples = ProbeSamples()
     handler_read(stores, orders.settings, recorder, orders.reader_ids[0])  # connections and imports, unmeasured
     raw_query(raw_dynamodb, orders.settings, orders.reader_ids[0])
+    gc.freeze()  # what each function does at init, once its clients are built (chirp.wiring.prepare_process)
     ready.set()
     while not stop.wait(orders.interval_seconds):
         reader = rng.choice(orders.reader_ids)

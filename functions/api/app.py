@@ -32,7 +32,7 @@ from chirp.tweets import service as tweets
 from chirp.tweets.inputs import TweetDraft
 from chirp.users import service as users
 from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
-from chirp.wiring import repositories, signing_key
+from chirp.wiring import prepare_process, repositories, signing_key
 from pydantic import BaseModel
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -270,3 +270,7 @@ def user_home_timeline(userId: str) -> dict[str, Any]:  # noqa: N803
     caller = caller_id()
     found = owners_home_timeline_page(repositories(), get_settings(), caller, parse_id(userId, "userId"), page())
     return views.list_json(found, views.home_timeline_item_json)
+
+
+# Last, at init: the clients built and everything above frozen out of the garbage collector's walks.
+prepare_process()

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.settings import get_settings
 from chirp.timelines import fanout
 from chirp.timelines.models import TimelineEntry
-from chirp.wiring import change_publisher, repositories
+from chirp.wiring import change_publisher, prepare_process, repositories
 
 logger = Logger()
 tracer = Tracer()
@@ -96,3 +96,7 @@ def handle_record(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+
+
+# Last, at init: the clients built and everything above frozen out of the garbage collector's walks.
+prepare_process()

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.settings import get_settings
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.writer import apply_change
-from chirp.wiring import repositories
+from chirp.wiring import prepare_process, repositories
 
 logger = Logger()
 tracer = Tracer()
@@ -47,3 +47,7 @@ def handle_record(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+
+
+# Last, at init: the clients built and everything above frozen out of the garbage collector's walks.
+prepare_process()

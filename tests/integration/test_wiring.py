@@ -1,13 +1,16 @@
-"""The composition root on moto: repositories built once from the settings, and the signing key
-from JWT_SECRET or from the Secrets Manager secret JWT_SECRET_ARN names."""
+"""The composition root on moto: repositories built once from the settings, what a function's init
+prepares, and the signing key from JWT_SECRET or from the Secrets Manager secret JWT_SECRET_ARN names."""
 
 from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
 
 import boto3
 import jwt
 import pytest
 from chirp.settings import SettingsError, get_settings
-from chirp.wiring import repositories, signing_key
+from chirp.wiring import prepare_process, repositories, signing_key
 
 from tests.integration.api_client import Api
 
@@ -25,6 +28,36 @@ def test_repositories_are_built_once_per_process(aws: dict[str, str]) -> None:
     first, second = repositories(), repositories()
     # Then
     assert first is second
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """The test process's objects handed back to the garbage collector afterwards."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_prepare_process_builds_the_repositories_then_freezes_what_exists(aws: dict[str, str], unfrozen: None) -> None:
+    # When a function's init prepares its process
+    prepare_process()
+    # Then the repositories are built, and the objects that exist are out of the collector's walks
+    assert repositories.cache_info().currsize == 1
+    assert len(gc.get_objects()) < gc.get_freeze_count() / 10
+
+
+def test_prepare_process_without_table_settings_still_freezes(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, unfrozen: None
+) -> None:
+    # Given a process whose environment names no tables (a test importing a handler module)
+    monkeypatch.delenv("TWEETS_TABLE")
+    get_settings.cache_clear()
+    # When its init prepares it, then nothing is raised, and what exists is frozen
+    prepare_process()
+    assert len(gc.get_objects()) < gc.get_freeze_count() / 10
+    # and the first use of the repositories says what is missing
+    with pytest.raises(SettingsError, match="TWEETS_TABLE"):
+        repositories()
 
 
 @pytest.mark.parametrize(
