@@ -189,9 +189,18 @@ def test_a_mention_of_15_characters_is_found() -> None:
     assert spans("hi @abcdefghij_1234", "mentions") == ["@abcdefghij_1234"]
 
 
-def test_a_mention_longer_than_15_characters_is_not_a_mention() -> None:
+@pytest.mark.parametrize("username", ["abcdefghij_12345", "abcdefghij_123456789"])
+def test_a_mention_of_16_to_20_characters_is_found_as_twitter_text_finds_it(username: str) -> None:
+    # Given a name longer than a Chirp username (15) but within twitter-text's 20 (older Twitter accounts)
     # Then
-    assert entities("hi @abcdefghij_12345", "mentions") == []
+    assert entities(f"hi @{username}", "mentions") == [{"start": 3, "end": 4 + len(username), "username": username}]
+
+
+def test_a_name_longer_than_20_characters_yields_its_first_20_as_twitter_text_links_it() -> None:
+    # Then
+    assert entities("@username9012345678901", "mentions") == [
+        {"start": 0, "end": 21, "username": "username901234567890"}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -262,6 +271,16 @@ def test_urls_have_code_point_offsets_after_emoji_and_cjk() -> None:
 def test_a_url_leaves_out_trailing_punctuation() -> None:
     # Then
     assert spans("see http://example.com.", "urls") == ["http://example.com"]
+
+
+def test_a_url_that_a_hyphen_follows_ends_at_its_domain_and_weighs_23() -> None:
+    # Given a URL glued to the next words by a hyphen (twitter-text links the URL; the library alone does not)
+    text = "see http://domain.com-that-you-should-have-put-a-space-after"
+    # When
+    parsed = parse_tweet_text(text)
+    # Then
+    assert parsed.entities.urls == [{"start": 4, "end": 21, "url": "http://domain.com"}]
+    assert parsed.weighted_length == len(text) - len("http://domain.com") + 23
 
 
 def test_every_entity_span_is_its_text() -> None:
