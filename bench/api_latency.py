@@ -44,6 +44,7 @@ HANDLER_ENV = {
     "SESSIONS_TABLE": "bench",
     "TIMELINES_TABLE": "bench",
     "AUTHOR_TWEETS_TABLE": "bench",
+    "JWT_SECRET": "bench-signing-key",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
@@ -72,7 +73,7 @@ def import_times(sam_build: Path | None) -> dict[str, float]:
     statements = {
         "import app (API handler module)": "import app",
         "import app + first DynamoDB call's imports": (
-            "import app; from chirp.wiring import repositories; repositories()"
+            "import app; from chirp.wiring.api import dependencies; dependencies()"
         ),
         "import boto3": "import boto3",
     }
@@ -89,11 +90,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_runtime() -> Iterator[str]:
+def local_runtime() -> Iterator[tuple[str, Path]]:
+    """A local runtime in a temporary data folder: its API's base URL and the folder."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="chirp-bench-") as data_dir:
         env = os.environ | {"PORT": str(port), "CHIRP_DATA_DIR": data_dir}
-        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base_url = f"http://127.0.0.1:{port}/api"
         try:
             deadline = time.monotonic() + 180
@@ -105,7 +113,7 @@ def local_runtime() -> Iterator[str]:
                     time.sleep(0.5)
             else:
                 raise SystemExit("the local runtime did not answer /api/health within 180 s")
-            yield base_url
+            yield base_url, Path(data_dir)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
@@ -162,7 +170,7 @@ def main() -> None:
     if args.api:
         latencies = request_latencies(args.api, args.requests)
     else:
-        with local_runtime() as base_url:
+        with local_runtime() as (base_url, _):
             latencies = request_latencies(base_url, args.requests)
 
     where = f"built layer in {args.sam_build}, tracing on" if args.sam_build else "development virtualenv"

@@ -1,5 +1,5 @@
 """The handler-side view of a home-timeline read: `home_timeline_page` called in-process, with the
-strategy's own Settings, against the same DynamoDB Local as the runtimes, while the HTTP clients load it.
+strategy's own ApiSettings, against the same DynamoDB Local as the runtimes, while the HTTP clients load it.
 
 Instrumentation, not a mock: botocore event handlers on PynamoDB's clients add
 `ReturnConsumedCapacity: TOTAL` to each request and note, per DynamoDB call, when it started and ended
@@ -37,9 +37,8 @@ from chirp.adapters.dynamodb import models
 from chirp.adapters.dynamodb.connection import shared_connection
 from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 from chirp.pages import PageRequest
-from chirp.settings import Settings
 from chirp.timelines.service import home_timeline_page
-from chirp.wiring import Repositories, build_repositories
+from chirp.wiring.api import ApiDependencies, ApiSettings, build
 from pynamodb.models import Model
 
 PAGE_SIZE = 20
@@ -172,9 +171,9 @@ def product_models() -> list[type[Model]]:
     ]
 
 
-def bind_in_process_stores(settings: Settings, recorder: DynamoDBCallRecorder) -> Repositories:
+def bind_in_process_stores(settings: ApiSettings, recorder: DynamoDBCallRecorder) -> ApiDependencies:
     """The product's DynamoDB repositories, bound to this strategy's tables and instrumented."""
-    stores = build_repositories(settings)
+    stores = build(settings)
     recorder.instrument_bound_models()
     return stores
 
@@ -211,7 +210,7 @@ class ProbeSamples:
 
 @dataclass(frozen=True)
 class ProbeOrders:
-    settings: Settings
+    settings: ApiSettings
     reader_ids: list[int]
     interval_seconds: float
     seed: int
@@ -242,7 +241,7 @@ def probe_handler_reads(orders: ProbeOrders, ready: Event, stop: Event, results:
 
 
 def count_round_trips(
-    stores: Repositories, orders: ProbeOrders, recorder: DynamoDBCallRecorder, rng: random.Random
+    stores: ApiDependencies, orders: ProbeOrders, recorder: DynamoDBCallRecorder, rng: random.Random
 ) -> list[HandlerRead]:
     """Reads with every request held `ROUND_TRIP_DELAY_SECONDS` before it is sent, as a network between
     Lambda and DynamoDB would: calls issued side by side then overlap however the GIL staggers them (on
@@ -257,7 +256,7 @@ def count_round_trips(
 
 
 def handler_read(
-    stores: Repositories, settings: Settings, recorder: DynamoDBCallRecorder, reader_id: int
+    stores: ApiDependencies, settings: ApiSettings, recorder: DynamoDBCallRecorder, reader_id: int
 ) -> HandlerRead:
     with recorder.recording() as calls:
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -279,7 +278,7 @@ def handler_read(
     )
 
 
-def raw_query(raw_dynamodb: Any, settings: Settings, reader_id: int) -> RawQuery:
+def raw_query(raw_dynamodb: Any, settings: ApiSettings, reader_id: int) -> RawQuery:
     """One DynamoDB Query of a page of the reader's timeline: the floor of a home-timeline read."""
     started, cpu_started = time.perf_counter(), time.process_time()
     raw_dynamodb.query(
@@ -310,7 +309,7 @@ class DeliveryResults:
 
 @dataclass(frozen=True)
 class WatchOrders:
-    settings: Settings
+    settings: ApiSettings
     poll_interval_seconds: float
     give_up_after_seconds: float
 
@@ -365,7 +364,7 @@ class DeliveryCheck:
     checked_at: float  # time.monotonic() when the page came back
 
 
-def check_delivery(stores: Repositories, settings: Settings, delivery: Delivery) -> DeliveryCheck:
+def check_delivery(stores: ApiDependencies, settings: ApiSettings, delivery: Delivery) -> DeliveryCheck:
     page = home_timeline_page(stores, settings, delivery.follower_id, PageRequest(limit=PAGE_SIZE))
     return DeliveryCheck(any(item.tweet.id == delivery.tweet_id for item in page.items), time.monotonic())
 

@@ -42,9 +42,9 @@ from chirp.adapters.dynamodb.tweet_items import recent_entry
 from chirp.adapters.dynamodb.users import user_key
 from chirp.auth.tokens import issue_access_token
 from chirp.ids import IdGenerator, id_timestamp_ms
-from chirp.settings import Settings
 from chirp.tweets.models import Tweet
 from chirp.tweets.text import parse_tweet_text
+from chirp.wiring.api import ApiSettings
 
 from bench.timeline_graph import BENCH_ID_WORKER, FollowerGraph
 from infra.local.emulators import die_with_parent, ensure_dynamodb_local_installed, free_port
@@ -77,7 +77,7 @@ def aws_environment(endpoint_url: str | None = None) -> dict[str, str]:
 def aws_client(service: str, endpoint_url: str) -> Any:
     config = botocore.config.Config(max_pool_connections=32, retries={"max_attempts": 8, "mode": "standard"})
     return boto3.client(
-        service,  # type: ignore[call-overload]
+        service,
         endpoint_url=endpoint_url,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY,
@@ -190,9 +190,9 @@ class StrategyRuntime:
         document: dict[str, Any] = json.loads((self.data_dir / "endpoints.json").read_text(encoding="utf-8"))
         return document
 
-    def settings(self) -> Settings:
+    def settings(self) -> ApiSettings:
         """The API function's settings, exactly as the runtime gave them to it."""
-        return Settings.from_environ(self.endpoints()["functions"]["ApiFunction"]["environment"])
+        return ApiSettings.from_environ(self.endpoints()["functions"]["ApiFunction"]["environment"])
 
     def timeline_queue_url(self) -> str:
         return str(self.endpoints()["resources"]["TimelineQueue"]["ref"])

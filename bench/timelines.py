@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from chirp.pages import PageRequest
-from chirp.settings import Settings
+from chirp.settings import PasswordSettings
 from chirp.timelines.service import home_timeline_page
 from chirp.users.passwords import hash_password
+from chirp.wiring.api import ApiSettings
 
 from bench.timeline_graph import FollowerGraph, GraphShape, generate_follower_graph
 from bench.timeline_probe import (
@@ -200,7 +201,7 @@ def run_strategies(
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = emulators.dynamodb_url  # this process's PynamoDB: straight to it
     dynamodb = aws_client("dynamodb", emulators.dynamodb_url)
     loading = time.monotonic()
-    items = graph_items(graph, hash_password(Settings(), BENCH_PASSWORD))
+    items = graph_items(graph, hash_password(PasswordSettings(), BENCH_PASSWORD))
     marked = with_celebrities_marked(items, {graph.user_ids[index] for index in celebrities})
     runtimes = [StrategyRuntime(name, f"bench-{name}-", work_dir / name, free_port()) for name in strategies]
     with ThreadPoolExecutor(len(runtimes)) as pool:
@@ -289,7 +290,7 @@ class StrategyMeasurer:
             phase_seconds=phases,
         )
 
-    def warm_up(self, runtime: StrategyRuntime, audience: Audience, settings: Settings) -> float:
+    def warm_up(self, runtime: StrategyRuntime, audience: Audience, settings: ApiSettings) -> float:
         """Every reader's first read (it rebuilds their timeline and makes them active; pull keeps no
         timelines), then unmeasured mixed load (every route in every sandbox); returns the mean size of a
         reader's first page."""
@@ -306,7 +307,7 @@ class StrategyMeasurer:
         return self.check_readers_are_active(settings)
 
     def mixed_run(
-        self, runtime: StrategyRuntime, audience: Audience, settings: Settings
+        self, runtime: StrategyRuntime, audience: Audience, settings: ApiSettings
     ) -> tuple[WorkloadSamples, ProbeSamples, DeliveryResults, Cost]:
         """The HTTP clients' mix, with the probe and the delivery watcher running beside it; returns what
         each saw and what the runtime asked of DynamoDB meanwhile (its pipeline drained)."""
@@ -344,7 +345,7 @@ class StrategyMeasurer:
         if not quiet:
             log(f"{runtime.strategy}: the fan-out pipeline was still busy after {DRAIN_TIMEOUT_SECONDS:.0f} s")
 
-    def check_readers_are_active(self, settings: Settings) -> float:
+    def check_readers_are_active(self, settings: ApiSettings) -> float:
         """Every reader has an activity record (push, hybrid); returns the mean size of a first page."""
         stores = bind_in_process_stores(settings, DynamoDBCallRecorder())
         reader_ids = [self.graph.user_ids[index] for index in self.graph.reader_indexes]

@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chirp.settings import get_settings
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.writer import apply_change
-from chirp.wiring import prepare_process, repositories
+from chirp.wiring import prepare_process
+from chirp.wiring.timeline_writer import dependencies
 
 logger = Logger()
 tracer = Tracer()
@@ -31,7 +31,7 @@ _rng = random.Random()
 def handle_record(record: SQSRecord) -> None:
     try:
         change = TimelineChange.model_validate_json(record.body)
-        touched = apply_change(repositories(), get_settings(), change, int(time.time() * 1000), _rng)
+        touched = apply_change(dependencies(), dependencies().settings, change, int(time.time() * 1000), _rng)
         metrics.add_metric(name="TimelinesWritten", unit=MetricUnit.Count, value=touched)
     except Exception:
         metrics.add_metric(name="TimelineChangeFailed", unit=MetricUnit.Count, value=1)
@@ -50,4 +50,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
 
 
 # Last, at init: the clients built and everything above frozen out of the garbage collector's walks.
-prepare_process()
+prepare_process(dependencies)

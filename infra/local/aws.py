@@ -56,7 +56,7 @@ class AwsClients:
         with self._lock:
             if service not in self._clients:
                 self._clients[service] = self._session.client(
-                    service,  # type: ignore[call-overload]
+                    service,
                     endpoint_url=self.endpoints.for_service(service),
                     config=self._config,
                 )

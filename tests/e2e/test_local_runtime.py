@@ -27,7 +27,7 @@ TABLE_IDS = sorted(table.logical_id for table in load_template(REPO_ROOT / "temp
 
 
 def aws_client(service: str, endpoint: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
+    return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name="us-east-1",

@@ -9,7 +9,8 @@ from typing import Any
 
 import jwt
 import pytest
-from chirp.settings import get_settings
+from chirp.auth import service as auth_service
+from chirp.wiring.api import dependencies
 
 from tests.integration.api_client import PASSWORD, Api, assert_error
 
@@ -288,10 +289,11 @@ def test_refresh_refuses_a_token_it_never_issued(api: Api) -> None:
 
 
 def test_refresh_refuses_an_expired_token(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given refresh tokens that expire the second they are issued
-    monkeypatch.setenv("REFRESH_TOKEN_TTL_SECONDS", "0")
-    get_settings.cache_clear()
+    # Given a refresh token, and a clock that has since moved past its lifetime
     account = api.register("alice")
+    lifetime = dependencies().settings.refresh_token_ttl_seconds
+    later = time.time() + lifetime + 1
+    monkeypatch.setattr(auth_service.time, "time", lambda: later)
     # When
     reply = api.post("/api/auth/refresh", json_body={"refresh_token": account.refresh_token})
     # Then

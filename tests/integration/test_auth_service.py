@@ -3,25 +3,23 @@ the refresh race, token lifetimes)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import jwt
 import pytest
 from chirp.auth import service as auth
 from chirp.auth.repository import RefreshRecord
 from chirp.auth.tokens import hash_refresh_token
 from chirp.errors import NotAuthenticated
-from chirp.settings import Settings, get_settings
+from chirp.settings import AuthSettings
 from chirp.users import service as users
 from chirp.users.inputs import Credentials, Registration
-from chirp.wiring import Repositories, repositories
+from chirp.wiring.api import ApiDependencies, dependencies
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def repos(aws: dict[str, str]) -> Repositories:
-    return repositories()
+def repos(aws: dict[str, str]) -> ApiDependencies:
+    return dependencies()
 
 
 @pytest.fixture
@@ -29,16 +27,16 @@ def key(aws: dict[str, str]) -> str:
     return aws["JWT_SECRET"]
 
 
-def register(repos: Repositories, settings: Settings, username: str = "alice") -> int:
+def register(repos: ApiDependencies, settings: AuthSettings, username: str = "alice") -> int:
     registration = Registration(username=username, email=f"{username}@example.com", password=PASSWORD)
     return users.register_user(repos.users, settings, registration).id
 
 
-def test_log_in_rehashes_a_password_hashed_at_an_older_cost(repos: Repositories, key: str) -> None:
+def test_log_in_rehashes_a_password_hashed_at_an_older_cost(repos: ApiDependencies, key: str) -> None:
     # Given a user whose hash was made at time cost 1
-    old = get_settings()
+    old = dependencies().settings
     user_id = register(repos, old)
-    stronger = dataclasses.replace(old, password_time_cost=2)
+    stronger = old.model_copy(update={"password_time_cost": 2})
     # When the user logs in under time cost 2
     auth.log_in(repos.users, repos.sessions, stronger, key, Credentials(username="alice", password=PASSWORD))
     # Then the stored hash was remade at the new cost, and it still verifies
@@ -49,9 +47,9 @@ def test_log_in_rehashes_a_password_hashed_at_an_older_cost(repos: Repositories,
     auth.log_in(repos.users, repos.sessions, stronger, key, Credentials(username="alice", password=PASSWORD))
 
 
-def test_log_in_keeps_a_hash_made_at_the_current_cost(repos: Repositories, key: str) -> None:
+def test_log_in_keeps_a_hash_made_at_the_current_cost(repos: ApiDependencies, key: str) -> None:
     # Given
-    settings = get_settings()
+    settings = dependencies().settings
     register(repos, settings)
     before = repos.users.find_credentials("alice")
     # When
@@ -61,10 +59,10 @@ def test_log_in_keeps_a_hash_made_at_the_current_cost(repos: Repositories, key: 
 
 
 def test_start_session_issues_an_access_token_for_the_user_with_the_configured_lifetime(
-    repos: Repositories, key: str
+    repos: ApiDependencies, key: str
 ) -> None:
     # Given
-    settings = dataclasses.replace(get_settings(), access_token_ttl_seconds=60)
+    settings = dependencies().settings.model_copy(update={"access_token_ttl_seconds": 60})
     # When
     grant = auth.start_session(repos.sessions, settings, key, 1234)
     # Then
@@ -75,9 +73,9 @@ def test_start_session_issues_an_access_token_for_the_user_with_the_configured_l
     assert auth.authenticate(key, f"Bearer {grant.access_token}") == 1234
 
 
-def test_refresh_extends_the_refresh_tokens_lifetime(repos: Repositories, key: str) -> None:
+def test_refresh_extends_the_refresh_tokens_lifetime(repos: ApiDependencies, key: str) -> None:
     # Given
-    settings = get_settings()
+    settings = dependencies().settings
     grant = auth.start_session(repos.sessions, settings, key, 1234)
     first = repos.sessions.get_refresh(hash_refresh_token(grant.refresh_token))
     assert first is not None
@@ -95,7 +93,7 @@ class RacingSessions:
     """The real session repository, with a concurrent refresh of the same token landing just before
     the rotation the service is about to make."""
 
-    def __init__(self, repos: Repositories) -> None:
+    def __init__(self, repos: ApiDependencies) -> None:
         self._sessions = repos.sessions
         self.rival_hash = hash_refresh_token("rival-successor")
 
@@ -107,9 +105,9 @@ class RacingSessions:
         return self._sessions.rotate(spent, new_hash, expires_at)
 
 
-def test_refresh_that_loses_a_race_is_refused_and_revokes_the_family(repos: Repositories, key: str) -> None:
+def test_refresh_that_loses_a_race_is_refused_and_revokes_the_family(repos: ApiDependencies, key: str) -> None:
     # Given a session, and a rival refresh of its token that wins the race
-    settings = get_settings()
+    settings = dependencies().settings
     grant = auth.start_session(repos.sessions, settings, key, 1234)
     racing = RacingSessions(repos)
     # When
@@ -120,10 +118,10 @@ def test_refresh_that_loses_a_race_is_refused_and_revokes_the_family(repos: Repo
         auth.refresh(repos.sessions, settings, key, "rival-successor")
 
 
-def test_log_out_of_an_unknown_token_changes_nothing(repos: Repositories, key: str) -> None:
+def test_log_out_of_an_unknown_token_changes_nothing(repos: ApiDependencies, key: str) -> None:
     # Given
-    grant = auth.start_session(repos.sessions, get_settings(), key, 1234)
+    grant = auth.start_session(repos.sessions, dependencies().settings, key, 1234)
     # When
     auth.log_out(repos.sessions, "never-issued")
     # Then
-    assert auth.refresh(repos.sessions, get_settings(), key, grant.refresh_token).user_id == 1234
+    assert auth.refresh(repos.sessions, dependencies().settings, key, grant.refresh_token).user_id == 1234

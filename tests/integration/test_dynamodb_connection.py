@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
 from chirp.adapters.dynamodb.models import HandleClaim
 from chirp.errors import Retryable
-from chirp.wiring import repositories
+from chirp.wiring.api import dependencies
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 @pytest.fixture
 def bound(aws: dict[str, str]) -> None:
     """Models bound to the mocked tables."""
-    repositories()
+    dependencies()
 
 
 @pytest.fixture

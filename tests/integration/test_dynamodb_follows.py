@@ -9,29 +9,28 @@ import pytest
 from chirp.errors import NotFound
 from chirp.ids import new_id
 from chirp.pages import PageRequest, page_request
-from chirp.settings import get_settings
 from chirp.users.models import NewAccount, User
-from chirp.wiring import Repositories, repositories
+from chirp.wiring.api import ApiDependencies, dependencies
 
 
 @pytest.fixture
-def repos(aws: dict[str, str]) -> Repositories:
-    return repositories()
+def repos(aws: dict[str, str]) -> ApiDependencies:
+    return dependencies()
 
 
-def add_user(repos: Repositories, username: str) -> int:
+def add_user(repos: ApiDependencies, username: str) -> int:
     user = User(id=new_id(), username=username, name=username, created_at_ms=1_767_225_600_000)
     repos.users.create(NewAccount(user=user, email=f"{username}@example.com", password_hash="h"))
     return user.id
 
 
-def counts(repos: Repositories, user_id: int) -> tuple[int, int]:
+def counts(repos: ApiDependencies, user_id: int) -> tuple[int, int]:
     user = repos.users.get(user_id)
     assert user is not None
     return user.metrics.followers_count, user.metrics.following_count
 
 
-def test_follow_answers_true_then_false_and_counts_once(repos: Repositories) -> None:
+def test_follow_answers_true_then_false_and_counts_once(repos: ApiDependencies) -> None:
     # Given
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")
     # When
@@ -43,7 +42,7 @@ def test_follow_answers_true_then_false_and_counts_once(repos: Repositories) -> 
     assert counts(repos, bob) == (1, 0)
 
 
-def test_follow_a_missing_followee_is_not_found_and_counts_nothing(repos: Repositories) -> None:
+def test_follow_a_missing_followee_is_not_found_and_counts_nothing(repos: ApiDependencies) -> None:
     # Given
     alice = add_user(repos, "alice")
     # When
@@ -54,7 +53,7 @@ def test_follow_a_missing_followee_is_not_found_and_counts_nothing(repos: Reposi
     assert repos.follows.following(alice, PageRequest()).items == []
 
 
-def test_follow_by_a_missing_follower_is_not_found_naming_the_follower(repos: Repositories) -> None:
+def test_follow_by_a_missing_follower_is_not_found_naming_the_follower(repos: ApiDependencies) -> None:
     # Given
     bob = add_user(repos, "bob")
     # When
@@ -65,7 +64,7 @@ def test_follow_by_a_missing_follower_is_not_found_naming_the_follower(repos: Re
     assert repos.follows.followers(bob, PageRequest()).items == []
 
 
-def test_unfollow_answers_true_then_false_and_uncounts_once(repos: Repositories) -> None:
+def test_unfollow_answers_true_then_false_and_uncounts_once(repos: ApiDependencies) -> None:
     # Given
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")
     repos.follows.follow(alice, bob)
@@ -78,7 +77,7 @@ def test_unfollow_answers_true_then_false_and_uncounts_once(repos: Repositories)
     assert counts(repos, bob) == (0, 0)
 
 
-def test_followers_and_following_page_below_the_cursor(repos: Repositories) -> None:
+def test_followers_and_following_page_below_the_cursor(repos: ApiDependencies) -> None:
     # Given four followers of alice, who follows them all back, one after another
     alice = add_user(repos, "alice")
     others = [add_user(repos, f"user{i}") for i in range(4)]
@@ -98,7 +97,7 @@ def test_followers_and_following_page_below_the_cursor(repos: Repositories) -> N
     assert followers.next_cursor is None
 
 
-def test_which_follow_answers_those_that_follow_now(repos: Repositories) -> None:
+def test_which_follow_answers_those_that_follow_now(repos: ApiDependencies) -> None:
     # Given alice, bob and carol following dave, then carol unfollowing
     alice, bob, carol, dave = (add_user(repos, name) for name in ("alice", "bob", "carol", "dave"))
     for follower in (alice, bob, carol):
@@ -110,7 +109,7 @@ def test_which_follow_answers_those_that_follow_now(repos: Repositories) -> None
     assert repos.follows.which_follow([], dave) == set()
 
 
-def test_which_follow_reads_more_than_one_batch_get_of_keys(repos: Repositories) -> None:
+def test_which_follow_reads_more_than_one_batch_get_of_keys(repos: ApiDependencies) -> None:
     # Given alice following bob, and 249 ids that follow nobody
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")
     repos.follows.follow(alice, bob)
@@ -121,7 +120,7 @@ def test_which_follow_reads_more_than_one_batch_get_of_keys(repos: Repositories)
 
 
 def test_which_follow_reads_the_edges_consistently(
-    repos: Repositories, sent_requests: list[tuple[str, dict[str, Any]]]
+    repos: ApiDependencies, sent_requests: list[tuple[str, dict[str, Any]]]
 ) -> None:
     # Given every request PynamoDB sends recorded (once the users exist)
     alice, bob = add_user(repos, "alice"), add_user(repos, "bob")
@@ -129,7 +128,7 @@ def test_which_follow_reads_the_edges_consistently(
     # When the writer asks whether alice follows bob
     repos.follows.which_follow([alice], bob)
     # Then the follows table is read strongly consistently
-    table = get_settings().follows_table
+    table = dependencies().settings.follows_table
     assert [(name, kwargs["RequestItems"][table].get("ConsistentRead")) for name, kwargs in sent_requests] == [
         ("BatchGetItem", True)
     ]

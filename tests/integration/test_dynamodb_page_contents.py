@@ -17,31 +17,30 @@ from chirp.adapters.dynamodb.tweet_items import raw_tweet, to_tweet
 from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
 from chirp.ids import id_timestamp_ms, new_id
 from chirp.pages import PageRequest
-from chirp.settings import get_settings
 from chirp.timelines.models import TimelineActivity, TimelineEntry, TimelineHead
 from chirp.tweets.models import RecentTweets, Tweet
 from chirp.tweets.text import parse_tweet_text
 from chirp.users.models import NewAccount, ProfileChanges, User
-from chirp.wiring import Repositories, repositories
+from chirp.wiring.api import ApiDependencies, dependencies
 
 
 @pytest.fixture
-def repos(aws: dict[str, str]) -> Repositories:
-    return repositories()
+def repos(aws: dict[str, str]) -> ApiDependencies:
+    return dependencies()
 
 
-def add_user(repos: Repositories, username: str, name: str | None = None) -> User:
+def add_user(repos: ApiDependencies, username: str, name: str | None = None) -> User:
     user = User(id=new_id(), username=username, name=name or username, created_at_ms=1_767_225_600_000)
     repos.users.create(NewAccount(user=user, email=f"{username}@example.com", password_hash="h"))
     return user
 
 
 @pytest.fixture
-def author(repos: Repositories) -> int:
+def author(repos: ApiDependencies) -> int:
     return add_user(repos, "alice").id
 
 
-def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
+def add_tweet(repos: ApiDependencies, author: int, text: str) -> Tweet:
     """A tweet with the entities posting would extract from its text."""
     tweet_id = new_id()
     tweet = Tweet(
@@ -55,13 +54,13 @@ def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
     return tweet
 
 
-def recent_of(repos: Repositories, author: int) -> RecentTweets:
+def recent_of(repos: ApiDependencies, author: int) -> RecentTweets:
     recent = repos.timelines.page_contents([], [], [author]).recent
     assert author in recent
     return recent[author]
 
 
-def test_the_recent_window_holds_the_live_tweets_newest_first(repos: Repositories, author: int) -> None:
+def test_the_recent_window_holds_the_live_tweets_newest_first(repos: ApiDependencies, author: int) -> None:
     # Given three tweets with entities, the middle one deleted
     a = add_tweet(repos, author, "first #chirp with @bob")
     b = add_tweet(repos, author, "second, about $ACME")
@@ -75,7 +74,7 @@ def test_the_recent_window_holds_the_live_tweets_newest_first(repos: Repositorie
     assert (contents.tweets, contents.users) == ({}, {})
 
 
-def test_trim_recent_leaves_a_window_within_keep_plus_slack(repos: Repositories, author: int) -> None:
+def test_trim_recent_leaves_a_window_within_keep_plus_slack(repos: ApiDependencies, author: int) -> None:
     # Given three tweets, no more than keep (2) + slack (1)
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     # When the window is trimmed
@@ -85,7 +84,7 @@ def test_trim_recent_leaves_a_window_within_keep_plus_slack(repos: Repositories,
     assert recent_of(repos, author) == RecentTweets(tweets=tweets[::-1], has_older=False)
 
 
-def test_trim_recent_keeps_the_newest_once_past_keep_plus_slack(repos: Repositories, author: int) -> None:
+def test_trim_recent_keeps_the_newest_once_past_keep_plus_slack(repos: ApiDependencies, author: int) -> None:
     # Given four tweets, one more than keep (2) + slack (1)
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(4)]
     # When the window is trimmed
@@ -97,7 +96,7 @@ def test_trim_recent_keeps_the_newest_once_past_keep_plus_slack(repos: Repositor
     assert list(repos.tweets.live_ids(author, PageRequest()).items) == [tweet.id for tweet in reversed(tweets)]
 
 
-def test_page_contents_answers_the_tweets_that_exist_as_get_does(repos: Repositories, author: int) -> None:
+def test_page_contents_answers_the_tweets_that_exist_as_get_does(repos: ApiDependencies, author: int) -> None:
     # Given three tweets (one with counters and one with no entities at all), the second deleted
     counted = add_tweet(repos, author, "counted #chirp @bob")
     deleted = add_tweet(repos, author, "goes")
@@ -106,7 +105,7 @@ def test_page_contents_answers_the_tweets_that_exist_as_get_does(repos: Reposito
     repos.tweets.create(plain)
     repos.tweets.delete(deleted)
     boto3.client("dynamodb").update_item(
-        TableName=get_settings().tweets_table,
+        TableName=dependencies().settings.tweets_table,
         Key={"tweet_id": {"N": str(counted.id)}},
         UpdateExpression="SET like_count = :likes, reply_count = :replies, retweet_count = :rts, quote_count = :quotes",
         ExpressionAttributeValues={
@@ -125,19 +124,19 @@ def test_page_contents_answers_the_tweets_that_exist_as_get_does(repos: Reposito
     assert contents.tweets[plain.id].entities == {}
 
 
-def test_raw_tweet_equals_to_tweet_of_the_same_item(repos: Repositories, author: int) -> None:
+def test_raw_tweet_equals_to_tweet_of_the_same_item(repos: ApiDependencies, author: int) -> None:
     # Given a stored tweet with entities
     tweet = add_tweet(repos, author, "raw and modelled #same @bob $ACME")
     # When it is read raw and as a model
     raw = boto3.client("dynamodb").get_item(
-        TableName=get_settings().tweets_table, Key={"tweet_id": {"N": str(tweet.id)}}, ConsistentRead=True
+        TableName=dependencies().settings.tweets_table, Key={"tweet_id": {"N": str(tweet.id)}}, ConsistentRead=True
     )["Item"]
     modelled = to_tweet(TweetItem.get(tweet.id, consistent_read=True))
     # Then both give the same tweet, the one posted
     assert raw_tweet(raw) == modelled == tweet
 
 
-def test_page_contents_answers_the_people_asked_for(repos: Repositories) -> None:
+def test_page_contents_answers_the_people_asked_for(repos: ApiDependencies) -> None:
     # Given three accounts, each with a name unlike its username
     people = [add_user(repos, f"user{i}", name=f"Person Number {i}") for i in range(3)]
     # When the page's contents are read for them and an unknown id
@@ -148,7 +147,7 @@ def test_page_contents_answers_the_people_asked_for(repos: Repositories) -> None
     } == {person.id: (person.id, person.username, person.name, person.created_at_ms) for person in people}
 
 
-def test_an_author_who_never_tweeted_has_no_recent_tweets(repos: Repositories, author: int) -> None:
+def test_an_author_who_never_tweeted_has_no_recent_tweets(repos: ApiDependencies, author: int) -> None:
     # Given one author with a tweet, and one who never tweeted
     tweet = add_tweet(repos, author, "hello")
     silent = add_user(repos, "silent").id
@@ -159,7 +158,7 @@ def test_an_author_who_never_tweeted_has_no_recent_tweets(repos: Repositories, a
 
 
 def test_page_contents_past_100_keys_answers_every_item_that_exists(
-    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+    repos: ApiDependencies, author: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given every BatchGetItem request batch_get sends recorded
     requests: list[dict[str, Any]] = []
@@ -186,7 +185,7 @@ def test_page_contents_past_100_keys_answers_every_item_that_exists(
     assert sorted(sizes) == [21, 100]
 
 
-def test_head_answers_the_activity_and_the_newest_entries(repos: Repositories, author: int) -> None:
+def test_head_answers_the_activity_and_the_newest_entries(repos: ApiDependencies, author: int) -> None:
     # Given three tweets of the owner's (its own timeline gets each), and its activity record
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     activity = TimelineActivity(last_seen_ms=1_767_225_600_123, rebuilt_at_ms=1_767_225_600_045)
@@ -199,7 +198,7 @@ def test_head_answers_the_activity_and_the_newest_entries(repos: Repositories, a
     )
 
 
-def test_head_with_room_to_spare_answers_every_entry(repos: Repositories, author: int) -> None:
+def test_head_with_room_to_spare_answers_every_entry(repos: ApiDependencies, author: int) -> None:
     # Given three tweets of the owner's and its activity record
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     activity = TimelineActivity(last_seen_ms=1_767_225_600_123, rebuilt_at_ms=1_767_225_600_045)
@@ -210,7 +209,7 @@ def test_head_with_room_to_spare_answers_every_entry(repos: Repositories, author
     assert head == TimelineHead(activity=activity, entries=[TimelineEntry.for_tweet(t) for t in reversed(tweets)])
 
 
-def test_newest_never_answers_the_activity_record(repos: Repositories, author: int) -> None:
+def test_newest_never_answers_the_activity_record(repos: ApiDependencies, author: int) -> None:
     # Given three tweets of the owner's and its activity record
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     repos.timelines.record_activity(author, TimelineActivity(last_seen_ms=1, rebuilt_at_ms=2))
@@ -221,12 +220,12 @@ def test_newest_never_answers_the_activity_record(repos: Repositories, author: i
 
 
 def test_an_activity_record_left_at_entry_id_0_by_an_earlier_version_is_never_an_entry(
-    repos: Repositories, author: int
+    repos: ApiDependencies, author: int
 ) -> None:
     # Given a timeline written before the activity record moved to the top of the partition
     tweet = add_tweet(repos, author, "kept")
     boto3.client("dynamodb").put_item(
-        TableName=get_settings().timelines_table,
+        TableName=dependencies().settings.timelines_table,
         Item={"owner_id": {"N": str(author)}, "entry_id": {"N": "0"}, "last_seen_ms": {"N": "1"}},
     )
     # When its top and its newest entries are read
@@ -236,7 +235,7 @@ def test_an_activity_record_left_at_entry_id_0_by_an_earlier_version_is_never_an
     assert newest == [TimelineEntry.for_tweet(tweet)]
 
 
-def test_head_without_an_activity_record_answers_the_entries(repos: Repositories, author: int) -> None:
+def test_head_without_an_activity_record_answers_the_entries(repos: ApiDependencies, author: int) -> None:
     # Given three tweets of the owner's and no activity record
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     # When the head of its timeline is read, two entries deep
@@ -247,7 +246,7 @@ def test_head_without_an_activity_record_answers_the_entries(repos: Repositories
     )
 
 
-def test_head_of_an_empty_timeline_is_empty(repos: Repositories, author: int) -> None:
+def test_head_of_an_empty_timeline_is_empty(repos: ApiDependencies, author: int) -> None:
     # Given an owner who never tweeted and has no activity record
     # When the head of its timeline is read
     head = repos.timelines.head(author, 2)
@@ -255,11 +254,11 @@ def test_head_of_an_empty_timeline_is_empty(repos: Repositories, author: int) ->
     assert head == TimelineHead(activity=None, entries=[])
 
 
-def test_live_ids_leave_out_the_recent_tweets_item(repos: Repositories, author: int) -> None:
+def test_live_ids_leave_out_the_recent_tweets_item(repos: ApiDependencies, author: int) -> None:
     # Given two tweets, so the author's partition also holds the recent-tweets item at its top
     older, newer = add_tweet(repos, author, "older"), add_tweet(repos, author, "newer")
     top = boto3.client("dynamodb").get_item(
-        TableName=get_settings().author_tweets_table,
+        TableName=dependencies().settings.author_tweets_table,
         Key={"author_id": {"N": str(author)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}},
         ConsistentRead=True,
     )
@@ -276,7 +275,7 @@ def test_live_ids_leave_out_the_recent_tweets_item(repos: Repositories, author: 
 
 @pytest.mark.parametrize(("seconds", "shown"), [(60, "Alice"), (0, "Alice Renamed")])
 def test_a_renamed_author_shows_once_the_profile_cache_window_has_passed(
-    repos: Repositories, seconds: int, shown: str
+    repos: ApiDependencies, seconds: int, shown: str
 ) -> None:
     # Given a repository keeping profiles for `seconds`, which has shown an author once
     alice = add_user(repos, "alice", "Alice")
@@ -291,12 +290,12 @@ def test_a_renamed_author_shows_once_the_profile_cache_window_has_passed(
 # ---------------------------------------------------------------- pulls on the activity record
 
 
-def pulls_of(repos: Repositories, owner: int) -> frozenset[int] | None:
+def pulls_of(repos: ApiDependencies, owner: int) -> frozenset[int] | None:
     activity = repos.timelines.activity([owner]).get(owner)
     return activity.pulls if activity else None
 
 
-def test_start_pulling_adds_the_author_only_for_owners_who_follow_it(repos: Repositories) -> None:
+def test_start_pulling_adds_the_author_only_for_owners_who_follow_it(repos: ApiDependencies) -> None:
     # Given a celebrity, one follower and one reader who does not follow it (neither has read yet)
     celebrity, follower, stranger = (add_user(repos, name).id for name in ("star", "fan", "passerby"))
     repos.follows.follow(follower, celebrity)
@@ -306,7 +305,7 @@ def test_start_pulling_adds_the_author_only_for_owners_who_follow_it(repos: Repo
     assert (pulls_of(repos, follower), pulls_of(repos, stranger)) == (frozenset({celebrity}), None)
 
 
-def test_recording_activity_keeps_the_pulls(repos: Repositories) -> None:
+def test_recording_activity_keeps_the_pulls(repos: ApiDependencies) -> None:
     # Given a follower pulling a celebrity
     celebrity, follower = (add_user(repos, name).id for name in ("star", "fan"))
     repos.follows.follow(follower, celebrity)
@@ -317,7 +316,7 @@ def test_recording_activity_keeps_the_pulls(repos: Repositories) -> None:
     assert repos.timelines.activity([follower])[follower] == TimelineActivity(5, 3, frozenset({celebrity}))
 
 
-def test_unfollowing_a_celebrity_stops_pulling_it_at_once(repos: Repositories) -> None:
+def test_unfollowing_a_celebrity_stops_pulling_it_at_once(repos: ApiDependencies) -> None:
     # Given a follower pulling two celebrities
     first, second, follower = (add_user(repos, name).id for name in ("star", "idol", "fan"))
     for celebrity in (first, second):
@@ -329,7 +328,7 @@ def test_unfollowing_a_celebrity_stops_pulling_it_at_once(repos: Repositories) -
     assert pulls_of(repos, follower) == frozenset({second})
 
 
-def test_an_owner_who_unfollows_and_follows_again_pulls_the_author_again(repos: Repositories) -> None:
+def test_an_owner_who_unfollows_and_follows_again_pulls_the_author_again(repos: ApiDependencies) -> None:
     # Given two followers pulling a celebrity
     celebrity, gone, back = (add_user(repos, name).id for name in ("star", "gone", "back"))
     for follower in (gone, back):
@@ -344,7 +343,7 @@ def test_an_owner_who_unfollows_and_follows_again_pulls_the_author_again(repos: 
     assert (pulls_of(repos, gone), pulls_of(repos, back)) == (frozenset(), frozenset({celebrity}))
 
 
-def test_stop_pulling_a_demoted_author_drops_it_and_makes_no_record(repos: Repositories) -> None:
+def test_stop_pulling_a_demoted_author_drops_it_and_makes_no_record(repos: ApiDependencies) -> None:
     # Given a follower pulling a celebrity, and a reader with no activity record
     celebrity, follower, nobody = (add_user(repos, name).id for name in ("star", "fan", "nobody"))
     repos.follows.follow(follower, celebrity)
@@ -356,7 +355,7 @@ def test_stop_pulling_a_demoted_author_drops_it_and_makes_no_record(repos: Repos
 
 
 def test_a_post_trims_its_authors_recent_tweets_itself_once_they_reach_the_hard_limit(
-    repos: Repositories, author: int, monkeypatch: pytest.MonkeyPatch
+    repos: ApiDependencies, author: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a hard limit of 4 kept tweets, 2 kept after a trim, and no fan-out function trimming
     monkeypatch.setattr(tweets_adapter, "RECENT_TWEETS_HARD_LIMIT", 4)

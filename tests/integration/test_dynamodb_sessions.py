@@ -9,13 +9,12 @@ import pytest
 from chirp.adapters.dynamodb.models import FAMILY_PREFIX, REFRESH_PREFIX, RefreshTokenItem, TokenFamilyItem
 from chirp.auth.repository import RefreshRecord, SessionRepository
 from chirp.auth.service import start_session
-from chirp.settings import get_settings
-from chirp.wiring import repositories
+from chirp.wiring.api import dependencies
 
 
 @pytest.fixture
 def sessions(aws: dict[str, str]) -> SessionRepository:
-    return repositories().sessions
+    return dependencies().sessions
 
 
 @pytest.fixture
@@ -103,7 +102,7 @@ def test_revoking_a_family_that_is_gone_stores_nothing(sessions: SessionReposito
 
 def test_only_the_hash_of_a_refresh_token_is_stored(aws: dict[str, str]) -> None:
     # Given a session started through the service
-    grant = start_session(repositories().sessions, get_settings(), aws["JWT_SECRET"], 7)
+    grant = start_session(dependencies().sessions, dependencies().settings, aws["JWT_SECRET"], 7)
     # When
     stored = [item.pk for item in RefreshTokenItem.scan() if item.pk.startswith(REFRESH_PREFIX)]
     # Then

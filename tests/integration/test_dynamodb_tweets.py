@@ -11,25 +11,24 @@ from chirp.adapters.dynamodb.models import TOP_OF_PARTITION
 from chirp.errors import NotFound
 from chirp.ids import id_timestamp_ms, new_id
 from chirp.pages import PageRequest
-from chirp.settings import get_settings
 from chirp.tweets.models import Tweet
 from chirp.users.models import NewAccount, User
-from chirp.wiring import Repositories, repositories
+from chirp.wiring.api import ApiDependencies, dependencies
 
 
 @pytest.fixture
-def repos(aws: dict[str, str]) -> Repositories:
-    return repositories()
+def repos(aws: dict[str, str]) -> ApiDependencies:
+    return dependencies()
 
 
 @pytest.fixture
-def author(repos: Repositories) -> int:
+def author(repos: ApiDependencies) -> int:
     user = User(id=new_id(), username="alice", name="alice", created_at_ms=1_767_225_600_000)
     repos.users.create(NewAccount(user=user, email="alice@example.com", password_hash="h"))
     return user.id
 
 
-def add_tweet(repos: Repositories, author: int, text: str) -> Tweet:
+def add_tweet(repos: ApiDependencies, author: int, text: str) -> Tweet:
     tweet_id = new_id()
     tweet = Tweet(id=tweet_id, author_id=author, text=text, created_at_ms=id_timestamp_ms(tweet_id))
     repos.tweets.create(tweet)
@@ -40,7 +39,7 @@ def author_tweet_ids(author: int) -> list[int]:
     """The tweet ids the author_tweets table holds for the author, read directly, oldest first
     (below the author's recent-tweets item, at the top of the partition)."""
     items = boto3.client("dynamodb").query(
-        TableName=get_settings().author_tweets_table,
+        TableName=dependencies().settings.author_tweets_table,
         KeyConditionExpression="author_id = :author AND tweet_id < :top",
         ExpressionAttributeValues={":author": {"N": str(author)}, ":top": {"N": str(TOP_OF_PARTITION)}},
         ConsistentRead=True,
@@ -48,13 +47,13 @@ def author_tweet_ids(author: int) -> list[int]:
     return [int(item["tweet_id"]["N"]) for item in items]
 
 
-def tweet_count(repos: Repositories, user_id: int) -> int:
+def tweet_count(repos: ApiDependencies, user_id: int) -> int:
     user = repos.users.get(user_id)
     assert user is not None
     return user.metrics.tweet_count
 
 
-def test_create_then_get_answers_the_tweet(repos: Repositories, author: int) -> None:
+def test_create_then_get_answers_the_tweet(repos: ApiDependencies, author: int) -> None:
     # Given
     tweet = add_tweet(repos, author, "hello")
     # When
@@ -63,7 +62,7 @@ def test_create_then_get_answers_the_tweet(repos: Repositories, author: int) -> 
     assert found == tweet
 
 
-def test_delete_answers_true_then_false_and_uncounts_once(repos: Repositories, author: int) -> None:
+def test_delete_answers_true_then_false_and_uncounts_once(repos: ApiDependencies, author: int) -> None:
     # Given
     add_tweet(repos, author, "stays")
     tweet = add_tweet(repos, author, "goes")
@@ -76,7 +75,7 @@ def test_delete_answers_true_then_false_and_uncounts_once(repos: Repositories, a
     assert tweet_count(repos, author) == 1
 
 
-def test_delete_refuses_a_tweet_whose_author_does_not_match(repos: Repositories, author: int) -> None:
+def test_delete_refuses_a_tweet_whose_author_does_not_match(repos: ApiDependencies, author: int) -> None:
     # Given a tweet, and a copy of it that names another author
     tweet = add_tweet(repos, author, "mine")
     impostor = Tweet(id=tweet.id, author_id=author + 1, text=tweet.text, created_at_ms=tweet.created_at_ms)
@@ -89,7 +88,7 @@ def test_delete_refuses_a_tweet_whose_author_does_not_match(repos: Repositories,
     assert author_tweet_ids(author) == [tweet.id]
 
 
-def test_a_pages_tweets_are_those_that_exist_once_each(repos: Repositories, author: int) -> None:
+def test_a_pages_tweets_are_those_that_exist_once_each(repos: ApiDependencies, author: int) -> None:
     # Given
     one, two = add_tweet(repos, author, "one"), add_tweet(repos, author, "two")
     # When a page asks for them (one twice) and for one that does not exist
@@ -99,7 +98,7 @@ def test_a_pages_tweets_are_those_that_exist_once_each(repos: Repositories, auth
     assert repos.timelines.page_contents([], [], []).tweets == {}
 
 
-def test_by_author_pages_newest_first_below_the_cursor_id(repos: Repositories, author: int) -> None:
+def test_by_author_pages_newest_first_below_the_cursor_id(repos: ApiDependencies, author: int) -> None:
     # Given
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(5)]
     # When
@@ -109,7 +108,7 @@ def test_by_author_pages_newest_first_below_the_cursor_id(repos: Repositories, a
     assert page.next_cursor is not None
 
 
-def test_create_and_delete_write_and_delete_the_author_tweets_row(repos: Repositories, author: int) -> None:
+def test_create_and_delete_write_and_delete_the_author_tweets_row(repos: ApiDependencies, author: int) -> None:
     # Given two tweets
     kept, deleted = add_tweet(repos, author, "stays"), add_tweet(repos, author, "goes")
     # Then author_tweets holds both
@@ -120,7 +119,7 @@ def test_create_and_delete_write_and_delete_the_author_tweets_row(repos: Reposit
     assert author_tweet_ids(author) == [kept.id]
 
 
-def test_a_tweet_refused_for_a_missing_author_writes_no_author_tweets_row(repos: Repositories) -> None:
+def test_a_tweet_refused_for_a_missing_author_writes_no_author_tweets_row(repos: ApiDependencies) -> None:
     # Given a tweet by nobody
     tweet_id = new_id()
     tweet = Tweet(id=tweet_id, author_id=4242, text="ghost", created_at_ms=id_timestamp_ms(tweet_id))
@@ -131,7 +130,7 @@ def test_a_tweet_refused_for_a_missing_author_writes_no_author_tweets_row(repos:
     assert author_tweet_ids(4242) == []
 
 
-def test_live_ids_pages_newest_first_below_the_cursor_id(repos: Repositories, author: int) -> None:
+def test_live_ids_pages_newest_first_below_the_cursor_id(repos: ApiDependencies, author: int) -> None:
     # Given five tweets
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(5)]
     # When a page of two below the fourth is read, then the last page
@@ -143,7 +142,7 @@ def test_live_ids_pages_newest_first_below_the_cursor_id(repos: Repositories, au
     assert (list(last.items), last.next_cursor) == ([tweets[0].id], None)
 
 
-def test_live_ids_leave_out_a_deleted_tweet_at_once(repos: Repositories, author: int) -> None:
+def test_live_ids_leave_out_a_deleted_tweet_at_once(repos: ApiDependencies, author: int) -> None:
     # Given three tweets, the middle one deleted
     older, middle, newer = (add_tweet(repos, author, f"tweet {i}") for i in range(3))
     repos.tweets.delete(middle)
@@ -154,7 +153,7 @@ def test_live_ids_leave_out_a_deleted_tweet_at_once(repos: Repositories, author:
 
 
 def test_live_ids_query_author_tweets_with_a_consistent_read(
-    repos: Repositories, author: int, sent_requests: list[tuple[str, dict[str, Any]]]
+    repos: ApiDependencies, author: int, sent_requests: list[tuple[str, dict[str, Any]]]
 ) -> None:
     # Given every request PynamoDB sends recorded (once the author exists)
     sent_requests.clear()
@@ -162,5 +161,5 @@ def test_live_ids_query_author_tweets_with_a_consistent_read(
     repos.tweets.live_ids(author, PageRequest(limit=10))
     # Then that is one Query of author_tweets, strongly consistent (unlike the author index, which lags deletes)
     assert [(name, kwargs["TableName"], kwargs.get("ConsistentRead")) for name, kwargs in sent_requests] == [
-        ("Query", get_settings().author_tweets_table, True)
+        ("Query", dependencies().settings.author_tweets_table, True)
     ]

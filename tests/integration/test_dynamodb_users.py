@@ -8,12 +8,12 @@ from chirp.errors import Conflict, NotFound
 from chirp.ids import new_id
 from chirp.users.models import NewAccount, ProfileChanges, User
 from chirp.users.repository import UserRepository
-from chirp.wiring import repositories
+from chirp.wiring.api import dependencies
 
 
 @pytest.fixture
 def users(aws: dict[str, str]) -> UserRepository:
-    return repositories().users
+    return dependencies().users
 
 
 def add_user(users: UserRepository, username: str, email: str | None = None, password_hash: str = "h") -> User:

@@ -14,13 +14,13 @@ from botocore.stub import Stubber
 from chirp.adapters.dynamodb import wire as wire_module
 from chirp.adapters.dynamodb.connection import shared_connection
 from chirp.adapters.dynamodb.wire import ATTEMPTS, WireDynamoDB, wire
-from chirp.wiring import repositories
+from chirp.wiring.api import dependencies
 
 
 @pytest.fixture
 def tables(aws: dict[str, str]) -> dict[str, str]:
     """The timelines and tweets tables, holding one owner's three entries and their three tweets."""
-    repositories()
+    dependencies()
     client = botocore_client()
     timelines, tweets = aws["TIMELINES_TABLE"], aws["TWEETS_TABLE"]
     for number in range(3):

@@ -1,5 +1,6 @@
-"""The composition root on moto: repositories built once from the settings, what a function's init
-prepares, and the signing key from JWT_SECRET or from the Secrets Manager secret JWT_SECRET_ARN names."""
+"""The composition roots on moto: each function's dependencies built once from its own settings, only
+the tables it was given bound, what a function's init prepares, and the signing key from JWT_SECRET or
+from the Secrets Manager secret JWT_SECRET_ARN names."""
 
 from __future__ import annotations
 
@@ -9,25 +10,41 @@ from collections.abc import Iterator
 import boto3
 import jwt
 import pytest
-from chirp.settings import SettingsError, get_settings
-from chirp.wiring import prepare_process, repositories, signing_key
+from chirp.adapters.dynamodb.models import TimelineItem, TweetItem, UserItem
+from chirp.settings import SettingsError
+from chirp.wiring import api as api_wiring
+from chirp.wiring import prepare_process, timeline_writer
 
 from tests.integration.api_client import Api
+from tests.integration.conftest import clear_settings_caches
 
 
 def use_secret_arn(monkeypatch: pytest.MonkeyPatch, value: str) -> str:
-    arn: str = boto3.client("secretsmanager").create_secret(Name="chirp-test-jwt", SecretString=value)["ARN"]
+    arn: str = boto3.client("secretsmanager").create_secret(Name="chirp-test-JwtSigningSecret", SecretString=value)[
+        "ARN"
+    ]
     monkeypatch.delenv("JWT_SECRET")
     monkeypatch.setenv("JWT_SECRET_ARN", arn)
-    get_settings.cache_clear()
+    clear_settings_caches()
     return arn
 
 
-def test_repositories_are_built_once_per_process(aws: dict[str, str]) -> None:
+def test_dependencies_are_built_once_per_process(aws: dict[str, str]) -> None:
     # When
-    first, second = repositories(), repositories()
+    first, second = api_wiring.dependencies(), api_wiring.dependencies()
     # Then
     assert first is second
+
+
+def test_a_function_binds_only_the_tables_it_was_given(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a fresh process: every model as declared, with no table
+    for model in (TimelineItem, TweetItem, UserItem):
+        monkeypatch.setattr(model.Meta, "table_name", "")
+    # When the writer's dependencies are built (its environment names the timelines and follows tables)
+    timeline_writer.dependencies()
+    # Then its models point at those tables, and the tables it was not given stay unnamed
+    assert TimelineItem.Meta.table_name == aws["TIMELINES_TABLE"]
+    assert (TweetItem.Meta.table_name, UserItem.Meta.table_name) == ("", "")
 
 
 @pytest.fixture
@@ -38,67 +55,39 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
 
 
-def test_prepare_process_builds_the_repositories_then_freezes_what_exists(aws: dict[str, str], unfrozen: None) -> None:
+def test_prepare_process_builds_the_dependencies_then_freezes_what_exists(aws: dict[str, str], unfrozen: None) -> None:
     # When a function's init prepares its process
-    prepare_process()
-    # Then the repositories are built, and the objects that exist are out of the collector's walks
-    assert repositories.cache_info().currsize == 1
+    prepare_process(api_wiring.dependencies)
+    # Then the dependencies are built, and the objects that exist are out of the collector's walks
+    assert api_wiring.dependencies.cache_info().currsize == 1
     assert len(gc.get_objects()) < gc.get_freeze_count() / 10
 
 
-def test_prepare_process_without_table_settings_still_freezes(
+def test_prepare_process_stops_the_init_naming_a_missing_variable(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, unfrozen: None
 ) -> None:
-    # Given a process whose environment names no tables (a test importing a handler module)
+    # Given a process whose environment lacks one of the API's tables
     monkeypatch.delenv("TWEETS_TABLE")
-    get_settings.cache_clear()
-    # When its init prepares it, then nothing is raised, and what exists is frozen
-    prepare_process()
-    assert len(gc.get_objects()) < gc.get_freeze_count() / 10
-    # and the first use of the repositories says what is missing
-    with pytest.raises(SettingsError, match="TWEETS_TABLE"):
-        repositories()
+    clear_settings_caches()
+    # When / Then its init fails at once, naming the variable (Lambda reports an init error)
+    with pytest.raises(SettingsError, match=r"^TWEETS_TABLE is not set$"):
+        prepare_process(api_wiring.dependencies)
 
 
-@pytest.mark.parametrize(
-    "variable", ["USERS_TABLE", "TWEETS_TABLE", "FOLLOWS_TABLE", "SESSIONS_TABLE", "AUTHOR_TWEETS_TABLE"]
-)
-def test_repositories_name_a_missing_table_variable(
-    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, variable: str
-) -> None:
-    # Given
-    monkeypatch.delenv(variable)
-    get_settings.cache_clear()
-    # When / Then
-    with pytest.raises(SettingsError, match=variable):
-        repositories()
-
-
-def test_signing_key_is_jwt_secret_when_given(aws: dict[str, str]) -> None:
+def test_the_signing_key_is_jwt_secret_when_given(aws: dict[str, str]) -> None:
     # Then
-    assert signing_key() == aws["JWT_SECRET"]
+    assert api_wiring.dependencies().signing_key() == aws["JWT_SECRET"]
 
 
-def test_signing_key_reads_the_secret_jwt_secret_arn_names(
+def test_the_signing_key_is_read_from_the_secret_jwt_secret_arn_names(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given
     use_secret_arn(monkeypatch, "key-from-secrets-manager")
     # When
-    key = signing_key()
+    key = api_wiring.dependencies().signing_key()
     # Then
     assert key == "key-from-secrets-manager"
-
-
-def test_signing_key_without_either_variable_says_what_to_set(
-    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given
-    monkeypatch.delenv("JWT_SECRET")
-    get_settings.cache_clear()
-    # When / Then
-    with pytest.raises(SettingsError, match="JWT_SECRET_ARN"):
-        signing_key()
 
 
 def test_the_api_signs_and_verifies_with_the_secret_from_secrets_manager(

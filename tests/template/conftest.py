@@ -100,11 +100,12 @@ def run_tool(offline_env: dict[str, str]) -> RunTool:
 
 @pytest.fixture(scope="session")
 def api_function_environment(template: Template) -> dict[str, str]:
-    """ApiFunction's environment from the template, references resolved (see `resolve_reference`)."""
+    """ApiFunction's environment from the template, references resolved (see `resolve_reference`), with
+    the region Lambda sets in every sandbox (the function builds its AWS clients at init)."""
     return {
         name: resolve_reference(value, template)
         for name, value in function_environment(template, API_FUNCTION_ID).items()
-    }
+    } | {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @pytest.fixture(scope="session")

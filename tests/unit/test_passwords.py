@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from chirp.settings import Settings
+from chirp.settings import PasswordSettings
 from chirp.users.passwords import hash_password, needs_rehash, verify_password
 
-CHEAP = Settings(password_time_cost=1, password_memory_kib=1024)
+CHEAP = PasswordSettings(password_time_cost=1, password_memory_kib=1024)
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +52,11 @@ def test_a_hash_made_at_the_current_cost_needs_no_rehash(stored: str) -> None:
 @pytest.mark.parametrize(
     "stronger",
     [
-        Settings(password_time_cost=2, password_memory_kib=1024),
-        Settings(password_time_cost=1, password_memory_kib=2048),
+        PasswordSettings(password_time_cost=2, password_memory_kib=1024),
+        PasswordSettings(password_time_cost=1, password_memory_kib=2048),
     ],
 )
-def test_a_hash_made_at_another_cost_needs_a_rehash_but_still_verifies(stored: str, stronger: Settings) -> None:
+def test_a_hash_made_at_another_cost_needs_a_rehash_but_still_verifies(stored: str, stronger: PasswordSettings) -> None:
     # Then
     assert needs_rehash(stronger, stored)
     assert verify_password(stronger, stored, "correct horse battery")

@@ -10,9 +10,9 @@ from typing import cast
 
 import pytest
 from chirp.pages import Page, PageRequest, decode_cursor
-from chirp.settings import Settings
 from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
 from chirp.timelines.service import Pulled, examined_down_to, existing, home_timeline_page, is_inactive, merge, window
+from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
 from chirp.tweets.models import RecentTweets, Tweet
 from chirp.users.models import User
@@ -149,7 +149,7 @@ def test_examined_down_to_stops_where_the_source_read_least_far_stops() -> None:
 def test_is_inactive_after_the_window(last_seen_ms: int | None, inactive: bool) -> None:
     # Given a reader last seen then (None: never), and a 30-day window
     activity = None if last_seen_ms is None else TimelineActivity(last_seen_ms, last_seen_ms)
-    settings = Settings(inactive_after_days=30)
+    settings = TimelineSettings(inactive_after_days=30)
     # Then it is inactive only once the window has fully passed
     assert is_inactive(activity, settings, NOW_MS) is inactive
 
@@ -282,7 +282,7 @@ def world(tweets_by_author: dict[int, list[int]], celebrity_tweets: list[int]) -
     return memory
 
 
-def read_all(memory: MemoryStores, settings: Settings, limit: int) -> list[list[int]]:
+def read_all(memory: MemoryStores, settings: TimelineSettings, limit: int) -> list[list[int]]:
     pages: list[list[int]] = []
     request = PageRequest(limit=limit)
     while True:
@@ -298,7 +298,7 @@ def test_pages_merge_pushed_and_pulled_tweets_down_to_the_oldest() -> None:
     # Given a reader with pushed tweets 10, 30, 50 and a celebrity's tweets 20, 40 to pull
     memory = world({ORDINARY: [10, 30, 50]}, celebrity_tweets=[20, 40])
     # When it walks its timeline two at a time
-    pages = read_all(memory, Settings(timeline_strategy="hybrid"), limit=2)
+    pages = read_all(memory, TimelineSettings(timeline_strategy="hybrid"), limit=2)
     # Then it gets every tweet once, newest first
     assert pages == [[50, 40], [30, 20], [10]]
 
@@ -307,7 +307,7 @@ def test_pages_stop_at_the_cap_counting_what_earlier_pages_served() -> None:
     # Given a reader with 5 pushed and 2 pulled tweets, and a cap of 4
     memory = world({ORDINARY: [10, 30, 50, 60, 70]}, celebrity_tweets=[20, 40])
     # When it walks its timeline three at a time
-    pages = read_all(memory, Settings(timeline_max_entries=4), limit=3)
+    pages = read_all(memory, TimelineSettings(timeline_max_entries=4), limit=3)
     # Then the cap cuts the second page short and ends the walk
     assert pages == [[70, 60, 50], [40]]
 
@@ -317,7 +317,7 @@ def test_a_celebritys_deleted_tweet_is_not_served_while_the_index_lags() -> None
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
     memory.index_lag[40] = tweet(40, CELEBRITY)
     # When the reader reads its timeline
-    pages = read_all(memory, Settings(), limit=10)
+    pages = read_all(memory, TimelineSettings(), limit=10)
     # Then the deleted tweet is not served
     assert pages == [[20, 10]]
 
@@ -329,7 +329,7 @@ def test_a_celebrity_whose_kept_tweets_were_all_deleted_is_queried_without_its_d
     memory.index_lag[40] = tweet(40, CELEBRITY)
     memory.recent_kept[CELEBRITY] = RecentTweets(tweets=[], has_older=True)
     # When the reader reads its timeline
-    pages = read_all(memory, Settings(), limit=10)
+    pages = read_all(memory, TimelineSettings(), limit=10)
     # Then the older tweet is found by querying the author, and the deleted one is not served
     assert pages == [[20, 10]]
 
@@ -339,7 +339,7 @@ def test_a_first_page_pulls_a_celebritys_tweets_from_its_recent_tweets_item() ->
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20, 30, 40, 50])
     memory.recent_size = 2
     # When the reader walks its timeline
-    pages = read_all(memory, Settings(), limit=10)
+    pages = read_all(memory, TimelineSettings(), limit=10)
     # Then the first page stops where the item stops (50, 40), and the next page carries on below it
     assert pages == [[50, 40], [30, 20, 10]]
 
@@ -349,7 +349,7 @@ def test_a_later_page_of_a_celebritys_deleted_tweets_does_not_end_the_timeline()
     memory = world({ORDINARY: [10, 60]}, celebrity_tweets=[20])
     memory.index_lag[50] = tweet(50, CELEBRITY)
     # When the reader walks its timeline one entry at a time (later pages query the author index)
-    pages = read_all(memory, Settings(), limit=1)
+    pages = read_all(memory, TimelineSettings(), limit=1)
     # Then the page the deleted tweet filled is empty but carries a cursor, and the walk reaches the oldest
     assert pages == [[60], [], [20], [10]]
 
@@ -359,7 +359,7 @@ def test_a_page_of_deleted_pushed_entries_does_not_end_the_timeline() -> None:
     memory = world({ORDINARY: [10, 30, 50]}, celebrity_tweets=[])
     del memory.tweets_by_id[50], memory.tweets_by_id[30]
     # When it walks its timeline one entry at a time
-    pages = read_all(memory, Settings(), limit=1)
+    pages = read_all(memory, TimelineSettings(), limit=1)
     # Then the page the deleted entries filled is empty but carries a cursor, and the walk reaches the oldest
     assert pages == [[], [10]]
 
@@ -369,7 +369,7 @@ def test_a_returning_readers_activity_record_notes_the_rebuild() -> None:
     memory = world({ORDINARY: [10]}, celebrity_tweets=[20])
     memory.activities[READER] = TimelineActivity(NOW_MS - 31 * DAY_MS, NOW_MS - 40 * DAY_MS, frozenset({CELEBRITY}))
     # When it reads again (its timeline is rebuilt)
-    read_all(memory, Settings(), limit=10)
+    read_all(memory, TimelineSettings(), limit=10)
     # Then its record says it was seen and rebuilt now (the hourly refresh does not write the stale rebuild time
     # back), and still lists whom it pulls
     assert memory.activities[READER] == TimelineActivity(NOW_MS, NOW_MS, frozenset({CELEBRITY}))
@@ -401,7 +401,7 @@ def test_under_pull_the_read_pulls_every_followee_and_reads_no_pushed_entries() 
     )
     memory.write([READER], [entry(40, 4)], 0)
     # When it walks its timeline
-    pages = read_all(memory, Settings(timeline_strategy="pull"), limit=2)
+    pages = read_all(memory, TimelineSettings(timeline_strategy="pull"), limit=2)
     # Then it is served its own and its followees' tweets, pulled, and no pushed entry is ever asked for
     assert pages == [[30, 20], [10]]
     assert memory.entries_asked == 0
@@ -414,7 +414,7 @@ def test_a_reader_who_never_read_gets_a_rebuild_without_the_celebrities_it_pulls
     memory.tweets_by_id[10] = tweet(10, ORDINARY)
     memory.activities[READER] = TimelineActivity(0, 0, frozenset({CELEBRITY}))
     # When it reads for the first time
-    pages = read_all(memory, Settings(), limit=10)
+    pages = read_all(memory, TimelineSettings(), limit=10)
     # Then its timeline is rebuilt from the ordinary author only, and the celebrity's tweet is pulled, shown once
     assert pages == [[20, 10]]
     assert sorted(memory.entries[READER]) == [10]
@@ -433,7 +433,9 @@ def test_a_read_pulling_more_authors_than_the_io_pool_has_threads_completes(stra
     )
     pages: list[list[list[int]]] = []
     # When it walks its timeline (every page past the first queries each pulled author; pull does on every page)
-    walker = threading.Thread(target=lambda: pages.append(read_all(memory, Settings(timeline_strategy=strategy), 25)))
+    walker = threading.Thread(
+        target=lambda: pages.append(read_all(memory, TimelineSettings(timeline_strategy=strategy), 25))
+    )
     walker.start()
     walker.join(timeout=20)
     # Then the walk ends (no pooled call waits on a call queued behind it), with every tweet once

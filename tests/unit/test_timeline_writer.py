@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 from typing import cast
 
 import pytest
-from chirp.settings import Settings
 from chirp.timelines import changes
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.models import TimelineActivity, TimelineEntry
-from chirp.timelines.stores import TimelineStores
+from chirp.timelines.settings import TimelineSettings
+from chirp.timelines.stores import TimelineWriteStores
 from chirp.timelines.writer import apply_change
 
 DAY_MS = 86_400_000
@@ -88,8 +88,12 @@ class MemoryTimelines:
         return sorted(self.entries.get(owner, {}), reverse=True)
 
 
-def apply(memory: MemoryTimelines, change: TimelineChange, settings: Settings | None = None, seed: int = 0) -> int:
-    return apply_change(cast(TimelineStores, memory), settings or Settings(), change, NOW_MS, random.Random(seed))
+def apply(
+    memory: MemoryTimelines, change: TimelineChange, settings: TimelineSettings | None = None, seed: int = 0
+) -> int:
+    return apply_change(
+        cast(TimelineWriteStores, memory), settings or TimelineSettings(), change, NOW_MS, random.Random(seed)
+    )
 
 
 def entries(*ids: int, author: int = 9, via: int | None = None) -> list[TimelineEntry]:
@@ -114,7 +118,7 @@ def test_an_add_reaches_only_active_owners() -> None:
 def test_an_add_trims_to_the_cap_with_the_trim_probability(probability: float, kept: list[int]) -> None:
     # Given a cap of 3 and a trim probability
     memory = MemoryTimelines()
-    settings = Settings(timeline_max_entries=3, timeline_trim_probability=probability)
+    settings = TimelineSettings(timeline_max_entries=3, timeline_trim_probability=probability)
     # When 5 entries are added
     apply(memory, changes.add([ACTIVE], entries(10, 20, 30, 40, 50)), settings)
     # Then the newest 3 are kept when the write trims, all 5 when it does not
@@ -123,13 +127,13 @@ def test_an_add_trims_to_the_cap_with_the_trim_probability(probability: float, k
 
 def test_trimming_happens_on_about_the_configured_share_of_writes() -> None:
     # Given a cap of 1, a trim probability of 0.25 and a seeded random source
-    settings = Settings(timeline_max_entries=1, timeline_trim_probability=0.25)
+    settings = TimelineSettings(timeline_max_entries=1, timeline_trim_probability=0.25)
     rng = random.Random(42)
     trimmed = 0
     # When 400 owners each get two entries in one add
     for owner in range(1000, 1400):
         memory = MemoryTimelines(activities={owner: TimelineActivity(NOW_MS, NOW_MS)})
-        apply_change(cast(TimelineStores, memory), settings, changes.add([owner], entries(1, 2)), NOW_MS, rng)
+        apply_change(cast(TimelineWriteStores, memory), settings, changes.add([owner], entries(1, 2)), NOW_MS, rng)
         trimmed += memory.ids(owner) == [2]
     # Then about a quarter of them were trimmed
     assert 60 <= trimmed <= 140
@@ -200,7 +204,7 @@ def test_mark_celebrity_adds_to_and_removes_from_the_followers_pulls_whatever_th
 @pytest.mark.parametrize("op", ["remove_author", "mark_celebrity"])
 def test_a_change_about_an_author_without_author_id_is_refused(op: str) -> None:
     # Given a well-formed message that names no author
-    change = TimelineChange(op=op, owners=[ACTIVE])  # type: ignore[arg-type]
+    change = TimelineChange(op=op, owners=[ACTIVE])
     # Then applying it fails loudly (so the message is retried, then dead-lettered)
     with pytest.raises(ValueError, match="author_id"):
         apply(MemoryTimelines(), change)

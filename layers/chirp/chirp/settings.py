@@ -1,91 +1,96 @@
-"""Configuration, parsed once from the environment into a typed object.
+"""Configuration: each function's settings, parsed once from its environment into a typed model.
 
-This is the only module that reads `os.environ`; everything else receives a
-`Settings`. `template.yaml` sets these variables on every function, and the
-local runtime sets them from the same template.
+Every function declares the model of its own environment (`chirp.wiring.<function>`), made of the
+groups below and of the names of the resources it uses (only those: `template.yaml` gives each
+function its own `Environment`). The model is validated at init, so a missing or malformed variable
+stops the function's start with a message that names the variable, never a request later. This is
+the only module that reads `os.environ`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from functools import cache
+from typing import Annotated, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 
 class SettingsError(ValueError):
-    """A configuration variable is missing or has the wrong type."""
+    """A configuration variable is missing or has a wrong value; the message names it."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    users_table: str = ""
-    tweets_table: str = ""
-    follows_table: str = ""
-    sessions_table: str = ""
-    timelines_table: str = ""
-    author_tweets_table: str = ""
-    # The SQS queue the fan-out function sends timeline changes to.
-    timeline_queue_url: str = ""
-    # The JWT signing key: given directly (tests) or as a Secrets Manager ARN (AWS, local runtime).
-    jwt_secret: str = ""
-    jwt_secret_arn: str = ""
-    access_token_ttl_seconds: int = 900
-    refresh_token_ttl_seconds: int = 30 * 24 * 3600
-    # Bodies larger than this are refused with 413 before they are parsed.
-    max_body_bytes: int = 64 * 1024
-    # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile).
-    password_time_cost: int = 3
-    password_memory_kib: int = 65536
-    # Home timelines (seed 000 §6): hybrid push/pull. Authors reaching `celebrity_threshold`
-    # followers stop being fanned out; they are fanned out again only below
-    # `celebrity_demote_below` (hysteresis; 0 means 90% of the threshold).
-    timeline_strategy: str = "hybrid"
-    celebrity_threshold: int = 10_000
-    celebrity_demote_below: int = 0
-    # Followers who have not read their home timeline for this long get no fan-out; their
-    # timeline is rebuilt from their followees' recent tweets when they come back.
-    inactive_after_days: int = 30
-    timeline_max_entries: int = 800
-    timeline_entry_ttl_days: int = 30
-    # How many recent tweets per followee a follow or a rebuild brings in.
-    timeline_backfill_per_author: int = 20
-    # Each author's newest tweets kept beside their tweets for the readers who pull them (a first
-    # page pulls its celebrities from there): trimmed back to this many once it holds `slack` more.
-    recent_tweets_kept: int = 20
-    recent_tweets_slack: int = 10
-    # How long a sandbox keeps the author profiles (username, name) home-timeline pages show: a
-    # rename shows on timelines within this many seconds. 0: read them every time.
-    profile_cache_seconds: int = 60
-    # Owners per fan-out message (one BatchGetItem of their activity records).
-    fanout_owners_per_message: int = 100
-    # The writer trims an owner's timeline to `timeline_max_entries` on this share of writes.
-    timeline_trim_probability: float = 0.05
+# DynamoDB's rule for table names, checked at init rather than by the first request.
+TableName = Annotated[str, Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")]
+QueueUrl = Annotated[str, Field(pattern=r"^https?://\S+$")]
+Arn = Annotated[str, Field(pattern=r"^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d*:\S+$")]
 
-    @property
-    def celebrity_floor(self) -> int:
-        """Below this many followers a celebrity is demoted (at least 1: a celebrity left with no
-        followers is always demoted, whatever the rounding of a tiny threshold)."""
-        return self.celebrity_demote_below or max(1, (self.celebrity_threshold * 9) // 10)
+_EXPECTED = {
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+}
+
+
+class EnvironmentSettings(BaseModel):
+    """A group of settings, each field read from the variable of its upper-case name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        values: dict[str, object] = {}
-        for field in fields(cls):
-            raw = environ.get(field.name.upper())
-            if raw is None or raw == "":
-                continue
-            if field.type in ("int", "float"):
-                try:
-                    values[field.name] = int(raw) if field.type == "int" else float(raw)
-                except ValueError:
-                    raise SettingsError(f"{field.name.upper()} must be a {field.type}, got {raw!r}") from None
-            else:
-                values[field.name] = raw
-        return cls(**values)  # type: ignore[arg-type]
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        """The model of `environ`'s variables; an empty variable counts as unset (its default)."""
+        values = {name: environ[name.upper()] for name in cls.model_fields if environ.get(name.upper(), "") != ""}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            raise SettingsError("; ".join(_describe(detail) for detail in error.errors())) from None
 
 
-@cache
-def get_settings() -> Settings:
-    """The process's settings, read from the environment on first use."""
-    return Settings.from_environ(os.environ)
+Model = TypeVar("Model", bound=EnvironmentSettings)
+
+
+def load(model: type[Model]) -> Model:
+    """`model` read from this process's environment (a function's init calls it once)."""
+    return model.from_environ(os.environ)
+
+
+def _describe(detail: ErrorDetails) -> str:
+    """One problem, worded for whoever sets the variable: `X is not set`, `X must be an integer, got 'a'`."""
+    variable = str(detail["loc"][0]).upper() if detail["loc"] else "a variable"
+    if detail["type"] == "missing":
+        return f"{variable} is not set"
+    got = f", got {detail.get('input')!r}"
+    if detail["type"] in _EXPECTED:
+        return f"{variable} must be {_EXPECTED[detail['type']]}{got}"
+    message = detail["msg"].removeprefix("Value error, ")
+    if message.startswith("Input should be "):
+        return f"{variable} must be {message.removeprefix('Input should be ')}{got}"
+    if message.startswith("String should "):
+        return f"{variable} should {message.removeprefix('String should ')}{got}"
+    return f"{variable}: {message}{got}"
+
+
+class TokenSettings(EnvironmentSettings):
+    """Lifetimes of the tokens a login hands out."""
+
+    access_token_ttl_seconds: int = Field(900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=3600)
+
+
+class PasswordSettings(EnvironmentSettings):
+    """argon2id's cost; the defaults are the library's (RFC 9106 low-memory profile)."""
+
+    password_time_cost: int = Field(3, ge=1)
+    password_memory_kib: int = Field(65_536, ge=8)
+
+
+class AuthSettings(TokenSettings, PasswordSettings):
+    """What logging in needs: token lifetimes and the password hash's cost."""
+
+
+class HttpSettings(EnvironmentSettings):
+    # Bodies larger than this are refused with 413 before they are parsed.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)

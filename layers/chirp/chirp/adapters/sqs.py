@@ -18,13 +18,13 @@ class SqsChangePublisher:
         self._queue_url = queue_url
 
     @cached_property
-    def _client(self) -> Any:
+    def client(self) -> Any:
         return boto3.client("sqs")
 
     def publish(self, changes: Sequence[TimelineChange]) -> None:
         for start in range(0, len(changes), MAX_MESSAGES_PER_CALL):
             chunk = changes[start : start + MAX_MESSAGES_PER_CALL]
-            response = self._client.send_message_batch(
+            response = self.client.send_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[{"Id": str(n), "MessageBody": change.model_dump_json()} for n, change in enumerate(chunk)],
             )

@@ -15,7 +15,7 @@ from chirp.auth.tokens import (
     verify_access_token,
 )
 from chirp.errors import NotAuthenticated
-from chirp.settings import Settings
+from chirp.settings import AuthSettings, PasswordSettings, TokenSettings
 from chirp.users import passwords
 from chirp.users.inputs import Credentials
 from chirp.users.repository import UserRepository
@@ -31,7 +31,7 @@ class TokenGrant:
     user_id: int
 
 
-def start_session(sessions: SessionRepository, settings: Settings, signing_key: str, user_id: int) -> TokenGrant:
+def start_session(sessions: SessionRepository, settings: TokenSettings, signing_key: str, user_id: int) -> TokenGrant:
     now = int(time.time())
     refresh_token, token_hash = new_refresh_token()
     family_id = secrets.token_urlsafe(16)
@@ -40,7 +40,11 @@ def start_session(sessions: SessionRepository, settings: Settings, signing_key: 
 
 
 def log_in(
-    users: UserRepository, sessions: SessionRepository, settings: Settings, signing_key: str, credentials: Credentials
+    users: UserRepository,
+    sessions: SessionRepository,
+    settings: AuthSettings,
+    signing_key: str,
+    credentials: Credentials,
 ) -> TokenGrant:
     found = users.find_credentials(credentials.username)
     if found is None:
@@ -55,7 +59,7 @@ def log_in(
     return start_session(sessions, settings, signing_key, user_id)
 
 
-def refresh(sessions: SessionRepository, settings: Settings, signing_key: str, refresh_token: str) -> TokenGrant:
+def refresh(sessions: SessionRepository, settings: TokenSettings, signing_key: str, refresh_token: str) -> TokenGrant:
     now = int(time.time())
     record = sessions.get_refresh(hash_refresh_token(refresh_token))
     if record is None or record.expires_at <= now or sessions.family_revoked(record.family_id):
@@ -82,7 +86,7 @@ def authenticate(signing_key: str, authorization: str | None) -> int:
     return verify_access_token(signing_key, bearer_token(authorization))
 
 
-def _grant(settings: Settings, signing_key: str, user_id: int, refresh_token: str, now: int) -> TokenGrant:
+def _grant(settings: TokenSettings, signing_key: str, user_id: int, refresh_token: str, now: int) -> TokenGrant:
     ttl = settings.access_token_ttl_seconds
     return TokenGrant(
         access_token=issue_access_token(signing_key, user_id, now, ttl),
@@ -95,7 +99,7 @@ def _grant(settings: Settings, signing_key: str, user_id: int, refresh_token: st
 _decoy_hashes: dict[tuple[int, int], str] = {}
 
 
-def _decoy_hash(settings: Settings) -> str:
+def _decoy_hash(settings: PasswordSettings) -> str:
     key = (settings.password_time_cost, settings.password_memory_kib)
     if key not in _decoy_hashes:
         _decoy_hashes[key] = passwords.hash_password(settings, secrets.token_urlsafe(16))

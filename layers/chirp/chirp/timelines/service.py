@@ -23,7 +23,6 @@ from functools import partial
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
 from chirp.pages import Page, PageRequest, encode_cursor
-from chirp.settings import Settings
 from chirp.timelines.models import (
     HomeTimelineItem,
     PageContents,
@@ -32,6 +31,7 @@ from chirp.timelines.models import (
     TimelineEntry,
     TimelineHead,
 )
+from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
 from chirp.tweets.models import RecentTweets, Tweet
 from chirp.users.models import User
@@ -40,14 +40,14 @@ ACTIVITY_REFRESH_MS = 3600 * 1000  # record a reader's activity at most once an 
 
 
 def home_timeline_page(
-    stores: TimelineStores, settings: Settings, owner_id: int, request: PageRequest, now_ms: int | None = None
+    stores: TimelineStores, settings: TimelineSettings, owner_id: int, request: PageRequest, now_ms: int | None = None
 ) -> Page[HomeTimelineItem]:
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
     remaining = settings.timeline_max_entries - request.served
     if remaining <= 0:
         return Page(items=[], next_cursor=None)
     limit = min(request.limit, remaining)
-    strategy = Strategy(settings.timeline_strategy)
+    strategy = settings.timeline_strategy
     first_page = request.before is None
 
     # Round trip 1.
@@ -161,7 +161,7 @@ def examined_down_to(pushed: Sequence[TimelineEntry], floors: Sequence[int | Non
 
 
 def owners_home_timeline_page(
-    stores: TimelineStores, settings: Settings, caller_id: int, owner_id: int, request: PageRequest
+    stores: TimelineStores, settings: TimelineSettings, caller_id: int, owner_id: int, request: PageRequest
 ) -> Page[HomeTimelineItem]:
     """A home timeline is private: only its owner reads it."""
     if caller_id != owner_id:
@@ -228,17 +228,17 @@ def _page(
     return Page(items=items, next_cursor=encode_cursor(next_from, served))
 
 
-def is_inactive(activity: TimelineActivity | None, settings: Settings, now_ms: int) -> bool:
+def is_inactive(activity: TimelineActivity | None, settings: TimelineSettings, now_ms: int) -> bool:
     return activity is None or now_ms - activity.last_seen_ms > settings.inactive_after_days * 86_400_000
 
 
 def rebuild_home_timeline(
-    stores: TimelineStores, settings: Settings, owner_id: int, now_ms: int, pulled: set[int] | None = None
+    stores: TimelineStores, settings: TimelineSettings, owner_id: int, now_ms: int, pulled: set[int] | None = None
 ) -> int:
     """Refill a returning reader's timeline from the recent tweets of those it follows (and its own),
     except the authors it pulls at read time anyway (`pulled`, looked up when not given): their
     recent-tweets items, a hundred per BatchGetItem. Returns how many entries were written."""
-    strategy = Strategy(settings.timeline_strategy)
+    strategy = settings.timeline_strategy
     following: Future[list[int]] = submit(stores.follows.all_following, owner_id)
     if pulled is None:
         activity = stores.timelines.activity([owner_id]).get(owner_id)

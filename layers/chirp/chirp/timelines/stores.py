@@ -1,4 +1,4 @@
-"""The repositories timeline code works with (satisfied by `chirp.wiring.Repositories`)."""
+"""The repositories timeline code works with (satisfied by the functions' dependencies, `chirp.wiring`)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,13 @@ class TimelineStores(Protocol):
 
     @property
     def timelines(self) -> TimelineRepository: ...
+
+
+class TimelineWriteStores(Protocol):
+    """What the timeline writer needs: the timelines it writes, and the follow edges it checks."""
+
+    @property
+    def timelines(self) -> TimelineRepository: ...
+
+    @property
+    def follows(self) -> FollowRepository: ...

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 
 from chirp.concurrency import submit
-from chirp.settings import Settings
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.service import is_inactive
-from chirp.timelines.stores import TimelineStores
+from chirp.timelines.settings import TimelineSettings
+from chirp.timelines.stores import TimelineWriteStores
 
 
 def apply_change(
-    stores: TimelineStores, settings: Settings, change: TimelineChange, now_ms: int, rng: random.Random
+    stores: TimelineWriteStores, settings: TimelineSettings, change: TimelineChange, now_ms: int, rng: random.Random
 ) -> int:
     """Apply one change; returns how many timelines it touched. Idempotent."""
     if change.op == "add":
@@ -38,7 +38,7 @@ def apply_change(
 
 
 def add_entries(
-    stores: TimelineStores, settings: Settings, change: TimelineChange, now_ms: int, rng: random.Random
+    stores: TimelineWriteStores, settings: TimelineSettings, change: TimelineChange, now_ms: int, rng: random.Random
 ) -> int:
     """Write the entries into the timelines of the owners who are active and still follow whoever
     brought each entry in (an unfollow applied before a late `add` must win), then trim."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from chirp.errors import InvalidInput, NotFound
 from chirp.ids import id_timestamp_ms, new_id
-from chirp.settings import Settings
+from chirp.settings import PasswordSettings
 from chirp.users import passwords
 from chirp.users.inputs import ProfileUpdate, Registration
 from chirp.users.models import NewAccount, ProfileChanges, User
 from chirp.users.repository import UserRepository
 
 
-def register_user(users: UserRepository, settings: Settings, registration: Registration) -> User:
+def register_user(users: UserRepository, settings: PasswordSettings, registration: Registration) -> User:
     user_id = new_id()
     user = User(
         id=user_id,

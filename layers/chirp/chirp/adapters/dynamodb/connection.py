@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,6 @@ from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb import models
 from chirp.errors import Retryable
-from chirp.settings import Settings
 
 THROTTLING_CODES = {
     "ProvisionedThroughputExceededException",
@@ -28,22 +28,37 @@ THROTTLING_CODES = {
 TRANSACTION_ATTEMPTS = 6
 
 
-def bind_models(settings: Settings) -> None:
-    """Point every model at its table (idempotent; resets cached connections on change)."""
-    tables: dict[type[Model], str] = {
-        models.UserItem: settings.users_table,
-        models.HandleClaim: settings.users_table,
-        models.TweetItem: settings.tweets_table,
-        models.AuthorTweetItem: settings.author_tweets_table,
-        models.RecentTweetsItem: settings.author_tweets_table,
-        models.FollowItem: settings.follows_table,
-        models.RefreshTokenItem: settings.sessions_table,
-        models.TokenFamilyItem: settings.sessions_table,
-        models.TimelineItem: settings.timelines_table,
-        models.TimelineActivityItem: settings.timelines_table,
+@dataclass(frozen=True)
+class Tables:
+    """The tables a function was given (its own Environment). The models of the others keep the
+    empty name they are declared with, so a call on one of them is refused, as the function's role
+    would refuse it on AWS."""
+
+    users: str = ""
+    tweets: str = ""
+    follows: str = ""
+    sessions: str = ""
+    timelines: str = ""
+    author_tweets: str = ""
+
+
+def bind_models(tables: Tables) -> None:
+    """Point the models of the tables `tables` names at them, and leave the others as they are
+    (idempotent; resets cached connections on change)."""
+    by_model: dict[type[Model], str] = {
+        models.UserItem: tables.users,
+        models.HandleClaim: tables.users,
+        models.TweetItem: tables.tweets,
+        models.AuthorTweetItem: tables.author_tweets,
+        models.RecentTweetsItem: tables.author_tweets,
+        models.FollowItem: tables.follows,
+        models.RefreshTokenItem: tables.sessions,
+        models.TokenFamilyItem: tables.sessions,
+        models.TimelineItem: tables.timelines,
+        models.TimelineActivityItem: tables.timelines,
     }
-    for model, table in tables.items():
-        if model.Meta.table_name != table:
+    for model, table in by_model.items():
+        if table and model.Meta.table_name != table:
             model.Meta.table_name = table
             # Reads run side by side (chirp.concurrency): one pooled connection per thread.
             model.Meta.max_pool_connections = 32
