@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire clean
+.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -58,7 +58,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -68,6 +68,12 @@ bench-wire: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-timelines: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.timelines $(BENCH_ARGS)
+
+bench-text: $(VENV)/.installed
+	PYTHONPATH=layers/chirp $(PY) -m bench.text_conformance
+
+bench-events: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.events $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,10 @@ Supported: exact values (strings, numbers, booleans, null), `prefix`, `suffix`, 
 `anything-but` (a value, a list or a prefix), `numeric` comparisons and `exists`, nested objects, and
 array values (any element may match). A record matches when any filter's pattern matches it. For SQS,
 a JSON body is matched as an object (non-JSON bodies as a plain string), as Lambda does.
+
+As strict as Lambda's (EventBridge's) matcher about types: a number in a pattern matches only a JSON
+number and `numeric` only applies to JSON numbers. So `numeric` never matches a DynamoDB `N` value,
+which a stream record carries as a string, exactly as on AWS (aws/serverless-application-model#3123).
 """
 
 from __future__ import annotations
@@ -88,10 +92,9 @@ def _matches_operator(matcher: dict[str, Any], value: Any) -> bool:
 
 
 def _numeric_matches(conditions: list[Any], value: Any) -> bool:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False  # a string of digits is not a number to the matcher
+    number = float(value)
     pairs = zip(conditions[0::2], conditions[1::2], strict=True)
     return all(_COMPARISONS[str(symbol)](number, float(bound)) for symbol, bound in pairs)
 
@@ -99,9 +102,6 @@ def _numeric_matches(conditions: list[Any], value: Any) -> bool:
 def _same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool) or expected is None or actual is None:
         return expected is actual or (expected == actual and type(expected) is type(actual))
-    if isinstance(expected, int | float) and isinstance(actual, int | float | str):
-        try:
-            return float(actual) == float(expected)
-        except ValueError:
-            return False
-    return bool(expected == actual)
+    if isinstance(expected, int | float):
+        return isinstance(actual, int | float) and float(actual) == float(expected)  # 5 never matches "5"
+    return isinstance(actual, str) and expected == actual

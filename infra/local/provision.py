@@ -1,8 +1,9 @@
 """Create the template's resources in the target services when they are missing.
 
 Supported: DynamoDB tables (with GSIs, streams and TTL; GSIs and streams added later to the template
-are added to existing tables too), SQS queues, S3 buckets (with SQS notifications and CORS), Secrets
-Manager secrets, SSM parameters and SNS topics. Functions and layers get names and ARNs but nothing is
+are added to existing tables too), SQS queues and their policies, S3 buckets (with SQS notifications and
+CORS), Secrets Manager secrets, SSM parameters, SNS topics and their subscriptions (filter policies and
+raw delivery included). Functions and layers get names and ARNs but nothing is
 created for them. Every other type has no local meaning and resolves to a placeholder. Physical names
 are `<prefix><LogicalId>` unless the template names the resource.
 """
@@ -296,6 +297,67 @@ def provision_topic(context: ProvisionContext, resource: Resource, properties: d
     return ResourceOutputs(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
 
 
+_SUBSCRIPTION_ATTRIBUTES = (
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "DeliveryPolicy",
+)
+
+
+def subscription_attributes(properties: dict[str, Any]) -> dict[str, str]:
+    """SNS subscription attributes (all strings) from an AWS::SNS::Subscription's properties."""
+    attributes: dict[str, str] = {}
+    for key in _SUBSCRIPTION_ATTRIBUTES:
+        if key in properties:
+            value = properties[key]
+            attributes[key] = json.dumps(value) if isinstance(value, dict | list) else _attribute_text(value)
+    return attributes
+
+
+def _attribute_text(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def provision_subscription(
+    context: ProvisionContext, resource: Resource, properties: dict[str, Any]
+) -> ResourceOutputs:
+    """Subscribe the endpoint to the topic, or bring an existing subscription's attributes up to date."""
+    sns = context.clients.client("sns")
+    topic, protocol, endpoint = properties["TopicArn"], properties["Protocol"], properties["Endpoint"]
+    attributes = subscription_attributes(properties)
+    existing = _subscription_of(sns, topic, protocol, endpoint)
+    if existing is None:
+        arn = sns.subscribe(
+            TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attributes, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+    else:
+        arn = existing
+        for name, value in attributes.items():
+            sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name, AttributeValue=value)
+    return ResourceOutputs(ref=arn, attributes={"Arn": arn})
+
+
+def _subscription_of(sns: Any, topic: str, protocol: str, endpoint: str) -> str | None:
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic):
+        for subscription in page.get("Subscriptions", []):
+            if (subscription["Protocol"], subscription["Endpoint"]) == (protocol, endpoint):
+                return str(subscription["SubscriptionArn"])
+    return None
+
+
+def provision_queue_policy(
+    context: ProvisionContext, resource: Resource, properties: dict[str, Any]
+) -> ResourceOutputs:
+    """Set the policy document on each queue (SQS keeps it as the queue's `Policy` attribute)."""
+    sqs = context.clients.client("sqs")
+    document = json.dumps(properties["PolicyDocument"])
+    for queue_url in properties.get("Queues") or []:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": document})
+    return ResourceOutputs(ref=f"{context.prefix}{resource.logical_id}")
+
+
 # ---------------------------------------------------------------------- functions and layers
 def describe_function(context: ProvisionContext, resource: Resource, properties: dict[str, Any]) -> ResourceOutputs:
     """A function's name and ARN; the function itself runs in-process."""
@@ -316,6 +378,8 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SecretsManager::Secret": provision_secret,
     "AWS::SSM::Parameter": provision_ssm_parameter,
     "AWS::SNS::Topic": provision_topic,
+    "AWS::SNS::Subscription": provision_subscription,
+    "AWS::SQS::QueuePolicy": provision_queue_policy,
     **dict.fromkeys(FUNCTION_TYPES, describe_function),
     **dict.fromkeys(LAYER_TYPES, describe_layer),
 }

@@ -189,6 +189,13 @@ def chirp_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningR
         stop_and_check_clean_exit(runtime)
 
 
+@pytest.fixture
+def api(chirp_runtime: RunningRuntime) -> Iterator[httpx.Client]:
+    """An HTTP client of the session's runtime's API (base URL `.../api`)."""
+    with httpx.Client(base_url=chirp_runtime.base_url, timeout=60) as client:
+        yield client
+
+
 class RuntimeLauncher:
     """Starts runtimes for one test; stops (SIGKILL) any the test left running."""
 

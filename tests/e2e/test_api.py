@@ -3,42 +3,15 @@ and the concurrency guarantees (unique usernames, exact follow counters)."""
 
 from __future__ import annotations
 
-import itertools
-import secrets
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.accounts import auth, register, unique_name
+
 pytestmark = pytest.mark.e2e
-
-_names = itertools.count()
-
-
-def unique_name() -> str:
-    return f"e{secrets.token_hex(4)}{next(_names)}"[:15]
-
-
-@pytest.fixture
-def api(chirp_runtime: Any) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=chirp_runtime.base_url, timeout=60) as client:
-        yield client
-
-
-def register(api: httpx.Client, username: str | None = None) -> dict[str, Any]:
-    username = username or unique_name()
-    response = api.post(
-        "/users/register", json={"username": username, "email": f"{username}@example.com", "password": "password-123"}
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def auth(account: dict[str, Any]) -> dict[str, str]:
-    return {"authorization": f"Bearer {account['token']['access_token']}"}
 
 
 def assert_error(response: httpx.Response, status: int, code: str, mentions: str = "") -> None:

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from chirp.events.stream import Source, Sources, decode_record, table_of
 from chirp.http.requests import page_from_query, parse_json_body
 from chirp.ids import parse_id
-from chirp.settings import Settings
+from chirp.wiring.api import ApiSettings
 from pydantic import BaseModel
 
 from tests.template.support import (
@@ -99,7 +101,7 @@ def test_api_event_is_a_request_its_route_accepts(
     operation = next(
         op for op in api_app.operations if (op["path"], op["method"]) == (event["resource"], event["httpMethod"])
     )
-    settings = Settings.from_environ(api_function_environment)
+    settings = ApiSettings.from_environ(api_function_environment)
 
     # Then it has a body exactly when the route reads one, and that body passes the route's own parsing
     assert (event["body"] is not None) == (operation["body"] is not None)
@@ -125,3 +127,27 @@ def test_health_event_gets_200_from_the_app(api_app: AppProbe) -> None:
     assert response["statusCode"] == 200, response
     assert response["headers"]["Content-Type"] == "application/json"
     assert json.loads(response["body"]) == {"status": "ok"}
+
+
+STREAM_EVENTS = sorted(
+    path for folder in ("timeline_fanout", "event_publisher") for path in (EVENTS_DIR / folder).glob("*.json")
+)
+
+
+@pytest.mark.parametrize("event_path", STREAM_EVENTS, ids=[f"{p.parent.name}/{p.stem}" for p in STREAM_EVENTS])
+def test_stream_sample_records_decode_into_the_events_they_are_named_after(event_path: Path) -> None:
+    # Given a sample of stream records, from tables named as a stack names them (…-TweetsTable-…)
+    records = [DynamoDBRecord(record) for record in read_event(event_path)["Records"]]
+    sources = Sources(
+        {
+            table_of(record.event_source_arn): next(
+                source for source in Source if f"{source.value.capitalize()}Table" in table_of(record.event_source_arn)
+            )
+            for record in records
+        }
+    )
+    # When they go through the one stream decoder
+    events = [event for record in records for event in decode_record(record, sources)]
+    # Then each decodes into the event the file is named after (tweet_inserted -> TweetPosted, ...)
+    expected = {"tweet_inserted": "TweetPosted", "profile_changed": "ProfileChanged"}[event_path.stem]
+    assert [type(event).__name__ for event in events] == [expected]

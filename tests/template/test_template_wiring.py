@@ -1,10 +1,15 @@
 """template.yaml wires what the code expects: the API's routes are the Chalice app's routes, the
-tables are durable and encrypted, every function reaches only tables that exist, and the API is
-throttled and announces its URL."""
+tables are durable and encrypted, every function reaches only tables that exist and is given exactly
+the variables its settings read, each stream has at most two readers, and the API is throttled and
+announces its URL."""
 
 from __future__ import annotations
 
+import importlib
 import re
+from pathlib import Path
+
+from chirp.settings import EnvironmentSettings
 
 from tests.template.support import (
     API_FUNCTION_ID,
@@ -163,3 +168,44 @@ def test_outputs_include_the_api_url(template: Template) -> None:
     assert url.startswith(f"https://${{{API_ID}}}.execute-api.")
     assert url.endswith("/${StageName}")
     assert template["Resources"][API_ID]["Properties"]["StageName"] == {"Ref": "StageName"}
+
+
+# Variables every function gets for Powertools (Globals), not read through the function's settings.
+RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+
+
+def settings_model(code_uri: str) -> type[EnvironmentSettings]:
+    """The settings model of a function: the one declared in `chirp.wiring.<its code folder>`."""
+    module = importlib.import_module(f"chirp.wiring.{Path(code_uri).name}")
+    (model,) = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, EnvironmentSettings) and value.__module__ == module.__name__
+    ]
+    return model
+
+
+def test_every_function_is_given_exactly_the_variables_its_settings_read(template: Template) -> None:
+    for name in resources_of_type(template, FUNCTION_TYPE):
+        # Given the function's variables in the template, and its settings model
+        given = set(function_environment(template, name)) - RUNTIME_VARIABLES
+        model = settings_model(str(function_property(template, name, "CodeUri")))
+        fields = {field.upper() for field in model.model_fields}
+        required = {field.upper() for field, info in model.model_fields.items() if info.is_required()}
+        # Then it is given every variable its settings require, and none they do not read: no table,
+        # queue or topic name reaches a function that has no use for it
+        assert required <= given, f"{name} lacks {sorted(required - given)}"
+        assert given <= fields, f"{name} is given {sorted(given - fields)}, which its settings never read"
+
+
+def test_no_stream_has_more_than_two_readers(template: Template) -> None:
+    # Given every DynamoDB event of every function
+    readers: dict[str, list[str]] = {}
+    for name, function in resources_of_type(template, FUNCTION_TYPE).items():
+        for event_name, event in function["Properties"].get("Events", {}).items():
+            if event["Type"] == "DynamoDB":
+                stream = event["Properties"]["Stream"]["Fn::GetAtt"][0]
+                readers.setdefault(stream, []).append(f"{name}.{event_name}")
+    # Then no table's stream has more than two (AWS: two concurrent Lambda readers per shard at most)
+    assert readers
+    assert all(len(names) <= 2 for names in readers.values()), readers

@@ -92,7 +92,10 @@ def test_sqs_record_has_lambdas_shape() -> None:
         ({"eventName": ["INSERT", "MODIFY"]}, True),
         ({"eventName": ["REMOVE"]}, False),
         ({"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "a"}]}}}}, True),
-        ({"dynamodb": {"OldImage": {"n": {"N": [{"numeric": [">", 0, "<=", 1]}]}}}}, True),
+        # An N value is a string in a stream record: numeric matching never applies to it (as on AWS).
+        ({"dynamodb": {"OldImage": {"n": {"N": [{"numeric": [">", 0, "<=", 1]}]}}}}, False),
+        ({"dynamodb": {"OldImage": {"n": {"N": [1]}}}}, False),
+        ({"dynamodb": {"OldImage": {"n": {"N": ["1"]}}}}, True),
         ({"dynamodb": {"OldImage": {"gone": [{"exists": False}]}}}, True),
         ({"dynamodb": {"OldImage": {"gone": [{"exists": True}]}}}, False),
         ({"eventName": [{"anything-but": ["REMOVE"]}]}, True),

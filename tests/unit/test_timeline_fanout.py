@@ -9,19 +9,26 @@ from typing import cast
 
 import pytest
 from chirp.pages import Page, PageRequest
-from chirp.settings import Settings
 from chirp.timelines.changes import TimelineChange
-from chirp.timelines.fanout import fan_out_posted, is_fanned_out, on_follower_count
+from chirp.timelines.fanout import fan_out_posted, is_fanned_out, on_followed, on_follower_count, on_unfollowed
 from chirp.timelines.models import TimelineEntry
+from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
 from chirp.tweets.models import Tweet
-from chirp.users.models import User
+from chirp.users.models import PublicMetrics, User
 
 AUTHOR = 7
 
 
-def user(celebrity: bool) -> User:
-    return User(id=AUTHOR, username="author", name="Author", created_at_ms=0, celebrity=celebrity)
+def user(celebrity: bool, followers: int = 0) -> User:
+    return User(
+        id=AUTHOR,
+        username="author",
+        name="Author",
+        created_at_ms=0,
+        celebrity=celebrity,
+        metrics=PublicMetrics(followers_count=followers),
+    )
 
 
 @dataclass
@@ -34,6 +41,7 @@ class RecordingStores:
     celebrity_set: list[bool] = field(default_factory=list)
     published: list[TimelineChange] = field(default_factory=list)
     trimmed: list[tuple[int, int, int]] = field(default_factory=list)
+    pulling: list[tuple[list[int], int]] = field(default_factory=list)
 
     @property
     def stores(self) -> TimelineStores:
@@ -79,6 +87,9 @@ class RecordingStores:
     def publish(self, changes: Sequence[TimelineChange]) -> None:
         self.published.extend(changes)
 
+    def start_pulling(self, owner_ids: Sequence[int], author_id: int) -> None:
+        self.pulling.append((list(owner_ids), author_id))
+
 
 @pytest.mark.parametrize(
     ("strategy", "celebrity", "fanned_out"),
@@ -92,7 +103,7 @@ class RecordingStores:
 def test_is_fanned_out_by_strategy_and_celebrity(strategy: str, celebrity: bool, fanned_out: bool) -> None:
     # Given an author and a strategy
     # Then it is pushed to followers unless pulled (a celebrity under hybrid, anyone under pull)
-    assert is_fanned_out(user(celebrity), Settings(timeline_strategy=strategy)) is fanned_out
+    assert is_fanned_out(user(celebrity), TimelineSettings(timeline_strategy=strategy)) is fanned_out
 
 
 @pytest.mark.parametrize("strategy", ["hybrid", "push", "pull"])
@@ -103,11 +114,11 @@ def test_every_post_trims_its_authors_recent_tweets(strategy: str) -> None:
     fan_out_posted(
         stores.stores,
         stores,
-        Settings(timeline_strategy=strategy, recent_tweets_kept=7),
+        TimelineSettings(timeline_strategy=strategy, recent_tweets_kept=7),
         TimelineEntry(100, 100, AUTHOR),
     )
     # Then its recent-tweets item is trimmed back to the number kept
-    assert stores.trimmed == [(AUTHOR, 7, Settings().recent_tweets_slack)]
+    assert stores.trimmed == [(AUTHOR, 7, TimelineSettings().recent_tweets_slack)]
 
 
 def test_a_post_reaches_every_follower_once_in_chunks() -> None:
@@ -115,7 +126,7 @@ def test_a_post_reaches_every_follower_once_in_chunks() -> None:
     stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3, 4, 5])
     entry = TimelineEntry(100, 100, AUTHOR)
     # When it posts
-    sent = fan_out_posted(stores.stores, stores, Settings(fanout_owners_per_message=2), entry)
+    sent = fan_out_posted(stores.stores, stores, TimelineSettings(fanout_owners_per_message=2), entry)
     # Then adds of the entry, at most 2 owners each, reach every follower exactly once: 4 messages, the
     # author's own first (so the writer trims its timeline too), then 3 for the 5 followers
     assert sent == len(stores.published) == 4
@@ -131,7 +142,7 @@ def test_a_celebritys_post_reaches_none_of_its_followers() -> None:
     stores = RecordingStores(user(celebrity=True), follower_ids=[1, 2, 3])
     entry = TimelineEntry(100, 100, AUTHOR)
     # When it posts
-    sent = fan_out_posted(stores.stores, stores, Settings(), entry)
+    sent = fan_out_posted(stores.stores, stores, TimelineSettings(), entry)
     # Then no change is addressed to any follower (they pull it at read time): the one message, whatever the
     # number of followers, is the author's own (so the writer trims the author's timeline)
     assert not {owner for change in stores.published for owner in change.owners} & set(stores.follower_ids)
@@ -145,7 +156,9 @@ def test_under_pull_a_post_is_fanned_out_to_nobody() -> None:
     # Given the pull strategy and an ordinary author with followers
     stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
     # When it posts
-    sent = fan_out_posted(stores.stores, stores, Settings(timeline_strategy="pull"), TimelineEntry(100, 100, AUTHOR))
+    sent = fan_out_posted(
+        stores.stores, stores, TimelineSettings(timeline_strategy="pull"), TimelineEntry(100, 100, AUTHOR)
+    )
     # Then nothing is published, not even to the author (pull reads no pushed entries)
     assert sent == 0
     assert stores.published == []
@@ -165,7 +178,7 @@ def test_under_pull_a_post_is_fanned_out_to_nobody() -> None:
 def test_celebrity_status_changes_with_hysteresis(celebrity: bool, followers: int, outcome: str | None) -> None:
     # Given a threshold of 3 (so a floor of 2) and an author with that many followers
     stores = RecordingStores(user(celebrity), follower_ids=list(range(1, followers + 1)), tweet_ids=[100, 200])
-    settings = Settings(celebrity_threshold=3)
+    settings = TimelineSettings(celebrity_threshold=3)
     # When its follower count is seen by the fan-out
     result = on_follower_count(
         stores.stores, stores, settings, user_id=AUTHOR, followers_count=followers, celebrity=celebrity
@@ -180,7 +193,12 @@ def test_promotion_marks_every_followers_edge() -> None:
     stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
     # When promoted
     on_follower_count(
-        stores.stores, stores, Settings(celebrity_threshold=3), user_id=AUTHOR, followers_count=3, celebrity=False
+        stores.stores,
+        stores,
+        TimelineSettings(celebrity_threshold=3),
+        user_id=AUTHOR,
+        followers_count=3,
+        celebrity=False,
     )
     # Then its followers' edges are marked as pulled
     assert [(c.op, c.owners, c.author_id, c.celebrity) for c in stores.published] == [
@@ -193,7 +211,12 @@ def test_demotion_pushes_recent_tweets_before_unmarking_the_edges() -> None:
     stores = RecordingStores(user(celebrity=True), follower_ids=[1], tweet_ids=[100, 200])
     # When demoted
     on_follower_count(
-        stores.stores, stores, Settings(celebrity_threshold=3), user_id=AUTHOR, followers_count=1, celebrity=True
+        stores.stores,
+        stores,
+        TimelineSettings(celebrity_threshold=3),
+        user_id=AUTHOR,
+        followers_count=1,
+        celebrity=True,
     )
     # Then its recent tweets are pushed to the follower, then the edge is unmarked
     add, unmark = stores.published
@@ -203,7 +226,7 @@ def test_demotion_pushes_recent_tweets_before_unmarking_the_edges() -> None:
 
 def test_an_explicit_demotion_floor_wins_over_ninety_percent() -> None:
     # Given threshold 10 with CELEBRITY_DEMOTE_BELOW=5, and a celebrity down to 8 then 4 followers
-    settings = Settings(celebrity_threshold=10, celebrity_demote_below=5)
+    settings = TimelineSettings(celebrity_threshold=10, celebrity_demote_below=5)
     stores = RecordingStores(user(celebrity=True), follower_ids=[1])
     # Then it stays a celebrity at 8 (though below 90%) and is demoted at 4
     assert on_follower_count(stores.stores, stores, settings, user_id=AUTHOR, followers_count=8, celebrity=True) is None
@@ -217,9 +240,42 @@ def test_an_explicit_demotion_floor_wins_over_ninety_percent() -> None:
 def test_only_the_hybrid_strategy_has_celebrities(strategy: str) -> None:
     # Given a strategy other than hybrid and an author far above the threshold
     stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2, 3])
-    settings = Settings(timeline_strategy=strategy, celebrity_threshold=1)
+    settings = TimelineSettings(timeline_strategy=strategy, celebrity_threshold=1)
     # Then nothing is promoted
     assert (
         on_follower_count(stores.stores, stores, settings, user_id=AUTHOR, followers_count=3, celebrity=False) is None
     )
     assert stores.published == [] and stores.celebrity_set == []
+
+
+def test_the_follow_that_reaches_the_threshold_promotes_the_followee_and_its_follower_pulls_it() -> None:
+    # Given a threshold of 3 and an author whose third follower just followed (its count reads 3)
+    stores = RecordingStores(user(celebrity=False, followers=3), follower_ids=[1, 2, 3], tweet_ids=[100])
+    # When the fan-out sees that follow
+    on_followed(stores.stores, stores, TimelineSettings(celebrity_threshold=3), follower_id=3, followee_id=AUTHOR)
+    # Then the author is promoted (every follower's edge marked), and the new follower pulls it rather than
+    # getting its tweets pushed
+    assert stores.celebrity_set == [True]
+    assert [(c.op, c.owners, c.celebrity) for c in stores.published] == [("mark_celebrity", [1, 2, 3], True)]
+    assert stores.pulling == [([3], AUTHOR)]
+
+
+def test_a_follow_below_the_threshold_backfills_the_followees_recent_tweets() -> None:
+    # Given an ordinary author with two tweets and two followers
+    stores = RecordingStores(user(celebrity=False, followers=2), follower_ids=[1, 2], tweet_ids=[100, 200])
+    # When the second follower's follow is seen
+    on_followed(stores.stores, stores, TimelineSettings(celebrity_threshold=3), follower_id=2, followee_id=AUTHOR)
+    # Then no promotion, and the follower gets the recent tweets
+    assert stores.celebrity_set == [] and stores.pulling == []
+    assert [(c.op, c.owners, [e.tweet_id for e in c.entries]) for c in stores.published] == [("add", [2], [200, 100])]
+
+
+def test_the_unfollow_that_takes_a_celebrity_below_the_floor_demotes_it() -> None:
+    # Given a celebrity (threshold 3, floor 2) left with one follower by an unfollow
+    stores = RecordingStores(user(celebrity=True, followers=1), follower_ids=[1], tweet_ids=[100])
+    # When the fan-out sees the unfollow
+    on_unfollowed(stores.stores, stores, TimelineSettings(celebrity_threshold=3), follower_id=2, followee_id=AUTHOR)
+    # Then the unfollower's entries of it go, and it is demoted (its tweets pushed to the one follower left)
+    assert [c.op for c in stores.published] == ["remove_author", "add", "mark_celebrity"]
+    assert stores.published[0].owners == [2]
+    assert stores.celebrity_set == [False]

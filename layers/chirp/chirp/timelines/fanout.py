@@ -6,21 +6,25 @@ writes timeline entries itself, so every timeline write goes through one idempot
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chirp.pages import PageRequest
-from chirp.settings import Settings
 from chirp.timelines import changes
 from chirp.timelines.changes import ChangePublisher
 from chirp.timelines.models import Strategy, TimelineEntry
+from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
 from chirp.users.models import User
 
 
-def is_fanned_out(author: User, settings: Settings) -> bool:
-    strategy = Strategy(settings.timeline_strategy)
+def is_fanned_out(author: User, settings: TimelineSettings) -> bool:
+    strategy = settings.timeline_strategy
     return strategy is Strategy.PUSH or (strategy is Strategy.HYBRID and not author.celebrity)
 
 
-def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings: Settings, entry: TimelineEntry) -> int:
+def fan_out_posted(
+    stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, entry: TimelineEntry
+) -> int:
     """Push a new entry to every follower of its author, unless the author is pulled: O(1) for a celebrity.
 
     The author's own timeline (which has the entry already, from the posting transaction) gets it
@@ -28,7 +32,7 @@ def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings:
     recent-tweets item (which the posting transaction added the tweet to) is trimmed here too."""
     stores.tweets.trim_recent(entry.author_id, settings.recent_tweets_kept, settings.recent_tweets_slack)
     author = stores.users.get(entry.author_id)
-    if author is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
+    if author is None or settings.timeline_strategy is Strategy.PULL:
         return 0
     batches = [changes.add([author.id], [entry])]
     if is_fanned_out(author, settings):
@@ -41,12 +45,12 @@ def fan_out_posted(stores: TimelineStores, publisher: ChangePublisher, settings:
 
 
 def fan_out_deleted(
-    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, entry: TimelineEntry
+    stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, entry: TimelineEntry
 ) -> int:
     """Remove a deleted entry from the followers' timelines it was pushed to. Readers never see it
     meanwhile: a page's tweets are read back consistently and missing ones are dropped."""
     author = stores.users.get(entry.author_id)
-    if author is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
+    if author is None or settings.timeline_strategy is Strategy.PULL:
         return 0
     # The author's own timeline first: its copy from fan_out_posted may have landed after the delete.
     batches = [changes.remove([author.id], [entry.entry_id])]
@@ -60,13 +64,14 @@ def fan_out_deleted(
 
 
 def on_followed(
-    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, follower_id: int, followee_id: int
+    stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, follower_id: int, followee_id: int
 ) -> None:
     """Bring the followee's recent tweets into the follower's timeline, or (a celebrity) add it to
-    the follower's pulls."""
+    the follower's pulls. A follow that takes the followee to the threshold promotes it first."""
     followee = stores.users.get(followee_id)
-    if followee is None or Strategy(settings.timeline_strategy) is Strategy.PULL:
+    if followee is None or settings.timeline_strategy is Strategy.PULL:
         return
+    followee = review_celebrity(stores, publisher, settings, followee)
     if not is_fanned_out(followee, settings):
         stores.timelines.start_pulling([follower_id], followee_id)
         return
@@ -76,16 +81,38 @@ def on_followed(
 
 
 def on_unfollowed(
-    stores: TimelineStores, publisher: ChangePublisher, settings: Settings, follower_id: int, followee_id: int
+    stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, follower_id: int, followee_id: int
 ) -> None:
-    if Strategy(settings.timeline_strategy) is not Strategy.PULL:
-        publisher.publish([changes.remove_author(follower_id, followee_id)])
+    """Take the followee's entries out of the follower's timeline; an unfollow that takes a celebrity
+    below the floor demotes it."""
+    if settings.timeline_strategy is Strategy.PULL:
+        return
+    publisher.publish([changes.remove_author(follower_id, followee_id)])
+    followee = stores.users.get(followee_id)
+    if followee is not None:
+        review_celebrity(stores, publisher, settings, followee)
+
+
+def review_celebrity(
+    stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, user: User
+) -> User:
+    """The user as it stands once promoted or demoted if its follower count (read after the follow
+    or unfollow that changed it) asks for it."""
+    outcome = on_follower_count(
+        stores,
+        publisher,
+        settings,
+        user_id=user.id,
+        followers_count=user.metrics.followers_count,
+        celebrity=user.celebrity,
+    )
+    return replace(user, celebrity=outcome == "promoted") if outcome else user
 
 
 def on_follower_count(
     stores: TimelineStores,
     publisher: ChangePublisher,
-    settings: Settings,
+    settings: TimelineSettings,
     *,
     user_id: int,
     followers_count: int,
@@ -98,7 +125,7 @@ def on_follower_count(
     pull its tweets at read time) follows through the queue. Demotion: the flag restarts fan-out at
     once; the author's recent tweets are pushed to the followers, then it leaves their pulls.
     Readers dedupe the overlap."""
-    if Strategy(settings.timeline_strategy) is not Strategy.HYBRID:
+    if settings.timeline_strategy is not Strategy.HYBRID:
         return None
     size = settings.fanout_owners_per_message
     if not celebrity and followers_count >= settings.celebrity_threshold:

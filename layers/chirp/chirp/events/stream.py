@@ -1,0 +1,175 @@
+"""The one decoder of DynamoDB stream records: a record of a Chirp table in, the domain events it
+means out. Every stream consumer (the timeline fan-out, the event publisher) reads records through
+it; none parses stream images itself.
+
+| table   | record                          | events           |
+|---------|---------------------------------|------------------|
+| tweets  | INSERT / REMOVE                 | TweetPosted / TweetDeleted |
+| tweets  | MODIFY (engagement counters)    | none             |
+| follows | INSERT / REMOVE                 | UserFollowed / UserUnfollowed |
+| users   | INSERT / REMOVE of a `USER#` item | UserRegistered / UserDeleted |
+| users   | MODIFY of a `USER#` item        | ProfileChanged when a profile field changed; none for counters |
+| users   | a username or email claim       | none             |
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
+
+from chirp.events.schema import (
+    DomainEvent,
+    ProfileChanged,
+    TweetDeleted,
+    TweetPosted,
+    UserDeleted,
+    UserFollowed,
+    UserRegistered,
+    UserUnfollowed,
+)
+from chirp.ids import id_timestamp_ms
+
+USER_PREFIX = "USER#"  # as chirp.adapters.dynamodb.models keys a user's item
+PROFILE_FIELDS = ("username", "name", "description", "location", "url")
+
+
+class Source(StrEnum):
+    """Which Chirp table a stream belongs to."""
+
+    TWEETS = "tweets"
+    FOLLOWS = "follows"
+    USERS = "users"
+
+
+class UndecodableRecord(ValueError):
+    """A stream record this decoder cannot read: from an unknown table, or without the image it needs."""
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The names of the tables whose streams a consumer reads (from its settings)."""
+
+    by_table: Mapping[str, Source]
+
+    def of(self, record: DynamoDBRecord) -> Source:
+        table = table_of(record.event_source_arn)
+        if table not in self.by_table:
+            raise UndecodableRecord(f"a record from a table this function does not read: {record.event_source_arn}")
+        return self.by_table[table]
+
+
+def table_of(event_source_arn: str | None) -> str:
+    """arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label> -> <name>."""
+    return (event_source_arn or "").split(":table/", 1)[-1].split("/stream/", 1)[0]
+
+
+def decode_record(record: DynamoDBRecord, sources: Sources) -> list[DomainEvent]:
+    """The domain events one stream record means (often one, sometimes none)."""
+    return _DECODERS[sources.of(record)](record)
+
+
+def _images(record: DynamoDBRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+    stream = record.dynamodb
+    if stream is None:
+        raise UndecodableRecord(f"record {record.event_id} has no dynamodb section")
+    return dict(stream.old_image or {}), dict(stream.new_image or {})
+
+
+def _record_time_ms(record: DynamoDBRecord) -> int:
+    stream = record.dynamodb
+    created = stream.approximate_creation_date_time if stream is not None else None
+    return created * 1000 if created else 0
+
+
+def _needed(image: dict[str, Any], record: DynamoDBRecord, *names: str) -> list[Any]:
+    missing = [name for name in names if name not in image]
+    if missing:
+        raise UndecodableRecord(
+            f"record {record.event_id} lacks {', '.join(missing)} (is the stream's view NEW_AND_OLD_IMAGES?)"
+        )
+    return [image[name] for name in names]
+
+
+def _tweet_events(record: DynamoDBRecord) -> list[DomainEvent]:
+    old, new = _images(record)
+    event_id = str(record.event_id)
+    if record.event_name is DynamoDBRecordEventName.INSERT:
+        tweet_id, author_id, text = _needed(new, record, "tweet_id", "author_id", "text")
+        return [
+            TweetPosted(
+                id=event_id,
+                time_ms=id_timestamp_ms(int(tweet_id)),
+                tweet_id=int(tweet_id),
+                author_id=int(author_id),
+                text=str(text),
+                entities=_entities(new.get("entities")),
+            )
+        ]
+    if record.event_name is DynamoDBRecordEventName.REMOVE:
+        tweet_id, author_id = _needed(old, record, "tweet_id", "author_id")
+        return [
+            TweetDeleted(id=event_id, time_ms=_record_time_ms(record), tweet_id=int(tweet_id), author_id=int(author_id))
+        ]
+    return []  # a counter moved
+
+
+def _entities(stored: object) -> dict[str, list[dict[str, Any]]]:
+    """A tweet's entities as its item keeps them: one JSON string (PynamoDB's JSONAttribute)."""
+    if isinstance(stored, str):
+        stored = json.loads(stored)
+    return stored if isinstance(stored, dict) else {}
+
+
+def _follow_events(record: DynamoDBRecord) -> list[DomainEvent]:
+    old, new = _images(record)
+    event_id = str(record.event_id)
+    if record.event_name is DynamoDBRecordEventName.INSERT:
+        follower, followee, follow_id = _needed(new, record, "follower_id", "followee_id", "follow_id")
+        return [
+            UserFollowed(
+                id=event_id,
+                time_ms=id_timestamp_ms(int(follow_id)),
+                follower_id=int(follower),
+                followee_id=int(followee),
+            )
+        ]
+    if record.event_name is DynamoDBRecordEventName.REMOVE:
+        follower, followee = _needed(old, record, "follower_id", "followee_id")
+        return [
+            UserUnfollowed(
+                id=event_id, time_ms=_record_time_ms(record), follower_id=int(follower), followee_id=int(followee)
+            )
+        ]
+    return []
+
+
+def _user_events(record: DynamoDBRecord) -> list[DomainEvent]:
+    old, new = _images(record)
+    key = str((new or old).get("pk", ""))
+    if not key.startswith(USER_PREFIX):
+        return []  # a username or email claim
+    event_id, time_ms = str(record.event_id), _record_time_ms(record)
+    if record.event_name is DynamoDBRecordEventName.INSERT:
+        user_id, username, name = _needed(new, record, "user_id", "username", "name")
+        return [UserRegistered(id=event_id, time_ms=time_ms, user_id=int(user_id), username=username, name=name)]
+    if record.event_name is DynamoDBRecordEventName.REMOVE:
+        user_id, username = _needed(old, record, "user_id", "username")
+        return [UserDeleted(id=event_id, time_ms=time_ms, user_id=int(user_id), username=username)]
+    changed = [field for field in PROFILE_FIELDS if old.get(field) != new.get(field)]
+    if not changed:
+        return []  # a counter moved, or the celebrity flag
+    (user_id,) = _needed(new, record, "user_id")
+    profile = {field: str(new.get(field) or "") for field in PROFILE_FIELDS}
+    return [ProfileChanged(id=event_id, time_ms=time_ms, user_id=int(user_id), changed=changed, **profile)]
+
+
+_DECODERS: dict[Source, Callable[[DynamoDBRecord], list[DomainEvent]]] = {
+    Source.TWEETS: _tweet_events,
+    Source.FOLLOWS: _follow_events,
+    Source.USERS: _user_events,
+}

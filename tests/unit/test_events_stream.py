@@ -1,0 +1,166 @@
+"""The one decoder of stream records (chirp.events.stream): each Chirp table's records, in Lambda's
+format, to the domain events they mean."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from chirp.events.schema import (
+    ProfileChanged,
+    TweetDeleted,
+    TweetPosted,
+    UserDeleted,
+    UserFollowed,
+    UserRegistered,
+    UserUnfollowed,
+)
+from chirp.events.stream import Source, Sources, UndecodableRecord, decode_record, table_of
+from chirp.ids import id_timestamp_ms
+
+SOURCES = Sources({"t-Tweets": Source.TWEETS, "t-Follows": Source.FOLLOWS, "t-Users": Source.USERS})
+TWEET_ID = 1_000_000_000_000_123
+FOLLOW_ID = 1_000_000_000_000_456
+
+
+def arn(table: str) -> str:
+    return f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-11-27T00:00:00.000"
+
+
+def record(
+    table: str, name: str, old: dict[str, Any] | None = None, new: dict[str, Any] | None = None
+) -> DynamoDBRecord:
+    """A stream record as Lambda delivers it (images in DynamoDB JSON)."""
+    dynamodb: dict[str, Any] = {"ApproximateCreationDateTime": 1_767_225_700, "SequenceNumber": "100", "SizeBytes": 10}
+    if old is not None:
+        dynamodb["OldImage"] = old
+    if new is not None:
+        dynamodb["NewImage"] = new
+    return DynamoDBRecord(
+        {
+            "eventID": "ev-1",
+            "eventName": name,
+            "eventSource": "aws:dynamodb",
+            "eventSourceARN": arn(table),
+            "dynamodb": dynamodb,
+        }
+    )
+
+
+def tweet_image(**extra: Any) -> dict[str, Any]:
+    entities = {"hashtags": [{"start": 6, "end": 10, "tag": "tag"}], "mentions": [], "urls": [], "cashtags": []}
+    return {
+        "tweet_id": {"N": str(TWEET_ID)},
+        "author_id": {"N": "7"},
+        "text": {"S": "hello #tag"},
+        "entities": {"S": json.dumps(entities)},
+        **extra,
+    }
+
+
+def user_image(**fields: str) -> dict[str, Any]:
+    values = {"username": "ada", "name": "Ada", "description": "", "location": "", "url": ""} | fields
+    image = {"pk": {"S": "USER#7"}, "user_id": {"N": "7"}, "followers_count": {"N": "3"}}
+    image.update({name: {"S": value} for name, value in values.items() if value})
+    return image
+
+
+def test_a_new_tweet_is_tweet_posted_with_its_text_and_entities_at_its_ids_time() -> None:
+    # When
+    (event,) = decode_record(record("t-Tweets", "INSERT", new=tweet_image()), SOURCES)
+    # Then
+    assert isinstance(event, TweetPosted)
+    assert (event.id, event.tweet_id, event.author_id, event.text) == ("ev-1", TWEET_ID, 7, "hello #tag")
+    assert event.entities["hashtags"] == [{"start": 6, "end": 10, "tag": "tag"}]
+    assert event.time_ms == id_timestamp_ms(TWEET_ID)
+
+
+def test_a_removed_tweet_is_tweet_deleted_at_the_records_time() -> None:
+    # When
+    (event,) = decode_record(record("t-Tweets", "REMOVE", old=tweet_image()), SOURCES)
+    # Then
+    assert event == TweetDeleted(id="ev-1", time_ms=1_767_225_700_000, tweet_id=TWEET_ID, author_id=7)
+
+
+def test_an_engagement_counter_update_means_nothing() -> None:
+    # Given a tweet whose like count moved
+    changed = record("t-Tweets", "MODIFY", old=tweet_image(), new=tweet_image(like_count={"N": "1"}))
+    # Then
+    assert decode_record(changed, SOURCES) == []
+
+
+def test_follows_and_unfollows() -> None:
+    # Given
+    edge = {"follower_id": {"N": "1"}, "followee_id": {"N": "2"}, "follow_id": {"N": str(FOLLOW_ID)}}
+    # When
+    (followed,) = decode_record(record("t-Follows", "INSERT", new=edge), SOURCES)
+    (unfollowed,) = decode_record(record("t-Follows", "REMOVE", old=edge), SOURCES)
+    # Then
+    assert followed == UserFollowed(id="ev-1", time_ms=id_timestamp_ms(FOLLOW_ID), follower_id=1, followee_id=2)
+    assert unfollowed == UserUnfollowed(id="ev-1", time_ms=1_767_225_700_000, follower_id=1, followee_id=2)
+
+
+def test_a_new_user_item_is_user_registered_and_a_removed_one_user_deleted() -> None:
+    # When
+    (registered,) = decode_record(record("t-Users", "INSERT", new=user_image()), SOURCES)
+    (deleted,) = decode_record(record("t-Users", "REMOVE", old=user_image()), SOURCES)
+    # Then
+    assert registered == UserRegistered(id="ev-1", time_ms=1_767_225_700_000, user_id=7, username="ada", name="Ada")
+    assert deleted == UserDeleted(id="ev-1", time_ms=1_767_225_700_000, user_id=7, username="ada")
+
+
+def test_a_profile_change_names_the_fields_it_touched_and_carries_the_whole_profile() -> None:
+    # When
+    changed = record("t-Users", "MODIFY", old=user_image(), new=user_image(name="Ada L.", url="https://ada.dev"))
+    (event,) = decode_record(changed, SOURCES)
+    # Then
+    assert isinstance(event, ProfileChanged)
+    assert event.changed == ["name", "url"]
+    assert (event.username, event.name, event.url, event.description) == ("ada", "Ada L.", "https://ada.dev", "")
+
+
+def test_a_counter_or_the_celebrity_flag_on_a_user_means_nothing() -> None:
+    # Given
+    new = user_image() | {"followers_count": {"N": "4"}, "celebrity": {"BOOL": True}}
+    # Then
+    assert decode_record(record("t-Users", "MODIFY", old=user_image(), new=new), SOURCES) == []
+
+
+def test_username_and_email_claims_mean_nothing() -> None:
+    # Given
+    claim = {"pk": {"S": "USERNAME#ada"}, "user_id": {"N": "7"}}
+    # Then
+    assert decode_record(record("t-Users", "INSERT", new=claim), SOURCES) == []
+
+
+def test_a_record_from_a_table_the_function_does_not_read_is_refused_naming_it() -> None:
+    # When / Then
+    with pytest.raises(UndecodableRecord, match="t-Likes"):
+        decode_record(record("t-Likes", "INSERT", new={}), SOURCES)
+
+
+def test_a_record_without_the_image_it_needs_is_refused_naming_what_is_missing() -> None:
+    # Given a KEYS_ONLY-like record of a new tweet
+    keys_only = record("t-Tweets", "INSERT", new={"tweet_id": {"N": str(TWEET_ID)}})
+    # When / Then
+    with pytest.raises(UndecodableRecord, match="author_id, text"):
+        decode_record(keys_only, SOURCES)
+
+
+@pytest.mark.parametrize(
+    ("source_arn", "table"),
+    [
+        ("arn:aws:dynamodb:us-east-1:123456789012:table/chirp-TweetsTable-1A2B/stream/2026-11-21T10:00:00.000",
+         "chirp-TweetsTable-1A2B"),
+        ("arn:aws:dynamodb:ddblocal:000000000000:table/chirp-local-FollowsTable/stream/2026-11-21T10:00:00.000",
+         "chirp-local-FollowsTable"),
+        (None, ""),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_table_of_reads_the_table_name_from_a_stream_arn(source_arn: str | None, table: str) -> None:
+    # Given a record's event source ARN (AWS's, DynamoDB Local's, or none)
+    # Then the table is the name between ":table/" and "/stream/"
+    assert table_of(source_arn) == table
