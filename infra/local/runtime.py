@@ -1,9 +1,11 @@
 """Start, run and stop the whole local system: `python -m infra.local`.
 
 Order of start: lock the data dir and bind the API port (fail fast), start the emulators, provision
-the template's resources, set the functions' environment, import the handlers, start the pollers,
-serve the API, write `<data>/endpoints.json`, print the ready line. Ctrl-C or SIGTERM stops everything
-that was started, in reverse order, and the process exits 0.
+the template's resources, set the functions' environment, expand their IAM policies (SAM's translation runs
+in a thread from the start) and check what Lambda needs from them, import the handlers (each sandbox enforces
+its function's policies on every AWS call), start the pollers, serve the API, write `<data>/endpoints.json`,
+print the ready line. Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the
+process exits 0.
 """
 
 from __future__ import annotations
@@ -41,13 +43,16 @@ from infra.local.functions import (
     shared_environment,
 )
 from infra.local.gateway import ApiGateway, ApiSettings, GatewayHttpServer, Route, RouteTable
+from infra.local.iam.authority import Authority
+from infra.local.iam.enforcement import RoleTranslation, runtime_authority
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
 from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
 from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.stream_poller import StreamPoller
-from infra.local.template import Template, TemplateError, load_template
+from infra.local.subscriptions import check_sqs_subscriptions, subscription_properties
+from infra.local.template import JsonValue, Template, TemplateError, load_template
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto server's default account
 EMULATOR_START_TIMEOUT_SECONDS = 120.0
@@ -83,6 +88,7 @@ class LocalRuntime:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_data_dir()
         template = load_template(self.config.template_path)
+        roles = RoleTranslation(template, self._parameters(template), self.config.region)  # SAM's, in a thread
         server = self.server = GatewayHttpServer((self.config.host, self.config.port), gateway=None)
         self._server_thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
         self._server_thread.start()  # answers 503 until the API is ready
@@ -94,9 +100,12 @@ class LocalRuntime:
         context = ProvisionContext(clients, resolver, self.config.resource_prefix, self.data_dir / "secrets")
         with _phase("resources"):
             self.provisioned = provision_all(template, context)
+            check_sqs_subscriptions(clients, self.provisioned, subscription_properties(template, resolver))
         self.functions = function_specs(template, resolver)
+        with _phase("policies"):
+            authority = runtime_authority(roles, template, self.functions, resolver)
         with _phase("handlers"):
-            invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template))
+            invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template), authority)
         self.pollers = self._start_pollers(self.functions, clients, invoker)
         self._serve_api(server, template, resolver, invoker)
         self._write_endpoints_file(endpoints)
@@ -142,8 +151,10 @@ class LocalRuntime:
         pseudo = PseudoParameters(
             region=self.config.region, account_id=self._account_id(clients), stack_name=self.config.stack_name
         )
-        parameters = parameter_values(template, parse_parameter_overrides(self.config.parameter_overrides))
-        return Resolver(template, parameters, pseudo, placeholder_ids=skipped_resource_ids(template))
+        return Resolver(template, self._parameters(template), pseudo, placeholder_ids=skipped_resource_ids(template))
+
+    def _parameters(self, template: Template) -> dict[str, JsonValue]:
+        return parameter_values(template, parse_parameter_overrides(self.config.parameter_overrides))
 
     def _account_id(self, clients: AwsClients) -> str:
         if self.config.target is Target.EMULATORS:
@@ -155,9 +166,9 @@ class LocalRuntime:
                 raise ConfigError(f"cannot read the AWS account id: {error}") from error
             return "000000000000"
 
-    def _warm_sandboxes(self, functions: list[FunctionSpec], layers: list[Path]) -> Invoker:
-        """Start each function's first sandbox, all at once (each imports its handler)."""
-        settings = SandboxSettings(base_environment=dict(os.environ), layer_paths=layers)
+    def _warm_sandboxes(self, functions: list[FunctionSpec], layers: list[Path], authority: Authority) -> Invoker:
+        """Start each function's first sandbox, all at once (each imports its handler, its IAM guard first)."""
+        settings = SandboxSettings(base_environment=dict(os.environ), layer_paths=layers, authority=authority)
         pools = {
             function.logical_id: SandboxPool(function, self.config.concurrency, settings) for function in functions
         }

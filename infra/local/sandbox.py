@@ -17,6 +17,7 @@ import os
 import queue
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,11 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.local.emulators import die_with_parent
 from infra.local.functions import FunctionSpec
 from infra.local.worker import read_message, write_message
+
+if TYPE_CHECKING:
+    from infra.local.iam.authority import Authority
 
 RUNTIME_ROOT = Path(__file__).resolve().parents[2]
 WORKER_START_TIMEOUT_SECONDS = 120.0
@@ -52,10 +56,14 @@ class FunctionError(RuntimeError):
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """What every sandbox of the runtime shares."""
+    """What every sandbox of the runtime shares.
+
+    `authority`: the functions' IAM policies, enforced on every AWS call a sandbox makes (None: unchecked).
+    """
 
     base_environment: Mapping[str, str]
     layer_paths: list[Path]
+    authority: Authority | None = None
 
 
 def lambda_environment(function: FunctionSpec) -> dict[str, str]:
@@ -70,13 +78,20 @@ def lambda_environment(function: FunctionSpec) -> dict[str, str]:
     }
 
 
+def _iam_settings(authority: Authority | None, function: FunctionSpec, line: socket.socket | None) -> Any:
+    """What the worker's IAM guard needs: whose calls it checks, and its line to the runtime's authority."""
+    if authority is None or line is None:
+        return None
+    return {"identity": authority[function.logical_id].identity.as_json(), "authority_fd": line.fileno()}
+
+
 # The kernel's parent-death signal fires when the *thread* that started a child ends, so sandboxes are
 # started from this one long-lived thread, not from the short-lived threads that serve requests.
 _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
 
 
 def _spawn_worker(
-    command: list[str], cwd: Path, environment: dict[str, str], fds: tuple[int, int]
+    command: list[str], cwd: Path, environment: dict[str, str], fds: tuple[int, ...]
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command,
@@ -96,6 +111,7 @@ class Sandbox:
         requests_read, self._requests = os.pipe()
         self._responses, responses_write = os.pipe()
         original_pythonpath = settings.base_environment.get("PYTHONPATH")
+        iam_line = settings.authority.open_line(function.logical_id) if settings.authority else None
         worker_settings = {
             "requests_fd": requests_read,
             "responses_fd": responses_write,
@@ -106,7 +122,9 @@ class Sandbox:
             "attribute": function.handler_attribute,
             "runtime_path": str(RUNTIME_ROOT),
             "original_pythonpath": original_pythonpath,
+            "iam": _iam_settings(settings.authority, function, iam_line),
         }
+        fds = (requests_read, responses_write, *([iam_line.fileno()] if iam_line else []))
         environment = {
             **settings.base_environment,
             **function.environment,
@@ -114,10 +132,13 @@ class Sandbox:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(RUNTIME_ROOT), original_pythonpath])),
         }
         command = [sys.executable, "-m", "infra.local.worker", json.dumps(worker_settings)]
-        self.process = _SPAWNER.submit(_spawn_worker, command, function.code_dir, environment,
-                                       (requests_read, responses_write)).result()  # fmt: skip
-        os.close(requests_read)
-        os.close(responses_write)
+        try:
+            self.process = _SPAWNER.submit(_spawn_worker, command, function.code_dir, environment, fds).result()
+        finally:
+            os.close(requests_read)
+            os.close(responses_write)
+            if iam_line is not None:
+                iam_line.close()  # the worker holds its own copy; the runtime's end is served by the authority
 
     def wait_until_ready(self) -> None:
         started = self._read(time.monotonic() + WORKER_START_TIMEOUT_SECONDS, WORKER_START_TIMEOUT_SECONDS)

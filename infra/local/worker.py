@@ -5,7 +5,13 @@ function's environment, its code folder as working directory and first on sys.pa
 as Lambda does. Invocations arrive on one pipe and results leave on another, as length-prefixed JSON;
 stdout and stderr are the runtime's, so the handler's logs show in its console.
 
-Imports nothing from the runtime: a sandbox holds the function's code and the standard library only.
+A sandbox holds the function's code and the standard library, and one piece of the runtime: with IAM enforced
+(worker settings `iam`), the guard `infra.local.iam.guard`, installed before the handler is imported, which
+checks every AWS call against the function's policies. It plays the part of AWS's authorization, not of the
+function: it asks the runtime for each new decision over a socket it inherits (moto, which evaluates policies,
+stays in the runtime), and answers a refused call with the service's access-denied error, as AWS would. It is
+imported while the runtime's folder is still on sys.path, which is then dropped: the handler cannot import the
+runtime.
 """
 
 from __future__ import annotations
@@ -124,11 +130,21 @@ def _forget_runtime_path(runtime_path: str, original_pythonpath: str | None) -> 
         os.environ["PYTHONPATH"] = original_pythonpath
 
 
+def _enforce_iam(iam_settings: dict[str, Any] | None) -> None:
+    """Check every AWS call of this process against the function's policies (before any client exists)."""
+    if iam_settings is None:
+        return
+    from infra.local.iam.guard import enforce_in_sandbox
+
+    enforce_in_sandbox(iam_settings)
+
+
 def main() -> int:
     settings = json.loads(sys.argv[1])
     requests, responses = settings["requests_fd"], settings["responses_fd"]
-    _forget_runtime_path(settings["runtime_path"], settings["original_pythonpath"])
     try:
+        _enforce_iam(settings.get("iam"))
+        _forget_runtime_path(settings["runtime_path"], settings["original_pythonpath"])
         handler = load_handler(settings)
     except BaseException as error:
         traceback.print_exc()

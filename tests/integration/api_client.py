@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -51,10 +52,12 @@ _NO_BODY = object()
 
 
 class Api:
-    """The Chalice app driven through chalice.test.Client, in the shapes a JSON client uses."""
+    """The Chalice app driven through chalice.test.Client, in the shapes a JSON client uses; each request
+    made as the API function (`acting`: its IAM policies enforced on the AWS calls the request makes)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, acting: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
         self._client = client
+        self._acting = acting
 
     def request(
         self,
@@ -77,7 +80,8 @@ class Api:
         if token is not None:
             sent["authorization"] = f"Bearer {token}"
         target = f"{path}?{urlencode(query)}" if query else path
-        response = self._client.http.request(method, target, headers=sent, body=body)
+        with self._acting():
+            response = self._client.http.request(method, target, headers=sent, body=body)
         return Reply(status=response.status_code, headers=response.headers, body=response.body)
 
     def get(self, path: str, **options: Any) -> Reply:

@@ -2,13 +2,15 @@
 
 Every test gets fresh AWS state. The tables are created from `template.yaml`'s own
 `AWS::DynamoDB::Table` definitions (through the local runtime's template loader and provisioner),
-and the functions' environment (the table variables) is resolved from the template's `Globals`,
-so no table, key or variable name is written down twice.
+and the process gets the functions' environment as the template gives it (every function's variables
+that name tables or parameters; each function's settings read only their own), so no table, key or
+variable name is written down twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +18,17 @@ import pytest
 from chalice import Chalice
 from chalice.test import Client
 from chirp.adapters.dynamodb.connection import shared_connection
-from chirp.settings import get_settings
-from chirp.wiring import repositories
+from chirp.wiring import api as api_wiring
+from chirp.wiring import timeline_fanout, timeline_writer
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 from pynamodb.connection import Connection
 
 from infra.local.aws import AwsClients, ServiceEndpoints
+from infra.local.emulators import free_port, start_dynamodb_local
 from infra.local.intrinsics import PseudoParameters, Resolver, ResourceOutputs, parameter_values
 from infra.local.provision import ProvisionContext, _create_table_arguments, physical_name
-from infra.local.template import Template, load_template
+from infra.local.template import Template, load_template, referenced_logical_ids
 from tests.integration.api_client import Api
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -54,6 +58,7 @@ FOREIGN_VARIABLES = (
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "JWT_SECRET_ARN",
+    "TIMELINE_QUEUE_URL",
     "ACCESS_TOKEN_TTL_SECONDS",
     "REFRESH_TOKEN_TTL_SECONDS",
     "MAX_BODY_BYTES",
@@ -61,9 +66,9 @@ FOREIGN_VARIABLES = (
 
 
 def clear_settings_caches() -> None:
-    """Forget the settings and the repositories built from them (both cached per process)."""
-    get_settings.cache_clear()
-    repositories.cache_clear()
+    """Forget each function's settings and the dependencies built from them (cached per process)."""
+    for wiring in (api_wiring, timeline_fanout, timeline_writer):
+        wiring.dependencies.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +92,8 @@ def boto_clients() -> Iterator[AwsClients]:
 
 
 def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
-    """Create the template's tables in the active mock; return the functions' global environment.
+    """Create the template's tables in the active mock; return the functions' environment (see
+    `functions_environment`).
 
     The create_table arguments come from the local runtime's provisioner; its waits for ACTIVE and
     its TTL calls are left out, since moto's tables are ACTIVE at once: that is five requests per
@@ -105,8 +111,24 @@ def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
         name = physical_name(context, table, properties, "TableName")
         dynamodb.create_table(**_create_table_arguments(name, properties))
         resolver.outputs[table.logical_id] = ResourceOutputs(ref=name)
-    variables = resolver.resolve(template.function_globals["Environment"]["Variables"])
-    return {name: str(value) for name, value in variables.items()}
+    return functions_environment(template, resolver)
+
+
+def functions_environment(template: Template, resolver: Resolver) -> dict[str, str]:
+    """Every function's variables (Globals' and its own) whose values the resolver knows: those that
+    name parameters or the resources created so far (a queue or a secret a test has not made is left out).
+    Where two functions have a variable, the template gives both the same value."""
+    known = set(resolver.outputs) | set(template.parameters)
+    environment: dict[str, str] = {}
+    for function in template.resources_of_type("AWS::Serverless::Function"):
+        variables = {
+            **(template.function_globals.get("Environment") or {}).get("Variables", {}),
+            **(function.properties.get("Environment") or {}).get("Variables", {}),
+        }
+        for name, value in variables.items():
+            if referenced_logical_ids(value) <= known:
+                environment[name] = str(resolver.resolve(value))
+    return environment
 
 
 @pytest.fixture
@@ -138,8 +160,9 @@ def chalice_app(aws: dict[str, str]) -> Chalice:
 
 
 @pytest.fixture
-def api(chalice_app: Chalice) -> Api:
-    return Api(Client(chalice_app))
+def api(chalice_app: Chalice, act_as: Callable[..., AbstractContextManager[object]]) -> Api:
+    """The app as a client reaches it, each request checked against ApiFunction's IAM policies."""
+    return Api(Client(chalice_app), acting=lambda: act_as("ApiFunction"))
 
 
 @pytest.fixture
@@ -154,3 +177,21 @@ def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, 
 
     monkeypatch.setattr(Connection, "dispatch", recording)
     return sent
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceEndpoints]:
+    """DynamoDB Local and a moto server, real processes on free ports, shared by the tests of one module
+    (the local runtime's own tests: pollers, IAM enforcement)."""
+    folder = tmp_path_factory.mktemp("services")
+    install_dir = Path(__file__).resolve().parents[2] / ".cache" / "dynamodb-local"
+    dynamodb = start_dynamodb_local(install_dir, folder / "dynamodb", free_port(), folder / "logs")
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    moto.start()
+    try:
+        dynamodb.wait_until_serving(60)
+        moto_port = moto._server.server_port  # type: ignore[union-attr]
+        yield ServiceEndpoints(default=f"http://127.0.0.1:{moto_port}", dynamodb=dynamodb.url)
+    finally:
+        moto.stop()
+        dynamodb.stop()

@@ -17,33 +17,15 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from infra.local.aws import ServiceEndpoints
 from infra.local.config import config_from_environ
-from infra.local.emulators import free_port, start_dynamodb_local
+from infra.local.emulators import free_port
 from infra.local.runtime import LocalRuntime
 
 APP_DIR = Path(__file__).with_name("local_runtime_app")
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceEndpoints]:
-    """DynamoDB Local and a moto server, shared by the tests of this module."""
-    folder = tmp_path_factory.mktemp("services")
-    install_dir = Path(__file__).resolve().parents[2] / ".cache" / "dynamodb-local"
-    dynamodb = start_dynamodb_local(install_dir, folder / "dynamodb", free_port(), folder / "logs")
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    moto.start()
-    try:
-        dynamodb.wait_until_serving(60)
-        moto_port = moto._server.server_port  # type: ignore[union-attr]
-        yield ServiceEndpoints(default=f"http://127.0.0.1:{moto_port}", dynamodb=dynamodb.url)
-    finally:
-        moto.stop()
-        dynamodb.stop()
 
 
 @contextmanager
@@ -104,7 +86,7 @@ def probe() -> Any:
 
 def client(services: ServiceEndpoints, service: str) -> Any:
     endpoint = services.dynamodb if service == "dynamodb" else services.default
-    return boto3.client(  # type: ignore[call-overload]
+    return boto3.client(
         service,
         region_name=REGION,
         endpoint_url=endpoint,

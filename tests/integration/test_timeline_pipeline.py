@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -25,9 +26,8 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 from chirp.pages import PageRequest
-from chirp.settings import get_settings
 from chirp.timelines.service import home_timeline_page
-from chirp.wiring import change_publisher, repositories
+from chirp.wiring.api import dependencies
 
 from infra.local.aws import AwsClients
 from infra.local.functions import FunctionSpec, function_specs
@@ -92,6 +92,8 @@ class Pipeline:
     writer: FunctionSpec
     clients: AwsClients
     streams_client: Any
+    # Runs a function's invocation under its IAM policies (tests/iam_guard.py), as its sandbox would.
+    act_as: Callable[..., AbstractContextManager[object]]
     positions: dict[tuple[str, str], str] = field(default_factory=dict)  # (stream, shard) -> last sequence read
 
     @property
@@ -149,7 +151,8 @@ class Pipeline:
 
     def fan_out(self, records: Sequence[Record]) -> list[str]:
         """Invoke the fan-out handler with one batch; returns the reported item failures."""
-        response = handler_module(self.fanout).handler({"Records": list(records)}, LambdaContext(self.fanout.name))
+        with self.act_as(self.fanout.logical_id):
+            response = handler_module(self.fanout).handler({"Records": list(records)}, LambdaContext(self.fanout.name))
         return failures(response)
 
     def fan_out_pending(self) -> int:
@@ -185,7 +188,10 @@ class Pipeline:
         """Invoke the writer with one batch and delete the messages it did not report, as Lambda does; a
         handler that raises (Powertools does when every record failed) fails the whole batch."""
         try:
-            response = handler_module(self.writer).handler({"Records": list(records)}, LambdaContext(self.writer.name))
+            with self.act_as(self.writer.logical_id):
+                response = handler_module(self.writer).handler(
+                    {"Records": list(records)}, LambdaContext(self.writer.name)
+                )
         except BatchProcessingError:
             return [record["messageId"] for record in records]
         failed = failures(response)
@@ -239,6 +245,7 @@ def start_pipeline(
     boto_clients: AwsClients,
     streams_client: Any,
     tmp_path: Path,
+    act_as: Callable[..., AbstractContextManager[object]],
 ) -> Iterator[StartPipeline]:
     """Provision the rest of the template (queues above all) in the test's mock, give this process the
     fan-out and writer functions' environment, resolved with the given template parameters, plus
@@ -260,11 +267,11 @@ def start_pipeline(
         for name, value in {**writer.environment, **fanout.environment, **(environment or {})}.items():
             monkeypatch.setenv(name, value)
         clear_settings_caches()
-        change_publisher.cache_clear()
-        return Pipeline(fanout=fanout, writer=writer, clients=boto_clients, streams_client=streams_client)
+        return Pipeline(
+            fanout=fanout, writer=writer, clients=boto_clients, streams_client=streams_client, act_as=act_as
+        )
 
     yield start
-    change_publisher.cache_clear()
 
 
 @pytest.fixture
@@ -309,7 +316,7 @@ def stored_entries(owner: Account) -> dict[int, int]:
     items = [
         item
         for page in paginator.paginate(
-            TableName=get_settings().timelines_table,
+            TableName=dependencies().settings.timelines_table,
             KeyConditionExpression="owner_id = :owner AND entry_id < :activity",
             ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": str(ACTIVITY_ENTRY_ID)}},
             ConsistentRead=True,
@@ -322,7 +329,7 @@ def stored_entries(owner: Account) -> dict[int, int]:
 def activity_record(owner: Account) -> dict[str, int] | None:
     client = boto3.client("dynamodb", region_name=REGION)
     item = client.get_item(
-        TableName=get_settings().timelines_table,
+        TableName=dependencies().settings.timelines_table,
         Key={"owner_id": {"N": owner.id}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}},
         ConsistentRead=True,
     ).get("Item")
@@ -330,14 +337,14 @@ def activity_record(owner: Account) -> dict[str, int] | None:
 
 
 def is_celebrity(user: Account) -> bool:
-    found = repositories().users.get(int(user.id))
+    found = dependencies().users.get(int(user.id))
     assert found is not None
     return found.celebrity
 
 
 def pulls(reader: Account) -> list[int]:
     """The celebrities the reader's activity record lists: those it pulls at read time."""
-    activity = repositories().timelines.activity([int(reader.id)]).get(int(reader.id))
+    activity = dependencies().timelines.activity([int(reader.id)]).get(int(reader.id))
     return sorted(activity.pulls) if activity else []
 
 
@@ -510,10 +517,10 @@ def test_a_celebritys_deleted_tweet_is_not_served_while_the_author_index_still_l
     # putting the tweet's item back in the tweets table, while author_tweets no longer lists it
     client = boto3.client("dynamodb", region_name=REGION)
     key = {"tweet_id": {"N": deleted}}
-    item = client.get_item(TableName=get_settings().tweets_table, Key=key, ConsistentRead=True)["Item"]
+    item = client.get_item(TableName=dependencies().settings.tweets_table, Key=key, ConsistentRead=True)["Item"]
     delete_tweet(api, celebrity, deleted)
-    client.put_item(TableName=get_settings().tweets_table, Item=item)
-    newest = repositories().tweets.by_author(int(celebrity.id), PageRequest())
+    client.put_item(TableName=dependencies().settings.tweets_table, Item=item)
+    newest = dependencies().tweets.by_author(int(celebrity.id), PageRequest())
     assert [tweet.id for tweet in newest.items] == [int(deleted), int(kept)]
     # Then no follower is served it
     for follower in followers:
@@ -597,7 +604,9 @@ def test_a_reader_back_after_the_inactive_window_gets_no_fan_out_meanwhile_and_i
     api.follow(reader, author)
     pipeline.run_until_quiet()
     now_ms = int(time.time() * 1000)
-    home_timeline_page(repositories(), get_settings(), int(reader.id), PageRequest(), now_ms=now_ms - 31 * DAY_MS)
+    home_timeline_page(
+        dependencies(), dependencies().settings, int(reader.id), PageRequest(), now_ms=now_ms - 31 * DAY_MS
+    )
     # When the author posts meanwhile
     tweet_id = api.tweet(author, "while you were away")["id"]
     pipeline.run_until_quiet()
@@ -616,9 +625,11 @@ def test_a_returning_readers_activity_record_notes_the_rebuild(api: Api, pipelin
     # Given a reader who last read its timeline 31 days ago
     reader = api.register()
     now_ms = int(time.time() * 1000)
-    home_timeline_page(repositories(), get_settings(), int(reader.id), PageRequest(), now_ms=now_ms - 31 * DAY_MS)
+    home_timeline_page(
+        dependencies(), dependencies().settings, int(reader.id), PageRequest(), now_ms=now_ms - 31 * DAY_MS
+    )
     # When it reads again now
-    home_timeline_page(repositories(), get_settings(), int(reader.id), PageRequest(), now_ms=now_ms)
+    home_timeline_page(dependencies(), dependencies().settings, int(reader.id), PageRequest(), now_ms=now_ms)
     # Then its activity record says it was seen and rebuilt now
     record = activity_record(reader)
     assert record is not None
