@@ -107,10 +107,18 @@ def test_openapi_names_every_path_parameter(document: dict[str, Any]) -> None:
         assert {part[1:-1] for part in path.split("/") if part.startswith("{")} == in_path, path
 
 
+def resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema, or the component its `$ref` names."""
+    if "$ref" not in schema:
+        return schema
+    found: dict[str, Any] = document["components"]["schemas"][schema["$ref"].removeprefix("#/components/schemas/")]
+    return found
+
+
 def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: dict[str, Any]) -> None:
     # When
     bodies = {
-        key: operation["requestBody"]["content"]["application/json"]["schema"]
+        key: resolved(document, operation["requestBody"]["content"]["application/json"]["schema"])
         for key, operation in operations(document).items()
         if "requestBody" in operation
     }

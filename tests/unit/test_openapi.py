@@ -1,19 +1,25 @@
-"""The OpenAPI document, generated from the route table: each operation with its parameters,
-body, responses and security."""
+"""The OpenAPI document, generated from the route table: each operation with its parameters, body,
+security and responses (the success one declared by the view, the errors the declaration implies or
+lists), and the JSON Schemas of every body, generated from their declarations."""
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import pytest
-from chirp.http.openapi import SCHEMAS, Operation, document
+from chirp import errors
+from chirp.http import schemas
+from chirp.http.openapi import SCHEMA_REF, Operation, document
 from chirp.tweets.inputs import TweetDraft
-from chirp.users.inputs import Registration
+from chirp.users.inputs import ProfileUpdate, Registration
+from openapi_spec_validator import validate
+from pydantic import TypeAdapter
 
-ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "415", "422"}
+BODY_STATUSES = {"400", "413", "415", "422"}
 
 OPERATIONS = [
-    Operation(path="/api/health", method="GET", name="health", summary="Liveness"),
+    Operation(path="/api/health", method="GET", name="health", summary="Liveness", response=schemas.Health),
     Operation(
         path="/api/users/register",
         method="POST",
@@ -21,19 +27,41 @@ OPERATIONS = [
         summary="Create an account",
         status=201,
         body=Registration,
-        response="Registered",
+        response=schemas.Registered,
+        raises=(errors.Conflict, errors.Retryable),
     ),
-    Operation(path="/api/users/{userId}", method="GET", name="get_user", summary="A user", response="User"),
+    Operation(
+        path="/api/users/{userId}",
+        method="GET",
+        name="get_user",
+        summary="A user",
+        response=schemas.UserResponse,
+        raises=(errors.NotFound,),
+    ),
+    Operation(
+        path="/api/users/by/username/{username}",
+        method="GET",
+        name="get_user_by_username",
+        summary="A user by username",
+        response=schemas.UserResponse,
+        raises=(errors.NotFound,),
+    ),
     Operation(
         path="/api/users/{userId}/followers",
         method="GET",
         name="list_followers",
         summary="Followers",
         paginated=True,
-        response="User[]",
+        response=schemas.UserPage,
     ),
     Operation(
-        path="/api/tweets/{tweetId}", method="DELETE", name="delete_tweet", summary="Delete", status=204, auth=True
+        path="/api/tweets/{tweetId}",
+        method="DELETE",
+        name="delete_tweet",
+        summary="Delete",
+        status=204,
+        auth=True,
+        raises=(errors.Forbidden, errors.NotFound, errors.Retryable),
     ),
     Operation(
         path="/api/tweets",
@@ -43,7 +71,8 @@ OPERATIONS = [
         status=201,
         auth=True,
         body=TweetDraft,
-        response="Tweet",
+        response=schemas.TweetResponse,
+        raises=(errors.Retryable,),
     ),
 ]
 
@@ -58,9 +87,25 @@ def operation(spec: dict[str, Any], path: str, method: str) -> dict[str, Any]:
     return found
 
 
-def test_the_document_is_openapi_3_with_its_title_and_version(spec: dict[str, Any]) -> None:
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": SCHEMA_REF.format(model=name)}
+
+
+def component(spec: dict[str, Any], reference: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = spec["components"]["schemas"][reference["$ref"].rpartition("/")[2]]
+    return found
+
+
+def success_schema(spec: dict[str, Any], path: str, method: str, status: str = "200") -> dict[str, Any]:
+    schema: dict[str, Any] = operation(spec, path, method)["responses"][status]["content"]["application/json"]["schema"]
+    return schema
+
+
+def test_the_document_is_valid_openapi_3_1_with_its_title_and_version(spec: dict[str, Any]) -> None:
+    # When
+    validate(spec)
     # Then
-    assert spec["openapi"] == "3.0.3"
+    assert spec["openapi"] == "3.1.0"
     assert spec["info"] == {"title": "Chirp API", "version": "1.0.0"}
 
 
@@ -89,11 +134,16 @@ def test_each_operation_is_named_and_summarised(spec: dict[str, Any]) -> None:
         assert (described["operationId"], described["summary"]) == (op.name, op.summary)
 
 
-def test_path_parameters_are_declared_required(spec: dict[str, Any]) -> None:
+def test_path_parameters_are_required_and_ids_carry_the_id_pattern(spec: dict[str, Any]) -> None:
+    # When
+    by_id = operation(spec, "/api/users/{userId}", "get")["parameters"]
+    by_name = operation(spec, "/api/users/by/username/{username}", "get")["parameters"]
     # Then
-    assert operation(spec, "/api/users/{userId}", "get")["parameters"] == [
-        {"name": "userId", "in": "path", "required": True, "schema": {"type": "string"}}
+    assert by_id == [
+        {"name": "userId", "in": "path", "required": True, "schema": TypeAdapter(schemas.Id).json_schema()}
     ]
+    assert by_id[0]["schema"]["pattern"] == "^[0-9]{1,19}$"
+    assert by_name == [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}]
     assert operation(spec, "/api/health", "get")["parameters"] == []
 
 
@@ -107,63 +157,118 @@ def test_paginated_operations_declare_limit_1_to_100_and_cursor(spec: dict[str, 
     assert parameters["cursor"]["schema"] == {"type": "string"}
 
 
-def test_a_paginated_response_is_data_and_meta_with_the_next_cursor(spec: dict[str, Any]) -> None:
+def test_a_paginated_response_is_data_and_meta_with_a_nullable_next_cursor(spec: dict[str, Any]) -> None:
     # When
-    schema = operation(spec, "/api/users/{userId}/followers", "get")["responses"]["200"]["content"]["application/json"][
-        "schema"
+    page = component(spec, success_schema(spec, "/api/users/{userId}/followers", "get"))
+    # Then
+    assert page["properties"]["data"] == {"type": "array", "items": ref("User"), "title": "Data"}
+    meta = component(spec, page["properties"]["meta"])
+    assert meta["properties"]["next_cursor"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
+    assert meta["required"] == ["next_cursor"]
+
+
+def test_a_response_is_the_component_of_the_declared_typeddict(spec: dict[str, Any]) -> None:
+    # When
+    single = success_schema(spec, "/api/users/{userId}", "get")
+    registered = success_schema(spec, "/api/users/register", "post", "201")
+    # Then
+    assert single == ref("UserResponse")
+    assert component(spec, single)["properties"] == {"data": ref("User")}
+    assert registered == ref("Registered")
+
+
+def test_components_are_the_declarations_json_schemas(spec: dict[str, Any]) -> None:
+    # Then each component is what pydantic makes of its declaration, with references into the document
+    for declared in (schemas.User, schemas.Tweet, schemas.TokenResponse, schemas.ErrorResponse):
+        generated = TypeAdapter(declared).json_schema(ref_template=SCHEMA_REF, mode="serialization")
+        generated.pop("$defs", None)
+        assert spec["components"]["schemas"][declared.__name__] == generated
+
+
+def test_response_objects_refuse_properties_they_do_not_declare(spec: dict[str, Any]) -> None:
+    # Given every object a response is made of (every component but the request bodies)
+    bodies = {op.body.__name__ for op in OPERATIONS if op.body}
+    objects = [
+        schema
+        for name, schema in spec["components"]["schemas"].items()
+        if name not in bodies and schema.get("type") == "object"
     ]
-    # Then
-    assert schema["properties"]["data"] == {"type": "array", "items": {"$ref": "#/components/schemas/User"}}
-    assert schema["properties"]["meta"]["properties"]["next_cursor"] == {"type": "string", "nullable": True}
+    # Then each lists all of its properties, and no other
+    assert objects
+    for schema in objects:
+        assert schema["additionalProperties"] is False, schema["title"]
+        assert set(schema["required"]) == set(schema["properties"]), schema["title"]
 
 
-def test_a_single_object_response_is_wrapped_in_data(spec: dict[str, Any]) -> None:
-    # When
-    schema = operation(spec, "/api/users/{userId}", "get")["responses"]["200"]["content"]["application/json"]["schema"]
-    # Then
-    assert schema == {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/User"}}}
-
-
-def test_a_registration_response_is_the_registered_schema(spec: dict[str, Any]) -> None:
-    # When
-    responses = operation(spec, "/api/users/register", "post")["responses"]
-    # Then
-    assert responses["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Registered"}
-
-
-def test_the_success_status_is_the_operations_own(spec: dict[str, Any]) -> None:
+def test_the_success_status_is_the_operations_own_and_204_has_no_content(spec: dict[str, Any]) -> None:
     # Then
     assert "201" in operation(spec, "/api/tweets", "post")["responses"]
-    assert "204" in operation(spec, "/api/tweets/{tweetId}", "delete")["responses"]
-    assert "content" not in operation(spec, "/api/tweets/{tweetId}", "delete")["responses"]["204"]
+    assert operation(spec, "/api/tweets/{tweetId}", "delete")["responses"]["204"] == {"description": "Delete"}
 
 
-def test_every_operation_documents_the_error_statuses_with_the_error_schema(spec: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/api/health", "get", set()),
+        ("/api/users/register", "post", BODY_STATUSES | {"409", "503"}),
+        ("/api/users/{userId}", "get", {"400", "404"}),
+        ("/api/users/by/username/{username}", "get", {"404"}),
+        ("/api/users/{userId}/followers", "get", {"400"}),
+        ("/api/tweets/{tweetId}", "delete", {"400", "401", "403", "404", "503"}),
+        ("/api/tweets", "post", BODY_STATUSES | {"401", "503"}),
+    ],
+)
+def test_error_responses_are_those_the_declaration_implies_or_lists(
+    spec: dict[str, Any], path: str, method: str, statuses: set[str]
+) -> None:
+    # When
+    responses = operation(spec, path, method)["responses"]
+    # Then: a body's 400/413/415/422, a caller's 401, an id's or a page's 400, and what the route raises
+    errors_documented = {status for status in responses if not status.startswith("2")}
+    assert errors_documented == statuses
+    for status in statuses:
+        assert responses[status]["content"] == {"application/json": {"schema": ref("ErrorResponse")}}
+        assert responses[status]["description"]
+
+
+def test_a_503_is_documented_with_the_error_body_and_no_retry_after_header(spec: dict[str, Any]) -> None:
+    # When
+    unavailable = operation(spec, "/api/tweets", "post")["responses"]["503"]
     # Then
-    for op in OPERATIONS:
-        responses = operation(spec, op.path, op.method.lower())["responses"]
-        assert set(responses) >= ERROR_STATUSES
-        for status in ERROR_STATUSES:
-            schema = responses[status]["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/Error"}
+    assert unavailable["content"]["application/json"]["schema"] == ref("ErrorResponse")
+    assert "headers" not in unavailable
+    assert "retry" in unavailable["description"]
 
 
-def test_the_error_schema_is_code_and_message_under_error() -> None:
+def test_the_error_schema_is_code_and_message_under_error(spec: dict[str, Any]) -> None:
+    # When
+    body = spec["components"]["schemas"]["ErrorResponse"]
+    detail = component(spec, body["properties"]["error"])
     # Then
-    error = SCHEMAS["Error"]["properties"]["error"]
-    assert set(error["properties"]) == {"code", "message"}
-    assert set(error["required"]) == {"code", "message"}
+    assert body["required"] == ["error"]
+    assert set(detail["properties"]) == {"code", "message"}
+    assert set(detail["required"]) == {"code", "message"}
 
 
-def test_request_bodies_carry_the_input_models_json_schema(spec: dict[str, Any]) -> None:
+def test_request_bodies_refer_to_the_input_models_json_schema(spec: dict[str, Any]) -> None:
     # When
     body = operation(spec, "/api/users/register", "post")["requestBody"]
     # Then
     assert body["required"] is True
-    schema = body["content"]["application/json"]["schema"]
+    assert body["content"]["application/json"]["schema"] == ref("Registration")
+    schema = spec["components"]["schemas"]["Registration"]
     assert schema == Registration.model_json_schema()
     assert set(schema["properties"]) == {"username", "email", "password", "name"}
     assert "requestBody" not in operation(spec, "/api/users/{userId}", "get")
+
+
+def test_a_body_may_be_left_out_exactly_where_an_empty_object_is_valid() -> None:
+    # Given an operation whose body has no required field (an empty body reads as {})
+    patch = Operation(path="/api/users/me", method="PATCH", name="update_me", summary="Change", body=ProfileUpdate)
+    # When
+    body = document([patch], title="t", version="1")["paths"]["/api/users/me"]["patch"]["requestBody"]
+    # Then
+    assert body["required"] is False
 
 
 def test_only_authenticated_operations_demand_a_bearer_token(spec: dict[str, Any]) -> None:
@@ -187,8 +292,8 @@ def test_every_referenced_schema_is_defined(spec: dict[str, Any]) -> None:
 
     def collect(value: object) -> None:
         if isinstance(value, dict):
-            if isinstance(value.get("$ref"), str) and value["$ref"].startswith("#/components/schemas/"):
-                references.add(value["$ref"].removeprefix("#/components/schemas/"))
+            if isinstance(value.get("$ref"), str):
+                references.add(value["$ref"])
             for item in value.values():
                 collect(item)
         elif isinstance(value, list):
@@ -199,15 +304,52 @@ def test_every_referenced_schema_is_defined(spec: dict[str, Any]) -> None:
     collect(spec)
     # Then
     assert references
-    assert references <= set(spec["components"]["schemas"])
+    assert {reference.rpartition("/")[0] for reference in references} == {"#/components/schemas"}
+    assert {reference.rpartition("/")[2] for reference in references} <= set(spec["components"]["schemas"])
 
 
-def test_the_apps_document_describes_exactly_the_routes_it_serves() -> None:
-    # Given the API's own route table
-    from app import OPERATIONS, app
+# ---------------------------------------------------------------- the app's own document
 
-    served = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
-    # When
-    spec = document(OPERATIONS, title="Chirp API", version="1.0.0")
+
+@pytest.fixture
+def apps_spec(api_module: ModuleType) -> dict[str, Any]:
+    """The document the app serves at /api/openapi.json (built once per process)."""
+    from routes.service import api_document
+
+    return api_document(api_module.app)
+
+
+def test_the_apps_document_is_valid_openapi_3_1(apps_spec: dict[str, Any]) -> None:
     # Then
-    assert {(path, method) for path, item in spec["paths"].items() for method in item} == served
+    validate(apps_spec)
+
+
+def test_the_apps_document_describes_exactly_the_routes_it_serves(
+    api_module: ModuleType, apps_spec: dict[str, Any]
+) -> None:
+    # Given the API's own route table
+    served = {(path, method.lower()) for path, methods in api_module.app.routes.items() for method in methods}
+    # Then
+    assert {(path, method) for path, item in apps_spec["paths"].items() for method in item} == served
+
+
+def test_the_apps_writes_and_home_timelines_document_a_503(apps_spec: dict[str, Any]) -> None:
+    # When
+    unavailable = {
+        (path, method.upper())
+        for path, item in apps_spec["paths"].items()
+        for method, op in item.items()
+        if "503" in op["responses"]
+    }
+    # Then: the routes whose storage calls retry, then give up (transactions, batch reads and writes)
+    assert unavailable == {
+        ("/api/users/register", "POST"),
+        ("/api/users/login", "POST"),
+        ("/api/auth/refresh", "POST"),
+        ("/api/users/{userId}/follow", "POST"),
+        ("/api/users/{userId}/follow", "DELETE"),
+        ("/api/tweets", "POST"),
+        ("/api/tweets/{tweetId}", "DELETE"),
+        ("/api/timeline", "GET"),
+        ("/api/users/{userId}/timeline", "GET"),
+    }

@@ -1,3 +1,4 @@
-"""HTTP concerns shared by the API function: reading bodies and query strings,
-mapping domain errors to status codes, the JSON shapes of responses, and the
-OpenAPI document. Framework-free: the Chalice app in functions/api uses these."""
+"""HTTP concerns shared by the API function: reading bodies and query strings (`requests`), mapping
+domain errors to status codes (`errors`), the response bodies declared once (`schemas`) and built by
+`views`, and the OpenAPI document generated from the route table (`openapi`). Framework-free: the
+Chalice app in functions/api uses these."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chirp import errors
+from chirp.http.schemas import ErrorResponse
 
 STATUS_BY_ERROR: dict[type[errors.ChirpError], int] = {
     errors.MalformedRequest: 400,
@@ -21,11 +20,16 @@ STATUS_BY_ERROR: dict[type[errors.ChirpError], int] = {
 
 
 def status_for(error: errors.ChirpError) -> int:
-    for kind in type(error).__mro__:
-        if kind in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[kind]
+    return status_of(type(error))
+
+
+def status_of(kind: type[errors.ChirpError]) -> int:
+    """The status an error of this kind answers (the OpenAPI document lists them per operation)."""
+    for ancestor in kind.__mro__:
+        if ancestor in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[ancestor]
     return 500
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
+def error_body(code: str, message: str) -> ErrorResponse:
     return {"error": {"code": code, "message": message}}

@@ -1,185 +1,177 @@
-"""The OpenAPI 3 document, generated from the API's own route table so the two
-cannot drift apart."""
+"""The OpenAPI 3.1 document, generated from the API's own route table so the two cannot drift apart.
+
+Each route is declared once, as an `Operation`: its request body (a pydantic input model), its success
+status and body (a TypedDict of `chirp.http.schemas`), whether it needs a caller, whether it pages, and
+the domain errors its service may raise. The error responses follow from that declaration, through the
+one mapping of errors to statuses (`chirp.http.errors`); the JSON Schemas of every body, request and
+response, come from pydantic, generated together into `components/schemas`.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
-_ID = {"type": "string", "pattern": "^[0-9]{1,19}$", "description": "a 64-bit id as a decimal string"}
-_METRICS_USER = {
-    "type": "object",
-    "properties": {name: {"type": "integer"} for name in ("followers_count", "following_count", "tweet_count")},
+from chirp import errors
+from chirp.http import schemas
+from chirp.http.errors import status_of
+from chirp.pages import DEFAULT_LIMIT, MAX_LIMIT
+
+OPENAPI_VERSION = "3.1.0"
+SCHEMA_REF = "#/components/schemas/{model}"
+BEARER = "bearer"
+
+# What clients read in the document for each error status (README's list, status by status).
+ERROR_DESCRIPTIONS = {
+    400: "the request cannot be read (malformed JSON, a bad id, limit or cursor) or cannot be done",
+    401: "a missing, expired, forged or revoked token, or wrong credentials",
+    403: "another user's resource",
+    404: "not found",
+    409: "conflicts with what exists (a taken username or email)",
+    413: "the body is over the size limit (64 KiB by default)",
+    415: "the body is not JSON",
+    422: "a field breaks a rule; the message names the field and the rule",
+    503: "storage stayed busy (conflicting writes or throttling) after retries; retry the request",
 }
-_ENTITY = {
-    "type": "object",
-    "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}},
-    "additionalProperties": True,
-}
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "Error": {
-        "type": "object",
-        "properties": {
-            "error": {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["code", "message"],
-            }
-        },
-        "required": ["error"],
-    },
-    "User": {
-        "type": "object",
-        "properties": {
-            "id": _ID,
-            "username": {"type": "string"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "location": {"type": "string"},
-            "url": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "public_metrics": _METRICS_USER,
-        },
-    },
-    "Tweet": {
-        "type": "object",
-        "properties": {
-            "id": _ID,
-            "text": {"type": "string"},
-            "author_id": _ID,
-            "created_at": {"type": "string", "format": "date-time"},
-            "entities": {
-                "type": "object",
-                "properties": {
-                    kind: {"type": "array", "items": _ENTITY} for kind in ("hashtags", "mentions", "urls", "cashtags")
-                },
-            },
-            "public_metrics": {"type": "object", "additionalProperties": {"type": "integer"}},
-        },
-    },
-    "TimelineTweet": {
-        "allOf": [
-            {"$ref": "#/components/schemas/Tweet"},
-            {
-                "type": "object",
-                "properties": {
-                    "author": {
-                        "type": "object",
-                        "properties": {"id": _ID, "username": {"type": "string"}, "name": {"type": "string"}},
-                    }
-                },
-            },
-        ]
-    },
-    "TokenResponse": {
-        "type": "object",
-        "properties": {
-            "access_token": {"type": "string"},
-            "refresh_token": {"type": "string"},
-            "token_type": {"type": "string", "enum": ["Bearer"]},
-            "expires_in": {"type": "integer"},
-        },
-    },
-    "Registered": {
-        "type": "object",
-        "properties": {
-            "data": {"$ref": "#/components/schemas/User"},
-            "token": {"$ref": "#/components/schemas/TokenResponse"},
-        },
-    },
-}
-_ERROR_STATUSES = {
-    "400": "malformed request",
-    "401": "missing, expired or forged token",
-    "403": "another user's resource",
-    "404": "not found",
-    "409": "conflict",
-    "413": "body too large",
-    "415": "body is not JSON",
-    "422": "a field breaks a rule",
-}
+_BODY_ERRORS = (errors.MalformedRequest, errors.PayloadTooLarge, errors.UnsupportedMediaType, errors.InvalidInput)
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
+Declared = tuple[Any, JsonSchemaMode]  # a type whose JSON Schema the document holds, and for which direction
+Refs = dict[Declared, Any]
+_ERROR_BODY: Declared = (schemas.ErrorResponse, "serialization")
 
 
 @dataclass(frozen=True)
 class Operation:
+    """One route as the API declares it.
+
+    `response`: the TypedDict of `chirp.http.schemas` the success answers (None: no body, as for 204).
+    `raises`: the domain errors the route's service may raise. Those the declaration implies need not
+    be listed: a body's (400, 413, 415, 422), a caller's (401), an id in the path's or a page's (400).
+    Path parameters named `...Id` are ids (`chirp.ids.parse_id`).
+    """
+
     path: str
     method: str
     name: str
     summary: str
     status: int = 200
     body: type[BaseModel] | None = None
-    response: str | None = None  # a schema name; "User[]" for a paginated list of users
+    response: Any = None
     auth: bool = False
     paginated: bool = False
+    raises: tuple[type[errors.ChirpError], ...] = ()
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return _PATH_PARAMETER.findall(self.path)
+
+    def errors(self) -> list[type[errors.ChirpError]]:
+        """Every domain error the operation may answer: the declared ones and those its shape implies."""
+        implied: list[type[errors.ChirpError]] = []
+        if self.body is not None:
+            implied += _BODY_ERRORS
+        if self.auth:
+            implied.append(errors.NotAuthenticated)
+        if self.paginated or any(is_id_parameter(name) for name in self.path_parameters):
+            implied.append(errors.MalformedRequest)
+        return list(dict.fromkeys([*implied, *self.raises]))
+
+    def error_statuses(self) -> list[int]:
+        return sorted({status_of(kind) for kind in self.errors()})
 
 
-def document(operations: list[Operation], title: str, version: str) -> dict[str, Any]:
+def is_id_parameter(name: str) -> bool:
+    return name.endswith("Id")
+
+
+def document(operations: Sequence[Operation], title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI document of these operations (a few tens of milliseconds: build it once)."""
+    declared: list[Declared] = [(op.body, "validation") for op in operations if op.body]
+    declared += [(op.response, "serialization") for op in operations if op.response]
+    refs, definitions = TypeAdapter.json_schemas(
+        [(kind, mode, TypeAdapter(kind)) for kind, mode in dict.fromkeys([*declared, _ERROR_BODY])],
+        ref_template=SCHEMA_REF,
+    )
     paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation)
+        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation, refs)
     return {
-        "openapi": "3.0.3",
+        "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
 
 
-def _operation(operation: Operation) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", operation.path)
+def _operation(operation: Operation, refs: Refs) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "operationId": operation.name,
+        "summary": operation.summary,
+        "parameters": _parameters(operation),
+        "responses": {str(operation.status): _success(operation, refs)}
+        | {
+            str(status): {
+                "description": ERROR_DESCRIPTIONS[status],
+                "content": {"application/json": {"schema": refs[_ERROR_BODY]}},
+            }
+            for status in operation.error_statuses()
+        },
+    }
+    if operation.body is not None:
+        spec["requestBody"] = {
+            # An empty body reads as {} (chirp.http.requests): it may be left out where {} is valid.
+            "required": any(field.is_required() for field in operation.body.model_fields.values()),
+            "content": {"application/json": {"schema": refs[operation.body, "validation"]}},
+        }
+    if operation.auth:
+        spec["security"] = [{BEARER: []}]
+    return spec
+
+
+def _parameters(operation: Operation) -> list[dict[str, Any]]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": _path_parameter_schema(name)}
+        for name in operation.path_parameters
     ]
     if operation.paginated:
         parameters += [
             {
                 "name": "limit",
                 "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             },
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "meta.next_cursor of the previous page, unchanged",
+                "schema": {"type": "string"},
+            },
         ]
-    spec: dict[str, Any] = {
-        "operationId": operation.name,
-        "summary": operation.summary,
-        "parameters": parameters,
-        "responses": {str(operation.status): _success(operation)}
-        | {code: _error(text) for code, text in _ERROR_STATUSES.items()},
-    }
-    if operation.body is not None:
-        spec["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": operation.body.model_json_schema()}},
-        }
-    if operation.auth:
-        spec["security"] = [{"bearer": []}]
-    return spec
+    return parameters
 
 
-def _success(operation: Operation) -> dict[str, Any]:
+def _path_parameter_schema(name: str) -> dict[str, Any]:
+    if is_id_parameter(name):
+        schema: dict[str, Any] = TypeAdapter(schemas.Id).json_schema()
+        return schema
+    return {"type": "string"}
+
+
+def _success(operation: Operation, refs: Refs) -> dict[str, Any]:
+    description = operation.summary
     if operation.response is None:
-        return {"description": "done"}
-    if operation.response.endswith("[]"):
-        item = {"$ref": f"#/components/schemas/{operation.response[:-2]}"}
-        schema: dict[str, Any] = {
-            "type": "object",
-            "properties": {
-                "data": {"type": "array", "items": item},
-                "meta": {"type": "object", "properties": {"next_cursor": {"type": "string", "nullable": True}}},
-            },
-        }
-    elif operation.response in ("TokenResponse", "Registered"):
-        schema = {"$ref": f"#/components/schemas/{operation.response}"}
-    else:
-        schema = {"type": "object", "properties": {"data": {"$ref": f"#/components/schemas/{operation.response}"}}}
-    return {"description": "success", "content": {"application/json": {"schema": schema}}}
-
-
-def _error(text: str) -> dict[str, Any]:
-    return {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        return {"description": description}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": refs[operation.response, "serialization"]}},
+    }

@@ -1,0 +1,60 @@
+"""Accounts and tokens: register, log in, rotate a refresh token, log out."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+from chirp.auth import service as auth
+from chirp.errors import Conflict, NotAuthenticated, Retryable
+from chirp.http import schemas, views
+from chirp.users import service as users
+from chirp.users.inputs import Credentials, RefreshTokenInput, Registration
+from chirp.wiring.api import dependencies
+
+from routes.routing import ApiBlueprint, metrics
+
+blueprint = ApiBlueprint(__name__)
+
+
+@blueprint.operation(
+    "/api/users/register", "POST", "Create an account", status=201, body=Registration, raises=(Conflict, Retryable)
+)
+def register_user() -> schemas.Registered:
+    store = dependencies()
+    user = users.register_user(store.users, store.settings, blueprint.body(Registration))
+    grant = auth.start_session(store.sessions, store.settings, store.signing_key(), user.id)
+    metrics.add_metric(name="UserRegistered", unit=MetricUnit.Count, value=1)
+    return {"data": views.user_json(user), "token": views.token_json(grant)}
+
+
+@blueprint.operation(
+    "/api/users/login",
+    "POST",
+    "Log in with username (or email) and password",
+    body=Credentials,
+    raises=(NotAuthenticated, Retryable),
+)
+def log_in() -> schemas.TokenResponse:
+    store = dependencies()
+    grant = auth.log_in(store.users, store.sessions, store.settings, store.signing_key(), blueprint.body(Credentials))
+    return views.token_json(grant)
+
+
+@blueprint.operation(
+    "/api/auth/refresh",
+    "POST",
+    "Exchange a refresh token for new tokens (rotating)",
+    body=RefreshTokenInput,
+    raises=(NotAuthenticated, Retryable),
+)
+def refresh_tokens() -> schemas.TokenResponse:
+    store = dependencies()
+    refresh_token = blueprint.body(RefreshTokenInput).refresh_token
+    grant = auth.refresh(store.sessions, store.settings, store.signing_key(), refresh_token)
+    return views.token_json(grant)
+
+
+@blueprint.operation(
+    "/api/auth/logout", "POST", "Revoke the session a refresh token belongs to", status=204, body=RefreshTokenInput
+)
+def log_out() -> None:
+    auth.log_out(dependencies().sessions, blueprint.body(RefreshTokenInput).refresh_token)

@@ -1,0 +1,175 @@
+"""How a route is declared, and what every route gets from that declaration.
+
+`ApiBlueprint.operation(...)` registers a Chalice route and records it as an `Operation` (the OpenAPI
+document is generated from those: `chirp.http.openapi`). The view's return annotation is its success
+body (a TypedDict of `chirp.http.schemas`; `None` for no body), so the shape is declared once, and mypy
+checks the view builds it. Around the view:
+
+- `authenticate_callers` (HTTP middleware): for an operation declared `auth=True`, the bearer token is
+  verified before the view runs, and the caller put on the request (`caller_of`); a missing or bad
+  token answers 401 and the view never runs. A later middleware (a rate limiter) reads the caller the
+  same way.
+- domain errors become JSON error responses, through the one mapping in `chirp.http.errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing
+from collections.abc import Callable
+from types import NoneType
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from aws_lambda_powertools import Metrics, Tracer
+from chalice import Blueprint, Chalice, Response
+from chalice.app import Request
+from chirp.auth.service import authenticate
+from chirp.errors import ChirpError
+from chirp.http.errors import error_body, status_for
+from chirp.http.openapi import Operation
+from chirp.http.requests import page_from_query, parse_json_body
+from chirp.pages import PageRequest
+from chirp.wiring.api import dependencies
+from pydantic import BaseModel
+
+# Powertools' Tracer and Metrics share their state between instances: these are app.py's too.
+tracer = Tracer()
+metrics = Metrics(namespace="Chirp")
+
+JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+# Where `authenticate_callers` puts the verified caller's user id: the request's context, beside what
+# API Gateway puts there, under a key of ours (a client cannot set it: it is not in the request it sends).
+CALLER = "chirp.caller_id"
+
+Model = TypeVar("Model", bound=BaseModel)
+View = Callable[..., Any]
+Middleware = Callable[[Request, Callable[[Request], Response]], Response]
+
+# The operations each app serves, by (path, method): filled as ApiBlueprints are registered on it.
+_route_tables: WeakKeyDictionary[Chalice, dict[tuple[str, str], Operation]] = WeakKeyDictionary()
+
+
+class ApiBlueprint(Blueprint):
+    """A Chalice blueprint whose routes are declared as operations (see the module's docstring)."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self.operations: list[Operation] = []
+
+    def operation(
+        self,
+        path: str,
+        method: str,
+        summary: str,
+        *,
+        status: int = 200,
+        body: type[BaseModel] | None = None,
+        auth: bool = False,
+        paginated: bool = False,
+        raises: tuple[type[ChirpError], ...] = (),
+    ) -> Callable[[View], View]:
+        """Declare a route: see `chirp.http.openapi.Operation` for what each argument means."""
+
+        def register(view: View) -> View:
+            operation = Operation(
+                path=path,
+                method=method,
+                name=view.__name__,
+                summary=summary,
+                status=status,
+                body=body,
+                response=declared_response(view, status),
+                auth=auth,
+                paginated=paginated,
+                raises=raises,
+            )
+            self.operations.append(operation)
+
+            @functools.wraps(view)
+            def endpoint(**params: str) -> Response:
+                try:
+                    result = view(**params)
+                except ChirpError as error:
+                    return error_response(error)
+                if operation.response is None:
+                    return Response(body="", status_code=operation.status)
+                return Response(body=result, status_code=operation.status, headers=JSON_HEADERS)
+
+            # content_types=*/*: the body's media type is checked by chirp.http, so the error has our shape.
+            self.route(path, methods=[method], content_types=["*/*"])(
+                tracer.capture_method(capture_response=False)(endpoint)
+            )
+            return view
+
+        return register
+
+    def register(self, app: Chalice, options: dict[str, Any]) -> None:
+        if options.get("url_prefix") or options.get("name_prefix"):
+            raise ValueError("an ApiBlueprint declares full paths and names: register it without prefixes")
+        super().register(app, options)
+        table = _route_tables.setdefault(app, {})
+        for operation in self.operations:
+            table[operation.path, operation.method] = operation
+
+    # ------------------------------------------------------------ what views read from the request
+
+    def body(self, model: type[Model]) -> Model:
+        """The request's JSON body, validated by `model` (a 4xx naming what is wrong, otherwise)."""
+        request = self.current_request
+        max_bytes = dependencies().settings.max_body_bytes
+        return parse_json_body(request.raw_body, request.headers.get("content-type"), max_bytes, model)
+
+    def caller_id(self) -> int:
+        """The authenticated caller of an operation declared `auth=True`."""
+        return caller_of(self.current_request)
+
+    def page(self) -> PageRequest:
+        return page_from_query(self.current_request.query_params)
+
+
+def declared_response(view: View, status: int) -> Any:
+    """The body a view answers: its return annotation (a TypedDict of chirp.http.schemas), or None."""
+    declared = typing.get_type_hints(view).get("return", NoneType)
+    if declared is NoneType:
+        return None
+    if status == 204:
+        raise TypeError(f"{view.__name__} answers 204 No Content: annotate it `-> None`")
+    return declared
+
+
+def operations_of(app: Chalice) -> list[Operation]:
+    """Every operation the app serves, in the order its blueprints declared them."""
+    return list(_route_tables.get(app, {}).values())
+
+
+def operation_for(app: Chalice, path: str, method: str) -> Operation | None:
+    """The operation of a route of the app's route table (`path` as declared: `/api/users/{userId}`)."""
+    return _route_tables.get(app, {}).get((path, method))
+
+
+def authenticate_callers(app: Chalice, signing_key: Callable[[], str]) -> Middleware:
+    """HTTP middleware: callers of `auth=True` operations authenticated before their view runs."""
+
+    def authenticate_caller(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        operation = operation_for(app, request.path, request.method)
+        if operation is not None and operation.auth:
+            try:
+                request.context[CALLER] = authenticate(signing_key(), request.headers.get("authorization"))
+            except ChirpError as error:
+                return error_response(error)
+        return get_response(request)
+
+    return authenticate_caller
+
+
+def caller_of(request: Request) -> int:
+    """The caller `authenticate_callers` verified for this request."""
+    caller = request.context.get(CALLER)
+    if not isinstance(caller, int):
+        raise LookupError(f"{request.method} {request.path} has no authenticated caller: declare it auth=True")
+    return caller
+
+
+def error_response(error: ChirpError) -> Response:
+    return Response(body=error_body(error.code, error.message), status_code=status_for(error), headers=JSON_HEADERS)

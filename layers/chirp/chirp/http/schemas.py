@@ -1,0 +1,203 @@
+"""The JSON bodies the API answers, each declared once, as a TypedDict.
+
+The views (`chirp.http.views`) build exactly these shapes, which mypy checks; the OpenAPI document
+(`chirp.http.openapi`) turns them into JSON Schema with pydantic, only when the document is asked
+for. At run time a TypedDict is a plain dict: rendering a page costs nothing beyond building it.
+
+Every object forbids properties it does not declare, so the document describes the whole answer and
+a test that checks answers against it (tests/e2e/test_api_fuzz.py) notices a field added to a view
+but not here.
+"""
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from pydantic import ConfigDict, Field, with_config
+
+Id = Annotated[str, Field(pattern=r"^[0-9]{1,19}$", description="a 64-bit Snowflake id, as a decimal string")]
+Timestamp = Annotated[str, Field(description="UTC, to the millisecond", json_schema_extra={"format": "date-time"})]
+Offset = Annotated[int, Field(ge=0, description="in Unicode code points")]
+Closed = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- users
+
+
+@with_config(Closed)
+class UserMetrics(TypedDict):
+    followers_count: int
+    following_count: int
+    tweet_count: int
+
+
+@with_config(Closed)
+class User(TypedDict):
+    """A user, after Twitter API v2's user object."""
+
+    id: Id
+    username: str
+    name: str
+    description: str
+    location: str
+    url: str
+    created_at: Timestamp
+    public_metrics: UserMetrics
+
+
+# ---------------------------------------------------------------- tweets
+
+
+@with_config(Closed)
+class HashtagEntity(TypedDict):
+    start: Offset
+    end: Offset
+    tag: str
+
+
+@with_config(Closed)
+class CashtagEntity(TypedDict):
+    start: Offset
+    end: Offset
+    tag: str
+
+
+@with_config(Closed)
+class MentionEntity(TypedDict):
+    start: Offset
+    end: Offset
+    username: str
+
+
+@with_config(Closed)
+class UrlEntity(TypedDict):
+    start: Offset
+    end: Offset
+    url: str
+
+
+@with_config(Closed)
+class Entities(TypedDict):
+    hashtags: list[HashtagEntity]
+    mentions: list[MentionEntity]
+    urls: list[UrlEntity]
+    cashtags: list[CashtagEntity]
+
+
+@with_config(Closed)
+class TweetMetrics(TypedDict):
+    retweet_count: int
+    reply_count: int
+    like_count: int
+    quote_count: int
+
+
+@with_config(Closed)
+class Tweet(TypedDict):
+    """A tweet, after Twitter API v2's tweet object."""
+
+    id: Id
+    text: str
+    author_id: Id
+    created_at: Timestamp
+    entities: Entities
+    public_metrics: TweetMetrics
+
+
+@with_config(Closed)
+class TweetAuthor(TypedDict):
+    id: Id
+    username: str
+    name: str
+
+
+@with_config(Closed)
+class TimelineTweet(Tweet):
+    """A tweet as a home timeline shows it: with its author's username and name."""
+
+    author: TweetAuthor
+
+
+# ---------------------------------------------------------------- envelopes
+
+
+@with_config(Closed)
+class PageMeta(TypedDict):
+    next_cursor: Annotated[str | None, Field(description="pass it back as ?cursor= for the next page; null: no more")]
+
+
+@with_config(Closed)
+class UserResponse(TypedDict):
+    data: User
+
+
+@with_config(Closed)
+class UserPage(TypedDict):
+    data: list[User]
+    meta: PageMeta
+
+
+@with_config(Closed)
+class TweetResponse(TypedDict):
+    data: Tweet
+
+
+@with_config(Closed)
+class TweetPage(TypedDict):
+    data: list[Tweet]
+    meta: PageMeta
+
+
+@with_config(Closed)
+class TimelinePage(TypedDict):
+    data: list[TimelineTweet]
+    meta: PageMeta
+
+
+@with_config(Closed)
+class FollowState(TypedDict):
+    following: bool
+
+
+@with_config(Closed)
+class FollowResponse(TypedDict):
+    data: FollowState
+
+
+# ---------------------------------------------------------------- accounts and tokens
+
+
+@with_config(Closed)
+class TokenResponse(TypedDict):
+    """An OAuth 2-style token response."""
+
+    access_token: Annotated[str, Field(description="an HS256 JWT; send it as `Authorization: Bearer ...`")]
+    refresh_token: Annotated[str, Field(description="opaque; single use: /api/auth/refresh rotates it")]
+    token_type: Literal["Bearer"]
+    expires_in: Annotated[int, Field(description="seconds until the access token expires")]
+
+
+@with_config(Closed)
+class Registered(TypedDict):
+    data: User
+    token: TokenResponse
+
+
+# ---------------------------------------------------------------- service and errors
+
+
+@with_config(Closed)
+class Health(TypedDict):
+    status: Literal["ok"]
+
+
+OpenApiDocument = dict[str, Any]
+
+
+@with_config(Closed)
+class ErrorDetail(TypedDict):
+    code: Annotated[str, Field(description="stable, machine-readable: not_found, invalid_input, ...")]
+    message: Annotated[str, Field(description="for people: names the field and the rule broken")]
+
+
+@with_config(Closed)
+class ErrorResponse(TypedDict):
+    error: ErrorDetail

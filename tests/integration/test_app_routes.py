@@ -1,0 +1,177 @@
+"""The contract each route declares, checked over the app's own route table (`app.routes`), so a
+route added later is checked without anyone listing it here:
+
+- every route is a declared operation;
+- a route declared `auth=True` refuses a request whose only fault is its missing token, and no other
+  route does;
+- when storage stays busy (transactions keep conflicting, batch calls keep coming back unprocessed),
+  a route answers only statuses its operation documents, and 503 exactly where it documents one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from chalice import Chalice
+from chirp.adapters.dynamodb import batch, connection
+from chirp.errors import Retryable
+from chirp.http.openapi import Operation
+from chirp.tweets.inputs import TweetDraft
+from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
+from pydantic import BaseModel
+from routes.routing import operation_for, operations_of
+
+from tests.integration.api_client import PASSWORD, Account, Api, Reply
+
+Route = tuple[str, str]  # (path as declared, method)
+# Routes a caller may only use on itself: their `userId` is the caller's own.
+OWN_USER_ROUTES = {("/api/users/{userId}/timeline", "GET")}
+
+
+@dataclass
+class World:
+    """What the requests refer to: the caller, another user, a tweet of the caller's, and refresh tokens
+    of the caller's (made up front: a login is one of the calls a busy storage refuses)."""
+
+    api: Api
+    caller: Account
+    other: Account
+    tweet_id: str
+    refresh_tokens: list[str]
+
+    def path(self, route: Route) -> str:
+        values = {
+            "userId": self.caller.id if route in OWN_USER_ROUTES else self.other.id,
+            "username": self.other.username,
+            "tweetId": self.tweet_id,
+        }
+        return re.sub(r"{(\w+)}", lambda match: values[match[1]], route[0])
+
+    def body(self, model: type[BaseModel]) -> dict[str, Any]:
+        """A body the route accepts: valid, and naming what exists (a fresh refresh token, say)."""
+        samples: dict[type[BaseModel], Callable[[], dict[str, Any]]] = {
+            Registration: lambda: {
+                "username": (name := f"r{secrets.token_hex(5)}"),
+                "email": f"{name}@example.com",
+                "password": PASSWORD,
+            },
+            Credentials: lambda: {"username": self.caller.username, "password": PASSWORD},
+            RefreshTokenInput: lambda: {"refresh_token": self.refresh_tokens.pop()},
+            ProfileUpdate: lambda: {"name": "Renamed"},
+            TweetDraft: lambda: {"text": "hello #world"},
+        }
+        return samples[model]()
+
+    def send(self, route: Route, operation: Operation, *, token: str | None) -> Reply:
+        if operation.body is None:
+            return self.api.request(route[1], self.path(route), token=token)
+        return self.api.request(route[1], self.path(route), json_body=self.body(operation.body), token=token)
+
+
+@pytest.fixture
+def world(api: Api) -> World:
+    caller, other = api.register(), api.register()
+    tweet_id = api.tweet(caller, "mine")["id"]
+    refresh_tokens = [api.log_in(caller.username).json()["refresh_token"] for _ in range(2)]
+    return World(api=api, caller=caller, other=other, tweet_id=tweet_id, refresh_tokens=refresh_tokens)
+
+
+def served_operations(chalice_app: Chalice) -> dict[Route, Operation]:
+    """Every route of the app's route table, with the operation it was declared as."""
+    found: dict[Route, Operation] = {}
+    for path, methods in chalice_app.routes.items():
+        for method in methods:
+            operation = operation_for(chalice_app, path, method)
+            assert operation is not None, f"{method} {path} is served but was not declared as an operation"
+            found[path, method] = operation
+    return found
+
+
+def documented_statuses(operation: Operation) -> set[int]:
+    return {operation.status, *operation.error_statuses()}
+
+
+def test_every_route_the_app_serves_is_a_declared_operation_and_the_other_way_round(chalice_app: Chalice) -> None:
+    # When
+    served = served_operations(chalice_app)
+    # Then
+    assert sorted(served.values(), key=str) == sorted(operations_of(chalice_app), key=str)
+    # And a route answers a body, or its success is 204 No Content
+    assert {route for route, op in served.items() if op.response is None} == {
+        route for route, op in served.items() if op.status == 204
+    }
+
+
+def test_every_authenticated_route_refuses_a_request_without_a_token(chalice_app: Chalice, world: World) -> None:
+    # Given every route declared auth=True, each sent a valid request but for its missing token
+    secured = {route: op for route, op in served_operations(chalice_app).items() if op.auth}
+    assert secured
+    # When
+    replies = {route: world.send(route, operation, token=None) for route, operation in secured.items()}
+    # Then each answers 401 not_authenticated
+    assert {route: (reply.status, reply.error["code"]) for route, reply in replies.items()} == dict.fromkeys(
+        secured, (401, "not_authenticated")
+    )
+
+
+def test_no_other_route_asks_for_a_token(chalice_app: Chalice, world: World) -> None:
+    # Given every route not declared auth=True
+    public = {route: op for route, op in served_operations(chalice_app).items() if not op.auth}
+    assert public
+    # When each is sent a valid request without a token
+    replies = {route: world.send(route, operation, token=None) for route, operation in public.items()}
+    # Then each answers its success status
+    assert {route: reply.status for route, reply in replies.items()} == {
+        route: operation.status for route, operation in public.items()
+    }
+
+
+def test_with_a_valid_token_every_authenticated_route_succeeds(chalice_app: Chalice, world: World) -> None:
+    # Given every route declared auth=True (the caller follows the other user first, so unfollow has work)
+    secured = {route: op for route, op in served_operations(chalice_app).items() if op.auth}
+    world.api.follow(world.caller, world.other)
+    # When each is sent a valid request with the caller's token (the tweet deleted last)
+    ordered = sorted(secured, key=lambda route: route == ("/api/tweets/{tweetId}", "DELETE"))
+    replies = {route: world.send(route, secured[route], token=world.caller.access_token) for route in ordered}
+    # Then each answers its success status
+    assert {route: reply.status for route, reply in replies.items()} == {
+        route: operation.status for route, operation in secured.items()
+    }
+
+
+def storage_stays_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every transaction gives up at once (as after its retries), and so does every batch read and write."""
+
+    def unprocessed(*_: object) -> None:
+        raise Retryable("stayed unprocessed (test)")
+
+    monkeypatch.setattr(connection, "TRANSACTION_ATTEMPTS", 0)
+    monkeypatch.setattr(batch, "_until_processed", unprocessed)
+
+
+def test_when_storage_stays_busy_each_route_answers_only_what_it_documents(
+    chalice_app: Chalice, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every route, and storage that stays busy
+    operations = served_operations(chalice_app)
+    storage_stays_busy(monkeypatch)
+    # When each is sent a valid request with the caller's token
+    replies = {
+        route: world.send(route, operation, token=world.caller.access_token) for route, operation in operations.items()
+    }
+    # Then every answer is one its operation documents
+    undocumented = {
+        route: reply.status
+        for route, reply in replies.items()
+        if reply.status not in documented_statuses(operations[route])
+    }
+    assert undocumented == {}
+    # And exactly the routes that document a 503 answered one, with the error body
+    unavailable = {route for route, reply in replies.items() if reply.status == 503}
+    assert unavailable == {route for route, operation in operations.items() if 503 in operation.error_statuses()}
+    assert {replies[route].error["code"] for route in unavailable} == {"temporarily_unavailable"}
