@@ -7,8 +7,9 @@ checks the view builds it. Around the view:
 
 - `authenticate_callers` (HTTP middleware): for an operation declared `auth=True`, the bearer token is
   verified before the view runs, and the caller put on the request (`caller_of`); a missing or bad
-  token answers 401 and the view never runs. A later middleware (a rate limiter) reads the caller the
-  same way.
+  token answers 401 and the view never runs. For one declared `viewer=True` the token is optional: a
+  bad one answers 401, none reads anonymously (`viewer_id`). A later middleware (a rate limiter) reads
+  the caller the same way.
 - domain errors become JSON error responses, through the one mapping in `chirp.http.errors`.
 """
 
@@ -66,6 +67,7 @@ class ApiBlueprint(Blueprint):
         status: int = 200,
         body: type[BaseModel] | None = None,
         auth: bool = False,
+        viewer: bool = False,
         paginated: bool = False,
         raises: tuple[type[ChirpError], ...] = (),
     ) -> Callable[[View], View]:
@@ -81,6 +83,7 @@ class ApiBlueprint(Blueprint):
                 body=body,
                 response=declared_response(view, status),
                 auth=auth,
+                viewer=viewer,
                 paginated=paginated,
                 raises=raises,
             )
@@ -124,6 +127,11 @@ class ApiBlueprint(Blueprint):
         """The authenticated caller of an operation declared `auth=True`."""
         return caller_of(self.current_request)
 
+    def viewer_id(self) -> int | None:
+        """The signed-in viewer of an operation declared `viewer=True` (None: anonymous)."""
+        caller = self.current_request.context.get(CALLER)
+        return caller if isinstance(caller, int) else None
+
     def page(self) -> PageRequest:
         return page_from_query(self.current_request.query_params)
 
@@ -153,7 +161,8 @@ def authenticate_callers(app: Chalice, signing_key: Callable[[], str]) -> Middle
 
     def authenticate_caller(request: Request, get_response: Callable[[Request], Response]) -> Response:
         operation = operation_for(app, request.path, request.method)
-        if operation is not None and operation.auth:
+        signed_in = operation is not None and operation.viewer and request.headers.get("authorization")
+        if operation is not None and (operation.auth or signed_in):
             try:
                 request.context[CALLER] = authenticate(signing_key(), request.headers.get("authorization"))
             except ChirpError as error:

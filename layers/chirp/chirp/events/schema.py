@@ -35,18 +35,97 @@ class DomainEvent(BaseModel):
 
 
 class TweetPosted(DomainEvent):
+    """A tweet, reply or quote (not a retweet: TweetRetweeted). Fields added later are optional, so a
+    message of an earlier shape still decodes; a change a consumer could misread is a new version."""
+
     TYPE = "TweetPosted"
 
     tweet_id: int
     author_id: int
     text: str
-    # Twitter API v2's entities: hashtags, mentions, urls, cashtags, each with start/end code points.
+    # Twitter API v2's entities: hashtags, mentions (with the user's id when one exists), urls, cashtags,
+    # each with start/end code points.
     entities: dict[str, list[dict[str, Any]]]
+    conversation_id: int | None = None
+    in_reply_to_tweet_id: int | None = None
+    in_reply_to_user_id: int | None = None
+    quoted_tweet_id: int | None = None
+    quoted_author_id: int | None = None
 
 
 class TweetDeleted(DomainEvent):
     TYPE = "TweetDeleted"
 
+    tweet_id: int
+    author_id: int
+
+
+class TweetRepliedTo(DomainEvent):
+    """`user_id` replied to `tweet_id` (by `author_id`) with `reply_id`."""
+
+    TYPE = "TweetRepliedTo"
+
+    user_id: int
+    reply_id: int
+    tweet_id: int
+    author_id: int
+
+
+class TweetQuoted(DomainEvent):
+    """`user_id` quoted `tweet_id` (by `author_id`) in `quote_id`."""
+
+    TYPE = "TweetQuoted"
+
+    user_id: int
+    quote_id: int
+    tweet_id: int
+    author_id: int
+
+
+class UserMentioned(DomainEvent):
+    """`author_id` mentioned `user_id` in `tweet_id` (one event per mentioned user)."""
+
+    TYPE = "UserMentioned"
+
+    user_id: int
+    tweet_id: int
+    author_id: int
+
+
+class TweetRetweeted(DomainEvent):
+    """`user_id` retweeted `tweet_id` (by `author_id`); `retweet_id` is the retweet's own id."""
+
+    TYPE = "TweetRetweeted"
+
+    user_id: int
+    retweet_id: int
+    tweet_id: int
+    author_id: int
+
+
+class TweetUnretweeted(DomainEvent):
+    TYPE = "TweetUnretweeted"
+
+    user_id: int
+    retweet_id: int
+    tweet_id: int
+    author_id: int
+
+
+class TweetLiked(DomainEvent):
+    """`user_id` liked `tweet_id` (by `author_id`)."""
+
+    TYPE = "TweetLiked"
+
+    user_id: int
+    tweet_id: int
+    author_id: int
+
+
+class TweetUnliked(DomainEvent):
+    TYPE = "TweetUnliked"
+
+    user_id: int
     tweet_id: int
     author_id: int
 
@@ -96,7 +175,22 @@ class UserDeleted(DomainEvent):
 
 EVENT_TYPES: dict[tuple[str, int], type[DomainEvent]] = {
     (model.TYPE, model.VERSION): model
-    for model in (TweetPosted, TweetDeleted, UserFollowed, UserUnfollowed, UserRegistered, ProfileChanged, UserDeleted)
+    for model in (
+        TweetPosted,
+        TweetDeleted,
+        TweetRepliedTo,
+        TweetQuoted,
+        UserMentioned,
+        TweetRetweeted,
+        TweetUnretweeted,
+        TweetLiked,
+        TweetUnliked,
+        UserFollowed,
+        UserUnfollowed,
+        UserRegistered,
+        ProfileChanged,
+        UserDeleted,
+    )
 }
 
 

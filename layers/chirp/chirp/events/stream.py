@@ -4,8 +4,12 @@ it; none parses stream images itself.
 
 | table   | record                          | events           |
 |---------|---------------------------------|------------------|
-| tweets  | INSERT / REMOVE                 | TweetPosted / TweetDeleted |
+| tweets  | INSERT of a tweet, reply, quote | TweetPosted, and TweetRepliedTo, TweetQuoted, UserMentioned (each mentioned user) as it is one |
+| tweets  | REMOVE of a tweet, reply, quote | TweetDeleted     |
+| tweets  | INSERT / REMOVE of a retweet    | TweetRetweeted / TweetUnretweeted |
 | tweets  | MODIFY (engagement counters)    | none             |
+| engagements | INSERT / REMOVE of a like   | TweetLiked / TweetUnliked |
+| engagements | retweet, reply and quote edges, viewer summaries | none (their tweets' records say it) |
 | follows | INSERT / REMOVE                 | UserFollowed / UserUnfollowed |
 | users   | INSERT / REMOVE of a `USER#` item | UserRegistered / UserDeleted |
 | users   | MODIFY of a `USER#` item        | ProfileChanged when a profile field changed; none for counters |
@@ -26,15 +30,23 @@ from chirp.events.schema import (
     DomainEvent,
     ProfileChanged,
     TweetDeleted,
+    TweetLiked,
     TweetPosted,
+    TweetQuoted,
+    TweetRepliedTo,
+    TweetRetweeted,
+    TweetUnliked,
+    TweetUnretweeted,
     UserDeleted,
     UserFollowed,
+    UserMentioned,
     UserRegistered,
     UserUnfollowed,
 )
 from chirp.ids import id_timestamp_ms
 
 USER_PREFIX = "USER#"  # as chirp.adapters.dynamodb.models keys a user's item
+LIKE_EDGE = "L#"  # as it keys a like
 PROFILE_FIELDS = ("username", "name", "description", "location", "url")
 
 
@@ -44,6 +56,7 @@ class Source(StrEnum):
     TWEETS = "tweets"
     FOLLOWS = "follows"
     USERS = "users"
+    ENGAGEMENTS = "engagements"
 
 
 class UndecodableRecord(ValueError):
@@ -100,22 +113,95 @@ def _tweet_events(record: DynamoDBRecord) -> list[DomainEvent]:
     event_id = str(record.event_id)
     if record.event_name is DynamoDBRecordEventName.INSERT:
         tweet_id, author_id, text = _needed(new, record, "tweet_id", "author_id", "text")
-        return [
-            TweetPosted(
-                id=event_id,
-                time_ms=id_timestamp_ms(int(tweet_id)),
-                tweet_id=int(tweet_id),
-                author_id=int(author_id),
-                text=str(text),
-                entities=_entities(new.get("entities")),
-            )
-        ]
+        time_ms = id_timestamp_ms(int(tweet_id))
+        if new.get("retweet_of") is not None:
+            return [TweetRetweeted(id=event_id, time_ms=time_ms, **_retweet_fields(new, record))]
+        return _posted(event_id, time_ms, int(tweet_id), int(author_id), str(text), new)
     if record.event_name is DynamoDBRecordEventName.REMOVE:
         tweet_id, author_id = _needed(old, record, "tweet_id", "author_id")
-        return [
-            TweetDeleted(id=event_id, time_ms=_record_time_ms(record), tweet_id=int(tweet_id), author_id=int(author_id))
-        ]
+        time_ms = _record_time_ms(record)
+        if old.get("retweet_of") is not None:
+            return [TweetUnretweeted(id=event_id, time_ms=time_ms, **_retweet_fields(old, record))]
+        return [TweetDeleted(id=event_id, time_ms=time_ms, tweet_id=int(tweet_id), author_id=int(author_id))]
     return []  # a counter moved
+
+
+def _posted(
+    event_id: str, time_ms: int, tweet_id: int, author_id: int, text: str, new: dict[str, Any]
+) -> list[DomainEvent]:
+    """TweetPosted, and what the tweet is to others: a reply, a quote, mentions of users."""
+    references = {name: int(new[name]) for name in _REFERENCES if new.get(name) is not None}
+    entities = _entities(new.get("entities"))
+    posted = TweetPosted(
+        id=event_id,
+        time_ms=time_ms,
+        tweet_id=tweet_id,
+        author_id=author_id,
+        text=text,
+        entities=entities,
+        conversation_id=int(new.get("conversation_id") or tweet_id),
+        **references,
+    )
+    events: list[DomainEvent] = [posted]
+    if posted.in_reply_to_tweet_id is not None and posted.in_reply_to_user_id is not None:
+        events.append(
+            TweetRepliedTo(
+                id=f"{event_id}:reply",
+                time_ms=time_ms,
+                user_id=author_id,
+                reply_id=tweet_id,
+                tweet_id=posted.in_reply_to_tweet_id,
+                author_id=posted.in_reply_to_user_id,
+            )
+        )
+    if posted.quoted_tweet_id is not None and posted.quoted_author_id is not None:
+        events.append(
+            TweetQuoted(
+                id=f"{event_id}:quote",
+                time_ms=time_ms,
+                user_id=author_id,
+                quote_id=tweet_id,
+                tweet_id=posted.quoted_tweet_id,
+                author_id=posted.quoted_author_id,
+            )
+        )
+    mentioned = dict.fromkeys(int(m["id"]) for m in entities.get("mentions", []) if str(m.get("id", "")).isdigit())
+    events += [
+        UserMentioned(
+            id=f"{event_id}:mention:{user}", time_ms=time_ms, user_id=user, tweet_id=tweet_id, author_id=author_id
+        )
+        for user in mentioned
+    ]
+    return events
+
+
+_REFERENCES = ("in_reply_to_tweet_id", "in_reply_to_user_id", "quoted_tweet_id", "quoted_author_id")
+
+
+def _retweet_fields(image: dict[str, Any], record: DynamoDBRecord) -> dict[str, int]:
+    retweet_id, user_id, original, original_author = _needed(
+        image, record, "tweet_id", "author_id", "retweet_of", "retweet_of_author"
+    )
+    return {
+        "retweet_id": int(retweet_id),
+        "user_id": int(user_id),
+        "tweet_id": int(original),
+        "author_id": int(original_author),
+    }
+
+
+def _engagement_events(record: DynamoDBRecord) -> list[DomainEvent]:
+    old, new = _images(record)
+    image = new or old
+    if not str(image.get("edge", "")).startswith(LIKE_EDGE):
+        return []  # retweets, replies and quotes are told by their tweets' records; summaries are no events
+    user_id, tweet_id, author_id = _needed(image, record, "user_id", "tweet_id", "author_id")
+    fields = {"user_id": int(user_id), "tweet_id": int(tweet_id), "author_id": int(author_id)}
+    if record.event_name is DynamoDBRecordEventName.INSERT:
+        return [TweetLiked(id=str(record.event_id), time_ms=id_timestamp_ms(int(image["edge_id"])), **fields)]
+    if record.event_name is DynamoDBRecordEventName.REMOVE:
+        return [TweetUnliked(id=str(record.event_id), time_ms=_record_time_ms(record), **fields)]
+    return []
 
 
 def _entities(stored: object) -> dict[str, list[dict[str, Any]]]:
@@ -172,4 +258,5 @@ _DECODERS: dict[Source, Callable[[DynamoDBRecord], list[DomainEvent]]] = {
     Source.TWEETS: _tweet_events,
     Source.FOLLOWS: _follow_events,
     Source.USERS: _user_events,
+    Source.ENGAGEMENTS: _engagement_events,
 }

@@ -63,6 +63,9 @@ class Operation:
     body: type[BaseModel] | None = None
     response: Any = None
     auth: bool = False
+    # A token is optional: when one is sent, it is verified (401 if bad) and the answer carries the
+    # viewer's own state (liked, retweeted) of each tweet.
+    viewer: bool = False
     paginated: bool = False
     raises: tuple[type[errors.ChirpError], ...] = ()
 
@@ -75,7 +78,7 @@ class Operation:
         implied: list[type[errors.ChirpError]] = []
         if self.body is not None:
             implied += _BODY_ERRORS
-        if self.auth:
+        if self.auth or self.viewer:
             implied.append(errors.NotAuthenticated)
         if self.paginated or any(is_id_parameter(name) for name in self.path_parameters):
             implied.append(errors.MalformedRequest)
@@ -133,6 +136,8 @@ def _operation(operation: Operation, refs: Refs) -> dict[str, Any]:
         }
     if operation.auth:
         spec["security"] = [{BEARER: []}]
+    elif operation.viewer:
+        spec["security"] = [{BEARER: []}, {}]  # optional: anonymous, or as a signed-in viewer
     return spec
 
 

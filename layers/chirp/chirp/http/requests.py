@@ -16,7 +16,11 @@ from chirp.pages import PageRequest, page_request
 Model = TypeVar("Model", bound=BaseModel)
 
 # Pydantic's message for a pattern names the regex; say the rule in words instead.
-_PATTERN_RULES = {"username": "must be 1-15 characters, each a letter, digit or underscore"}
+_PATTERN_RULES = {
+    "username": "must be 1-15 characters, each a letter, digit or underscore",
+    "quote_tweet_id": "must be a tweet id (a positive 64-bit integer as a string)",
+    "reply.in_reply_to_tweet_id": "must be a tweet id (a positive 64-bit integer as a string)",
+}
 
 
 def parse_json_body(raw: bytes | str | None, content_type: str | None, max_bytes: int, model: type[Model]) -> Model:

@@ -9,7 +9,7 @@ a test that checks answers against it (tests/e2e/test_api_fuzz.py) notices a fie
 but not here.
 """
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field, with_config
 
@@ -27,6 +27,7 @@ class UserMetrics(TypedDict):
     followers_count: int
     following_count: int
     tweet_count: int
+    like_count: Annotated[int, Field(description="how many tweets the user has liked")]
 
 
 @with_config(Closed)
@@ -65,6 +66,7 @@ class MentionEntity(TypedDict):
     start: Offset
     end: Offset
     username: str
+    id: NotRequired[Annotated[Id, Field(description="the mentioned user's id, when such a user exists")]]
 
 
 @with_config(Closed)
@@ -91,13 +93,24 @@ class TweetMetrics(TypedDict):
 
 
 @with_config(Closed)
+class ReferencedTweet(TypedDict):
+    type: Literal["retweeted", "quoted", "replied_to"]
+    id: Id
+
+
+@with_config(Closed)
 class Tweet(TypedDict):
-    """A tweet, after Twitter API v2's tweet object."""
+    """A tweet, after Twitter API v2's tweet object. A retweet is a tweet of its own, with no text, whose
+    `referenced_tweets` names the original as `retweeted`; a quote names the quoted tweet as `quoted`; a
+    reply names its parent as `replied_to`."""
 
     id: Id
     text: str
     author_id: Id
     created_at: Timestamp
+    conversation_id: Annotated[Id, Field(description="the id of the thread's root (its own id for a root)")]
+    in_reply_to_user_id: Annotated[Id | None, Field(description="for a reply: the author of its parent")]
+    referenced_tweets: list[ReferencedTweet]
     entities: Entities
     public_metrics: TweetMetrics
 
@@ -110,10 +123,30 @@ class TweetAuthor(TypedDict):
 
 
 @with_config(Closed)
-class TimelineTweet(Tweet):
-    """A tweet as a home timeline shows it: with its author's username and name."""
+class Viewer(TypedDict):
+    """What the signed-in reader has done to the tweet (a retweet: to its original)."""
+
+    liked: bool
+    retweeted: bool
+
+
+@with_config(Closed)
+class EmbeddedTweet(Tweet):
+    """A retweet's original or a quote's quoted tweet, as the tweet that embeds it shows it."""
 
     author: TweetAuthor
+    viewer: Annotated[Viewer | None, Field(description="null when nobody is signed in, and for a quoted tweet")]
+
+
+@with_config(Closed)
+class TimelineTweet(Tweet):
+    """A tweet as a list shows it: with its author, the viewer's state, and what it embeds. A retweet
+    carries its original's counts and the viewer's state of the original."""
+
+    author: TweetAuthor
+    viewer: Annotated[Viewer | None, Field(description="null when nobody is signed in")]
+    retweeted_tweet: Annotated[EmbeddedTweet | None, Field(description="a retweet's original")]
+    quoted_tweet: Annotated[EmbeddedTweet | None, Field(description="a quote's quoted tweet; null if unavailable")]
 
 
 # ---------------------------------------------------------------- envelopes
@@ -141,8 +174,13 @@ class TweetResponse(TypedDict):
 
 
 @with_config(Closed)
+class ShownTweetResponse(TypedDict):
+    data: TimelineTweet
+
+
+@with_config(Closed)
 class TweetPage(TypedDict):
-    data: list[Tweet]
+    data: list[TimelineTweet]
     meta: PageMeta
 
 
@@ -150,6 +188,50 @@ class TweetPage(TypedDict):
 class TimelinePage(TypedDict):
     data: list[TimelineTweet]
     meta: PageMeta
+
+
+@with_config(Closed)
+class UnavailableTweet(TypedDict):
+    """A tweet of a thread that was deleted: its place, without its content."""
+
+    id: Id
+    unavailable: Literal[True]
+
+
+@with_config(Closed)
+class Conversation(TypedDict):
+    ancestors: Annotated[
+        list[TimelineTweet | UnavailableTweet], Field(description="the tweet's ancestors, the root first")
+    ]
+    tweet: TimelineTweet
+    replies: Annotated[list[TimelineTweet], Field(description="its replies, newest first, one page")]
+
+
+@with_config(Closed)
+class ConversationResponse(TypedDict):
+    data: Conversation
+    meta: PageMeta
+
+
+@with_config(Closed)
+class LikeState(TypedDict):
+    liked: bool
+
+
+@with_config(Closed)
+class LikeResponse(TypedDict):
+    data: LikeState
+
+
+@with_config(Closed)
+class RetweetState(TypedDict):
+    retweeted: bool
+    retweet_id: Annotated[Id | None, Field(description="the retweet's own id (null once undone)")]
+
+
+@with_config(Closed)
+class RetweetResponse(TypedDict):
+    data: RetweetState
 
 
 @with_config(Closed)

@@ -10,8 +10,9 @@ from chirp.auth.service import TokenGrant
 from chirp.http import schemas
 from chirp.ids import iso_timestamp
 from chirp.pages import Page
-from chirp.timelines.models import HomeTimelineItem
-from chirp.tweets.models import Tweet
+from chirp.engagements.service import Conversation
+from chirp.tweets.models import Tweet, ViewerState
+from chirp.tweets.shown import ShownTweet
 from chirp.users.models import User
 
 
@@ -28,6 +29,7 @@ def user_json(user: User) -> schemas.User:
             "followers_count": user.metrics.followers_count,
             "following_count": user.metrics.following_count,
             "tweet_count": user.metrics.tweet_count,
+            "like_count": user.metrics.like_count,
         },
     }
 
@@ -38,24 +40,59 @@ def tweet_json(tweet: Tweet) -> schemas.Tweet:
         "text": tweet.text,
         "author_id": str(tweet.author_id),
         "created_at": iso_timestamp(tweet.created_at_ms),
+        "conversation_id": str(tweet.conversation_id),
+        "in_reply_to_user_id": str(tweet.in_reply_to_user_id) if tweet.in_reply_to_user_id is not None else None,
+        "referenced_tweets": referenced_tweets(tweet),
         # Kept as twitter-text extracted them (chirp.tweets.text: the four kinds, each entity with its
-        # start, end and text), stored and read back unchanged: already this shape.
+        # start, end and text; a mention with its user's id), stored and read back unchanged: this shape.
         "entities": cast(schemas.Entities, tweet.entities),
-        "public_metrics": {
-            "retweet_count": tweet.metrics.retweet_count,
-            "reply_count": tweet.metrics.reply_count,
-            "like_count": tweet.metrics.like_count,
-            "quote_count": tweet.metrics.quote_count,
-        },
+        "public_metrics": metrics_json(tweet),
     }
 
 
-def home_timeline_item_json(item: HomeTimelineItem) -> schemas.TimelineTweet:
-    """A tweet as a home timeline shows it: with its author's username and name."""
-    author = item.author
+def metrics_json(tweet: Tweet) -> schemas.TweetMetrics:
     return {
-        **tweet_json(item.tweet),
-        "author": {"id": str(author.id), "username": author.username, "name": author.name},
+        "retweet_count": tweet.metrics.retweet_count,
+        "reply_count": tweet.metrics.reply_count,
+        "like_count": tweet.metrics.like_count,
+        "quote_count": tweet.metrics.quote_count,
+    }
+
+
+def referenced_tweets(tweet: Tweet) -> list[schemas.ReferencedTweet]:
+    found: list[schemas.ReferencedTweet] = []
+    if tweet.retweet_of is not None:
+        found.append({"type": "retweeted", "id": str(tweet.retweet_of)})
+    if tweet.quoted_tweet_id is not None:
+        found.append({"type": "quoted", "id": str(tweet.quoted_tweet_id)})
+    if tweet.in_reply_to_tweet_id is not None:
+        found.append({"type": "replied_to", "id": str(tweet.in_reply_to_tweet_id)})
+    return found
+
+
+def author_json(user: User) -> schemas.TweetAuthor:
+    return {"id": str(user.id), "username": user.username, "name": user.name}
+
+
+def viewer_json(state: ViewerState | None) -> schemas.Viewer | None:
+    return {"liked": state.liked, "retweeted": state.retweeted} if state is not None else None
+
+
+def embedded_json(shown: ShownTweet) -> schemas.EmbeddedTweet:
+    return {**tweet_json(shown.tweet), "author": author_json(shown.author), "viewer": viewer_json(shown.viewer)}
+
+
+def shown_json(shown: ShownTweet) -> schemas.TimelineTweet:
+    """A tweet as a list shows it; a retweet with its original's counts and the viewer's state of it."""
+    body = tweet_json(shown.tweet)
+    if shown.retweeted is not None:
+        body["public_metrics"] = metrics_json(shown.retweeted.tweet)
+    return {
+        **body,
+        "author": author_json(shown.author),
+        "viewer": viewer_json(shown.viewer),
+        "retweeted_tweet": embedded_json(shown.retweeted) if shown.retweeted is not None else None,
+        "quoted_tweet": embedded_json(shown.quoted) if shown.quoted is not None else None,
     }
 
 
@@ -72,9 +109,20 @@ def user_page_json(page: Page[User]) -> schemas.UserPage:
     return {"data": [user_json(user) for user in page.items], "meta": {"next_cursor": page.next_cursor}}
 
 
-def tweet_page_json(page: Page[Tweet]) -> schemas.TweetPage:
-    return {"data": [tweet_json(tweet) for tweet in page.items], "meta": {"next_cursor": page.next_cursor}}
+def tweet_page_json(page: Page[ShownTweet]) -> schemas.TweetPage:
+    return {"data": [shown_json(shown) for shown in page.items], "meta": {"next_cursor": page.next_cursor}}
 
 
-def home_timeline_json(page: Page[HomeTimelineItem]) -> schemas.TimelinePage:
-    return {"data": [home_timeline_item_json(item) for item in page.items], "meta": {"next_cursor": page.next_cursor}}
+def conversation_json(conversation: Conversation) -> schemas.ConversationResponse:
+    ancestors: list[schemas.TimelineTweet | schemas.UnavailableTweet] = [
+        shown_json(shown) if shown is not None else {"id": str(ancestor), "unavailable": True}
+        for ancestor, shown in conversation.ancestors
+    ]
+    return {
+        "data": {
+            "ancestors": ancestors,
+            "tweet": shown_json(conversation.tweet),
+            "replies": [shown_json(reply) for reply in conversation.replies.items],
+        },
+        "meta": {"next_cursor": conversation.replies.next_cursor},
+    }

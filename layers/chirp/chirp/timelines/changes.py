@@ -22,13 +22,24 @@ class EntryMessage(BaseModel):
     tweet_id: int = Field(gt=0)
     author_id: int = Field(gt=0)
     via_id: int | None = None
+    quoted_id: int | None = None
+    quoted_author_id: int | None = None
+    reply_to_user_id: int | None = None
 
     def to_entry(self) -> TimelineEntry:
-        return TimelineEntry(self.entry_id, self.tweet_id, self.author_id, self.via_id)
+        return TimelineEntry(**self.model_dump())
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> EntryMessage:
-        return cls(entry_id=entry.entry_id, tweet_id=entry.tweet_id, author_id=entry.author_id, via_id=entry.via_id)
+        return cls(
+            entry_id=entry.entry_id,
+            tweet_id=entry.tweet_id,
+            author_id=entry.author_id,
+            via_id=entry.via_id,
+            quoted_id=entry.quoted_id,
+            quoted_author_id=entry.quoted_author_id,
+            reply_to_user_id=entry.reply_to_user_id,
+        )
 
 
 class TimelineChange(BaseModel):

@@ -19,18 +19,48 @@ class Strategy(StrEnum):
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of a home timeline. `entry_id` orders the timeline: the tweet's own id, or
-    (later) the id of the retweet that brought it in, with `via_id` naming the retweeter.
-    Several entries may carry one original; a page shows each original once."""
+    """One line of a home timeline. `entry_id` orders the timeline: the tweet's own id, or the id of
+    the retweet that brought it in, with `via_id` naming the retweeter (`tweet_id`, `author_id`: the
+    original's). Several entries may carry one original; a page shows each original once. A quote's
+    entry names the quoted tweet and its author, so a page reads them with the quote, in one call."""
 
     entry_id: int
     tweet_id: int
     author_id: int
     via_id: int | None = None
+    quoted_id: int | None = None
+    quoted_author_id: int | None = None
+    # A reply to someone else: only an owner who also follows that user gets it (Twitter's rule). It
+    # travels with the entry to the writer; the timelines table does not keep it.
+    reply_to_user_id: int | None = None
 
     @classmethod
     def for_tweet(cls, tweet: Tweet) -> TimelineEntry:
-        return cls(entry_id=tweet.id, tweet_id=tweet.id, author_id=tweet.author_id)
+        """The entry a tweet makes in a home timeline: a retweet brings its original in."""
+        if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
+            return cls(
+                entry_id=tweet.id, tweet_id=tweet.retweet_of, author_id=tweet.retweet_of_author, via_id=tweet.author_id
+            )
+        replied_to = tweet.in_reply_to_user_id
+        return cls(
+            entry_id=tweet.id,
+            tweet_id=tweet.id,
+            author_id=tweet.author_id,
+            quoted_id=tweet.quoted_tweet_id,
+            quoted_author_id=tweet.quoted_author_id,
+            reply_to_user_id=replied_to if replied_to != tweet.author_id else None,
+        )
+
+    @property
+    def bringer(self) -> int:
+        """Whom the owner must follow for the entry to be there: the retweeter, else the author."""
+        return self.via_id or self.author_id
+
+    def may_reach(self, owner_id: int, following: set[int] | frozenset[int]) -> bool:
+        """Whether an owner who follows `following` (besides the bringer) gets this entry: a reply to
+        someone else only if the owner is that someone or follows them too."""
+        replied_to = self.reply_to_user_id
+        return replied_to is None or replied_to == owner_id or replied_to in following
 
 
 @dataclass(frozen=True)

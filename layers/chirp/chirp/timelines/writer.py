@@ -6,6 +6,7 @@ import random
 
 from chirp.concurrency import submit
 from chirp.timelines.changes import TimelineChange
+from chirp.timelines.models import TimelineEntry
 from chirp.timelines.service import is_inactive
 from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineWriteStores
@@ -41,23 +42,24 @@ def add_entries(
     stores: TimelineWriteStores, settings: TimelineSettings, change: TimelineChange, now_ms: int, rng: random.Random
 ) -> int:
     """Write the entries into the timelines of the owners who are active and still follow whoever
-    brought each entry in (an unfollow applied before a late `add` must win), then trim."""
+    brought each entry in (an unfollow applied before a late `add` must win), and, for a reply to
+    someone else, follow that someone too (Twitter's rule), then trim."""
     activity = submit(stores.timelines.activity, change.owners)
     entries = [message.to_entry() for message in change.entries]
-    bringers = {entry.via_id or entry.author_id for entry in entries}
+    people = {entry.bringer for entry in entries} | {e.reply_to_user_id for e in entries if e.reply_to_user_id}
     following = {
-        bringer: submit(stores.follows.which_follow, [owner for owner in change.owners if owner != bringer], bringer)
-        for bringer in bringers
+        person: submit(stores.follows.which_follow, [owner for owner in change.owners if owner != person], person)
+        for person in people
     }
+    followers = {person: future.result() for person, future in following.items()}
     active = {owner for owner in change.owners if not is_inactive(activity.result().get(owner), settings, now_ms)}
     expires_at = now_ms // 1000 + settings.timeline_entry_ttl_days * 86_400
+    by_owners: dict[tuple[int, ...], list[TimelineEntry]] = {}
+    for entry in entries:
+        owners = tuple(sorted(owner for owner in change.owners if _takes(owner, entry, active, followers)))
+        by_owners.setdefault(owners, []).append(entry)
     written: set[int] = set()
-    for bringer, followers in following.items():
-        # The author's own timeline always takes its own entries (active or not): that keeps it trimmed.
-        owners = sorted(
-            owner for owner in change.owners if owner == bringer or (owner in active and owner in followers.result())
-        )
-        brought = [entry for entry in entries if (entry.via_id or entry.author_id) == bringer]
+    for owners, brought in by_owners.items():
         if owners:
             stores.timelines.write(owners, brought, expires_at)
             written.update(owners)
@@ -65,3 +67,13 @@ def add_entries(
         if rng.random() < settings.timeline_trim_probability:
             stores.timelines.trim(owner, settings.timeline_max_entries)
     return len(written)
+
+
+def _takes(owner: int, entry: TimelineEntry, active: set[int], followers: dict[int, set[int]]) -> bool:
+    """The bringer's own timeline always takes its own entries (active or not: that keeps it trimmed);
+    another owner, if active, following the bringer, and (a reply) following the user replied to."""
+    if owner == entry.bringer:
+        return True
+    if owner not in active or owner not in followers[entry.bringer]:
+        return False
+    return entry.may_reach(owner, {person for person, of in followers.items() if owner in of})

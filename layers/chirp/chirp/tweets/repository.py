@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from chirp.pages import Page, PageRequest
 from chirp.tweets.models import Tweet
 
 
+class AlreadyRetweeted(Exception):
+    """The user has retweeted that tweet already (one retweet per user and tweet)."""
+
+
 class TweetRepository(Protocol):
     def create(self, tweet: Tweet) -> None:
         """Store the tweet, count it on its author and put it at the top of the author's own home
-        timeline, atomically (read-your-writes); NotFound if the author is gone."""
+        timeline, atomically (read-your-writes), with the edge a reply, quote or retweet makes to the
+        tweet it refers to; NotFound if the author or that tweet is gone; AlreadyRetweeted."""
 
     def get(self, tweet_id: int) -> Tweet | None: ...
 
+    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]:
+        """Those of the tweets that exist (strongly consistent)."""
+
+    def retweet_of(self, user_id: int, tweet_id: int) -> int | None:
+        """The id of the user's retweet of the tweet, if any (strongly consistent)."""
+
     def delete(self, tweet: Tweet) -> bool:
-        """Delete it, uncount it and drop it from the author's own home timeline, atomically;
-        False if it was already gone."""
+        """Delete it, uncount it and drop it from the author's own home timeline, with its edge,
+        atomically; False if it was already gone."""
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
         """The author's tweets, newest first (from an index: a just-deleted tweet may linger briefly)."""

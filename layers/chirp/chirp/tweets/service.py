@@ -1,18 +1,26 @@
-"""Posting, reading and deleting tweets, and the user timeline."""
+"""Posting (tweets, replies, quotes), retweeting, reading and deleting tweets, and the user timeline.
+
+A retweet is a tweet of its own (no text) that names the original; retweeting, liking, replying to or
+quoting a retweet acts on its original, as on Twitter.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chirp.errors import Forbidden, NotFound
-from chirp.ids import id_timestamp_ms, new_id
+from chirp.ids import id_timestamp_ms, new_id, parse_id
 from chirp.pages import Page, PageRequest
 from chirp.tweets.inputs import TweetDraft
-from chirp.tweets.models import Tweet
-from chirp.tweets.repository import TweetRepository
+from chirp.tweets.models import MAX_ANCESTORS, Tweet
+from chirp.tweets.repository import AlreadyRetweeted, TweetRepository
 from chirp.tweets.text import parse_tweet_text
 from chirp.users.repository import UserRepository
 
 
-def post_tweet(tweets: TweetRepository, author_id: int, draft: TweetDraft) -> Tweet:
+def post_tweet(tweets: TweetRepository, users: UserRepository, author_id: int, draft: TweetDraft) -> Tweet:
+    """A tweet, a reply (`draft.reply`) or a quote (`draft.quote_tweet_id`), or both. NotFound if what it
+    replies to or quotes does not exist (or is deleted meanwhile: the write checks it again)."""
     parsed = parse_tweet_text(draft.text)
     tweet_id = new_id()
     tweet = Tweet(
@@ -20,10 +28,87 @@ def post_tweet(tweets: TweetRepository, author_id: int, draft: TweetDraft) -> Tw
         author_id=author_id,
         text=parsed.text,
         created_at_ms=id_timestamp_ms(tweet_id),
-        entities=parsed.entities.as_dict(),
+        entities=with_mentioned_ids(users, parsed.entities.as_dict()),
     )
+    if draft.reply is not None:
+        parent = original(tweets, parse_id(draft.reply.in_reply_to_tweet_id, "reply.in_reply_to_tweet_id"))
+        tweet = replace(
+            tweet,
+            in_reply_to_tweet_id=parent.id,
+            in_reply_to_user_id=parent.author_id,
+            root_id=parent.conversation_id,
+            ancestors=ancestors_of_reply_to(parent),
+        )
+    if draft.quote_tweet_id is not None:
+        quoted = original(tweets, parse_id(draft.quote_tweet_id, "quote_tweet_id"))
+        tweet = replace(tweet, quoted_tweet_id=quoted.id, quoted_author_id=quoted.author_id)
     tweets.create(tweet)
     return tweet
+
+
+def ancestors_of_reply_to(parent: Tweet) -> tuple[int, ...]:
+    """A reply's ancestors: its parent's, then the parent; at most MAX_ANCESTORS, the root and the nearest."""
+    chain = (*parent.ancestors, parent.id)
+    if len(chain) <= MAX_ANCESTORS:
+        return chain
+    return (chain[0], *chain[len(chain) - MAX_ANCESTORS + 1 :])
+
+
+def with_mentioned_ids(users: UserRepository, entities: dict[str, list[dict[str, object]]]) -> dict[str, list]:
+    """Each mention of an existing user gets its `id` (Twitter API v2's mention entity has it)."""
+    mentions = entities.get("mentions", [])
+    if not mentions:
+        return entities
+    ids = users.ids_by_username(str(mention["username"]) for mention in mentions)
+    return entities | {
+        "mentions": [
+            mention | ({"id": str(ids[key])} if (key := str(mention["username"]).lower()) in ids else {})
+            for mention in mentions
+        ]
+    }
+
+
+def original(tweets: TweetRepository, tweet_id: int) -> Tweet:
+    """The tweet, or for a retweet its original; NotFound if either is gone."""
+    tweet = get_tweet(tweets, tweet_id)
+    if tweet.retweet_of is None:
+        return tweet
+    return get_tweet(tweets, tweet.retweet_of)
+
+
+def retweet(tweets: TweetRepository, user_id: int, tweet_id: int) -> Tweet:
+    """The user's retweet of the tweet's original, made now if there is none (one per user and tweet)."""
+    tweet = original(tweets, tweet_id)
+    retweet_id = new_id()
+    made = Tweet(
+        id=retweet_id,
+        author_id=user_id,
+        text="",
+        created_at_ms=id_timestamp_ms(retweet_id),
+        retweet_of=tweet.id,
+        retweet_of_author=tweet.author_id,
+    )
+    try:
+        tweets.create(made)
+    except AlreadyRetweeted:
+        existing = tweets.retweet_of(user_id, tweet.id)
+        found = tweets.get(existing) if existing is not None else None
+        return found or made
+    return made
+
+
+def unretweet(tweets: TweetRepository, user_id: int, tweet_id: int) -> bool:
+    """Undo the user's retweet of the tweet (or of the original of a retweet given); False if there
+    was none. A retweet of a deleted original can still be undone."""
+    given = tweets.get(tweet_id)
+    original_id = given.retweet_of if given is not None and given.retweet_of is not None else tweet_id
+    retweet_id = tweets.retweet_of(user_id, original_id)
+    found = tweets.get(retweet_id) if retweet_id is not None else None
+    if found is None:
+        if given is None:
+            raise NotFound(f"tweet {tweet_id} does not exist")
+        return False
+    return tweets.delete(found)
 
 
 def get_tweet(tweets: TweetRepository, tweet_id: int) -> Tweet:
@@ -34,6 +119,7 @@ def get_tweet(tweets: TweetRepository, tweet_id: int) -> Tweet:
 
 
 def delete_tweet(tweets: TweetRepository, caller_id: int, tweet_id: int) -> None:
+    """Delete one of the caller's tweets (a retweet too: that undoes it). Its replies stay."""
     tweet = get_tweet(tweets, tweet_id)
     if tweet.author_id != caller_id:
         raise Forbidden("only its author can delete a tweet")

@@ -10,6 +10,7 @@ class PublicMetrics:
     followers_count: int = 0
     following_count: int = 0
     tweet_count: int = 0
+    like_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ class UserRepository(Protocol):
 
     def find_id_by_username(self, username: str) -> int | None: ...
 
+    def ids_by_username(self, usernames: Iterable[str]) -> dict[str, int]:
+        """The ids of those usernames that exist, keyed by the username in lower case (one read)."""
+
     def find_credentials(self, login: str) -> tuple[int, str] | None:
         """(user id, password hash) for a username or email, ignoring case."""
 

@@ -8,6 +8,7 @@ from functools import cache
 from pydantic import model_validator
 
 from chirp.auth.repository import SessionRepository
+from chirp.engagements.repository import EngagementRepository
 from chirp.follows.repository import FollowRepository
 from chirp.settings import AuthSettings, HttpSettings, TableName, load
 from chirp.timelines.repository import TimelineRepository
@@ -24,6 +25,7 @@ class ApiSettings(AuthSettings, HttpSettings, TimelineSettings):
     sessions_table: TableName
     timelines_table: TableName
     author_tweets_table: TableName
+    engagements_table: TableName
     # The JWT signing key: a Secrets Manager secret (AWS, the local runtime), or given directly (tests).
     jwt_secret_arn: str = ""
     jwt_secret: str = ""
@@ -43,6 +45,7 @@ class ApiDependencies:
     follows: FollowRepository
     sessions: SessionRepository
     timelines: TimelineRepository
+    engagements: EngagementRepository
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
@@ -50,6 +53,7 @@ class ApiDependencies:
 
 def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models
+    from chirp.adapters.dynamodb.engagements import DynamoEngagementRepository
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
     from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
@@ -65,6 +69,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
             sessions=settings.sessions_table,
             timelines=settings.timelines_table,
             author_tweets=settings.author_tweets_table,
+            engagements=settings.engagements_table,
         )
     )
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
@@ -75,6 +80,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
         follows=DynamoFollowRepository(),
         sessions=DynamoSessionRepository(),
         timelines=DynamoTimelineRepository(settings.profile_cache_seconds),
+        engagements=DynamoEngagementRepository(),
     )
 
 

@@ -15,6 +15,7 @@ class PublisherSettings(EnvironmentSettings):
     tweets_table: TableName
     follows_table: TableName
     users_table: TableName
+    engagements_table: TableName
     events_topic_arn: Arn
 
 
@@ -35,6 +36,7 @@ def build(settings: PublisherSettings) -> PublisherDependencies:
             settings.tweets_table: Source.TWEETS,
             settings.follows_table: Source.FOLLOWS,
             settings.users_table: Source.USERS,
+            settings.engagements_table: Source.ENGAGEMENTS,
         }
     )
     return PublisherDependencies(settings=settings, sources=sources, bus=bus)

@@ -40,6 +40,8 @@ class Tables:
     sessions: str = ""
     timelines: str = ""
     author_tweets: str = ""
+    engagements: str = ""
+    counted_records: str = ""
 
 
 def bind_models(tables: Tables) -> None:
@@ -56,6 +58,9 @@ def bind_models(tables: Tables) -> None:
         models.TokenFamilyItem: tables.sessions,
         models.TimelineItem: tables.timelines,
         models.TimelineActivityItem: tables.timelines,
+        models.EngagementItem: tables.engagements,
+        models.EngagementSummaryItem: tables.engagements,
+        models.CountedRecordItem: tables.counted_records,
     }
     for model, table in by_model.items():
         if table and model.Meta.table_name != table:
@@ -140,3 +145,40 @@ def run_transaction(build: Callable[[TransactWrite], None]) -> list[str | None]:
                 raise
         time.sleep(random.uniform(0, 0.01 * 2**attempt))
     raise Retryable("the database is busy with conflicting writes; retry the request")
+
+
+CONDITIONAL = "ConditionalCheckFailed"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One item of a write transaction, and what its condition failing means."""
+
+    add: Callable[[TransactWrite], None]
+    # The domain error its failed condition means (None: it has no condition, or failing it is an answer).
+    refused: Callable[[], Exception] | None = None
+    # For an item whose condition fails when it is full (an author's recent tweets, a viewer's summary):
+    # what makes room, after which the whole transaction is written again.
+    make_room: Callable[[], object] | None = None
+
+
+def run_steps(steps: list[Step], *, raise_refusals: bool = True) -> list[str | None]:
+    """Run the steps as one transaction, making room and writing again once if an item was full; raise
+    the refusal of the first step whose condition failed, or return the codes (`raise_refusals=False`:
+    a caller that reads them itself). [] when the transaction went through."""
+
+    def write(transaction: TransactWrite) -> None:
+        for step in steps:
+            step.add(transaction)
+
+    failed = run_transaction(write)
+    full = [step.make_room for step, code in zip(steps, failed, strict=False) if step.make_room and code == CONDITIONAL]
+    if full:
+        for make_room in full:
+            make_room()
+        failed = run_transaction(write)
+    if failed and raise_refusals:
+        for step, code in zip(steps, failed, strict=False):
+            if code == CONDITIONAL and step.refused is not None:
+                raise step.refused()
+    return failed

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, NumberSetAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    NumberSetAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -32,6 +39,8 @@ class UserItem(Model):
     followers_count = NumberAttribute(default=0)
     following_count = NumberAttribute(default=0)
     tweet_count = NumberAttribute(default=0)
+    # How many tweets the user has liked: counted by the engagement counter function (absent: none).
+    like_count = NumberAttribute(null=True)
     # Set by the fan-out function when followers_count crosses the celebrity threshold.
     celebrity = BooleanAttribute(null=True)
 
@@ -69,7 +78,20 @@ class TweetItem(Model):
     retweet_count = NumberAttribute(null=True)
     reply_count = NumberAttribute(null=True)
     quote_count = NumberAttribute(null=True)
+    # What the tweet refers to; absent for a plain tweet. A retweet is a tweet of its own with no text.
+    retweet_of = NumberAttribute(null=True)
+    retweet_of_author = NumberAttribute(null=True)
+    quoted_tweet_id = NumberAttribute(null=True)
+    quoted_author_id = NumberAttribute(null=True)
+    in_reply_to_tweet_id = NumberAttribute(null=True)
+    in_reply_to_user_id = NumberAttribute(null=True)
+    # The thread's root (absent: the tweet is a root), and a reply's ancestors, root first, parent last
+    # (at most MAX_ANCESTORS: the root and the nearest ones).
+    conversation_id = NumberAttribute(null=True)
+    ancestors = ListAttribute(of=NumberAttribute, null=True)
     by_author = AuthorIndex()
+
+
 
 
 # The highest sort key a partition can hold: above every Snowflake id (ids are below 2**63).
@@ -105,6 +127,9 @@ class RecentTweetsItem(Model):
 
 
 RECENT_PREFIX = "t:"
+# Beside each kept tweet, its counts (the counter function adds to them in the same transactions as to the
+# tweet's own): `l:<id>` likes, `r:<id>` retweets, `p:<id>` replies, `q:<id>` quotes; absent: 0.
+COUNT_PREFIXES = {"like_count": "l:", "retweet_count": "r:", "reply_count": "p:", "quote_count": "q:"}
 # The most tweets an item may hold before a post trims it itself (the fan-out function normally
 # trims it at 30): with the largest tweets (~3 KB each with entities) it stays under 400 KB.
 RECENT_TWEETS_HARD_LIMIT = 100
@@ -166,6 +191,9 @@ class TimelineItem(Model):
     tweet_id = NumberAttribute()
     author_id = NumberAttribute()
     via_id = NumberAttribute(null=True)
+    # A quote's quoted tweet and its author: read with the page's tweets, in the same call.
+    quoted_id = NumberAttribute(null=True)
+    quoted_author_id = NumberAttribute(null=True)
     expires_at = NumberAttribute()
 
 
@@ -207,3 +235,92 @@ class TokenFamilyItem(Model):
     user_id = NumberAttribute()
     revoked_at_ms = NumberAttribute(null=True)
     expires_at = NumberAttribute()
+
+
+# ---------------------------------------------------------------------- engagements
+LIKE = "L#"
+RETWEET = "R#"
+REPLY = "P#"
+QUOTE = "Q#"
+SUMMARY = "A#"
+
+
+class ByTargetIndex(GlobalSecondaryIndex["EngagementItem"]):
+    """Who liked or retweeted a tweet, and its replies and quotes, newest first (`target`: kind + tweet id)."""
+
+    class Meta:
+        index_name = "by_target_index"
+        projection = KeysOnlyProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    edge_id = NumberAttribute(range_key=True)
+
+
+class ByActorIndex(GlobalSecondaryIndex["EngagementItem"]):
+    """What a user liked, newest like first (`actor`: L# + user id)."""
+
+    class Meta:
+        index_name = "by_actor_index"
+        projection = KeysOnlyProjection()
+
+    actor = UnicodeAttribute(hash_key=True)
+    edge_id = NumberAttribute(range_key=True)
+
+
+class EngagementItem(Model):
+    """One engagement of `user_id` with a tweet. `edge`: L#<tweet> (a like), R#<tweet> (a retweet: one
+    per user and tweet), P#<reply> (a reply the user posted), Q#<quote> (a quote the user posted).
+    `tweet_id` is the tweet engaged with and `author_id` its author; `edge_id` orders the lists: the
+    like's own id, or the retweet's, reply's or quote's tweet id. Written in the same transactions as
+    what they record; the counter function counts them from this table's stream."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    edge = UnicodeAttribute(range_key=True)
+    tweet_id = NumberAttribute()
+    author_id = NumberAttribute()
+    edge_id = NumberAttribute()
+    target = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    by_target = ByTargetIndex()
+    by_actor = ByActorIndex()
+
+
+class EngagementSummaryItem(Model):
+    """edge = A#<author>: the tweets of `author` that `user_id` has liked and retweeted, so that a page
+    reads a viewer's flags for every tweet of an author with one key it knows before it has the tweets
+    (a celebrity's, pulled at read time). The largest ids are kept (SUMMARY_KEPT of each, trimmed past
+    SUMMARY_LIMIT); `complete_from`: the sets are exact for tweet ids from there up (0: for all)."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    edge = UnicodeAttribute(range_key=True)
+    liked = NumberSetAttribute(null=True)
+    retweeted = NumberSetAttribute(null=True)
+    # How many ids the sets hold at most (an element removed that was not there still counts down):
+    # the trigger of a trim, recounted by it.
+    kept = NumberAttribute(null=True)
+    complete_from = NumberAttribute(null=True)
+
+
+SUMMARY_KEPT = 200
+SUMMARY_LIMIT = 250
+
+
+class CountedRecordItem(Model):
+    """An engagement stream record the counter function has counted (its eventID), written in the same
+    transaction as the counts it moved: a record delivered again is never counted twice."""
+
+    class Meta:
+        table_name = ""
+
+    event_id = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute()
+
+
+# A stream keeps a record for 24 hours: after two days it can no longer be delivered again.
+COUNTED_RECORD_TTL_SECONDS = 2 * 86_400

@@ -37,7 +37,7 @@ PROFILE_CACHE_SIZE = 20_000
 # What a page shows of a person: a projection keeps the users' read small.
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
 # What a timeline is read for: the entries and the activity record, not their keys and TTLs.
-HEAD_PROJECTION = "entry_id, tweet_id, author_id, via_id, last_seen_ms, rebuilt_at_ms, pulls"
+HEAD_PROJECTION = "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls"
 
 
 def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> TimelineItem:
@@ -47,6 +47,8 @@ def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> Timel
         tweet_id=entry.tweet_id,
         author_id=entry.author_id,
         via_id=entry.via_id,
+        quoted_id=entry.quoted_id,
+        quoted_author_id=entry.quoted_author_id,
         expires_at=expires_at,
     )
 
@@ -77,12 +79,14 @@ def _newest_items(owner_id: int, highest: int, limit: int) -> list[dict[str, Any
 
 
 def _raw_entry(raw: dict[str, Any]) -> TimelineEntry:
-    via = raw.get("via_id")
+    via, quoted, quoted_author = raw.get("via_id"), raw.get("quoted_id"), raw.get("quoted_author_id")
     return TimelineEntry(
         int(raw["entry_id"]["N"]),
         int(raw["tweet_id"]["N"]),
         int(raw["author_id"]["N"]),
         int(via["N"]) if via else None,
+        int(quoted["N"]) if quoted else None,
+        int(quoted_author["N"]) if quoted_author else None,
     )
 
 

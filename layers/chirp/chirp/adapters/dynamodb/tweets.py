@@ -1,19 +1,29 @@
-"""TweetRepository on the tweets table (and the author's counter on the users table)."""
+"""TweetRepository on the tweets table, with what each write must change with it atomically: the author's
+counter (users table), the author's own home timeline, the author's tweets and recent tweets (author-tweets
+table), and, for a reply, a quote or a retweet, its engagement edge (engagements table)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
-from chirp.adapters.dynamodb.connection import run_transaction, shared_connection
+from chirp.adapters.dynamodb.batch import TableRead, batch_get
+from chirp.adapters.dynamodb.connection import Step, run_steps, shared_connection
+from chirp.adapters.dynamodb.engagements import edge_item, summary_update, trim_summary
 from chirp.adapters.dynamodb.models import (
+    COUNT_PREFIXES,
+    QUOTE,
     RECENT_PREFIX,
     RECENT_TWEETS_HARD_LIMIT,
+    REPLY,
+    RETWEET,
     TOP_OF_PARTITION,
     AuthorTweetItem,
+    EngagementItem,
     RecentTweetsItem,
     TimelineItem,
     TweetItem,
@@ -21,72 +31,100 @@ from chirp.adapters.dynamodb.models import (
     recent_attribute,
 )
 from chirp.adapters.dynamodb.timelines import timeline_item
-from chirp.adapters.dynamodb.tweet_items import recent_entry, to_tweet
+from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_entry, to_tweet, tweet_item
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound, Retryable
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
-
+from chirp.tweets.repository import AlreadyRetweeted
 
 class DynamoTweetRepository:
     def __init__(self, timeline_entry_ttl_seconds: int, recent_tweets_kept: int = 20) -> None:
         self._entry_ttl = timeline_entry_ttl_seconds
         self._recent_kept = recent_tweets_kept
 
+    # ------------------------------------------------------------------ writes
     def create(self, tweet: Tweet) -> None:
-        item = TweetItem(tweet_id=tweet.id, author_id=tweet.author_id, text=tweet.text, entities=tweet.entities)
-        own_entry = timeline_item(tweet.author_id, TimelineEntry.for_tweet(tweet), int(time.time()) + self._entry_ttl)
+        """A tweet, reply, quote or retweet, with everything that changes with it, in one transaction."""
+        run_steps(self._posting_steps(tweet))
 
-        def write(transaction: TransactWrite) -> None:
-            transaction.save(item, condition=TweetItem.tweet_id.does_not_exist())
-            transaction.update(
-                UserItem(pk=user_key(tweet.author_id)),
-                actions=[UserItem.tweet_count.add(1)],
-                condition=UserItem.pk.exists(),
+    def _posting_steps(self, tweet: Tweet) -> list[Step]:
+        author = tweet.author_id
+        own_entry = timeline_item(author, TimelineEntry.for_tweet(tweet), int(time.time()) + self._entry_ttl)
+        steps: list[Step] = []
+        if tweet.retweet_of is not None:  # one retweet per user and tweet: its edge, first
+            edge = edge_item(author, RETWEET, tweet)
+            steps.append(Step(lambda t: t.save(edge, condition=EngagementItem.user_id.does_not_exist()), AlreadyRetweeted))
+        item = tweet_item(tweet)
+        steps += [
+            Step(
+                lambda t: t.save(item, condition=TweetItem.tweet_id.does_not_exist()),
+                lambda: RuntimeError(f"tweet id {tweet.id} was minted twice"),
+            ),
+            Step(
+                lambda t: t.update(
+                    UserItem(pk=user_key(author)),
+                    actions=[UserItem.tweet_count.add(1)],
+                    condition=UserItem.pk.exists(),
+                ),
+                lambda: NotFound(f"user {author} does not exist"),
+            ),
+            Step(lambda t: t.save(own_entry)),  # read-your-writes: the author's home timeline, same transaction
+            Step(lambda t: t.save(AuthorTweetItem(author_id=author, tweet_id=tweet.id))),
+            Step(
+                lambda t: t.update(
+                    RecentTweetsItem(author_id=author),
+                    actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet)), RecentTweetsItem.kept.add(1)],
+                    condition=RecentTweetsItem.kept.does_not_exist()
+                    | (RecentTweetsItem.kept < RECENT_TWEETS_HARD_LIMIT),
+                ),
+                lambda: Retryable(f"the recent tweets of user {author} are being trimmed; post again"),
+                make_room=lambda: self.trim_recent(author, self._recent_kept, 0, recount=True),
+            ),
+        ]
+        for referred, kind, what in _references(tweet):
+            steps.append(Step(_exists(referred), lambda r=referred, w=what: NotFound(f"tweet {r} ({w}) does not exist")))
+            if kind != RETWEET:
+                edge = edge_item(author, kind, tweet)
+                steps.append(Step(lambda t, edge=edge: t.save(edge)))
+        if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
+            summary = summary_update(author, tweet.retweet_of_author, retweeted_add=tweet.retweet_of)
+            steps.append(
+                Step(
+                    lambda t: t.update(summary.item, actions=summary.actions, condition=summary.condition),
+                    lambda: Retryable("the user's retweets are being tidied; retweet again"),
+                    make_room=lambda: trim_summary(author, summary.author_id),
+                )
             )
-            transaction.save(own_entry)  # read-your-writes: the author's home timeline, same transaction
-            transaction.save(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
-            transaction.update(
-                RecentTweetsItem(author_id=tweet.author_id),
-                actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet)), RecentTweetsItem.kept.add(1)],
-                condition=RecentTweetsItem.kept.does_not_exist() | (RecentTweetsItem.kept < RECENT_TWEETS_HARD_LIMIT),
-            )
-
-        failed = run_transaction(write)
-        if failed and failed[4] == "ConditionalCheckFailed":
-            # The fan-out function has not trimmed the author's recent tweets for a long while: trim
-            # them here rather than let the item grow towards DynamoDB's 400 KB limit.
-            self.trim_recent(tweet.author_id, self._recent_kept, 0, recount=True)
-            failed = run_transaction(write)
-        if failed and failed[1] == "ConditionalCheckFailed":
-            raise NotFound(f"user {tweet.author_id} does not exist")
-        if failed and failed[0] == "ConditionalCheckFailed":
-            raise RuntimeError(f"tweet id {tweet.id} was minted twice")
-        if failed:
-            raise Retryable(f"the recent tweets of user {tweet.author_id} are being trimmed; post again")
-
-    def get(self, tweet_id: int) -> Tweet | None:
-        try:
-            return to_tweet(TweetItem.get(tweet_id, consistent_read=True))
-        except TweetItem.DoesNotExist:
-            return None
+        return steps
 
     def delete(self, tweet: Tweet) -> bool:
-        def write(transaction: TransactWrite) -> None:
-            transaction.delete(
-                TweetItem(tweet_id=tweet.id),
-                condition=TweetItem.tweet_id.exists() & (TweetItem.author_id == tweet.author_id),
-            )
-            transaction.update(UserItem(pk=user_key(tweet.author_id)), actions=[UserItem.tweet_count.add(-1)])
-            transaction.delete(TimelineItem(owner_id=tweet.author_id, entry_id=tweet.id))
-            transaction.delete(AuthorTweetItem(author_id=tweet.author_id, tweet_id=tweet.id))
-            transaction.update(
-                RecentTweetsItem(author_id=tweet.author_id),
-                actions=[Path([recent_attribute(tweet.id)]).remove()],
-            )
-
-        return not run_transaction(write)
+        author = tweet.author_id
+        steps = [
+            Step(
+                lambda t: t.delete(
+                    TweetItem(tweet_id=tweet.id),
+                    condition=TweetItem.tweet_id.exists() & (TweetItem.author_id == author),
+                ),
+            ),
+            Step(lambda t: t.update(UserItem(pk=user_key(author)), actions=[UserItem.tweet_count.add(-1)])),
+            Step(lambda t: t.delete(TimelineItem(owner_id=author, entry_id=tweet.id))),
+            Step(lambda t: t.delete(AuthorTweetItem(author_id=author, tweet_id=tweet.id))),
+            Step(
+                lambda t: t.update(
+                    RecentTweetsItem(author_id=author),
+                    actions=[Path([name]).remove() for name in recent_attributes(tweet.id)],
+                )
+            ),
+        ]
+        for _referred, kind, _what in _references(tweet):
+            key = tweet.retweet_of if kind == RETWEET else tweet.id
+            steps.append(Step(lambda t, kind=kind, key=key: t.delete(EngagementItem(user_id=author, edge=f"{kind}{key}"))))
+        if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
+            summary = summary_update(author, tweet.retweet_of_author, retweeted_remove=tweet.retweet_of)
+            steps.append(Step(lambda t: t.update(summary.item, actions=summary.actions)))
+        return not run_steps(steps, raise_refusals=False)
 
     def trim_recent(self, author_id: int, keep: int, slack: int, *, recount: bool = False) -> int:
         client: Any = shared_connection().client
@@ -98,12 +136,33 @@ class DynamoTweetRepository:
         surplus = newest_first[keep:] if len(newest_first) > keep + slack else []
         if not surplus and not (recount and item):
             return 0
-        actions: list[Any] = [Path([recent_attribute(tweet_id)]).remove() for tweet_id in surplus]
+        actions: list[Any] = [Path([name]).remove() for tweet_id in surplus for name in recent_attributes(tweet_id)]
         actions.append(RecentTweetsItem.kept.set(len(newest_first) - len(surplus)))
         if surplus:
             actions.append(RecentTweetsItem.has_older.set(True))
         RecentTweetsItem(author_id=author_id).update(actions=actions)
         return len(surplus)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, tweet_id: int) -> Tweet | None:
+        try:
+            return to_tweet(TweetItem.get(tweet_id, consistent_read=True))
+        except TweetItem.DoesNotExist:
+            return None
+
+    def get_many(self, tweet_ids: Iterable[int]) -> dict[int, Tweet]:
+        keys = [{"tweet_id": {"N": str(tweet_id)}} for tweet_id in dict.fromkeys(tweet_ids)]
+        if not keys:
+            return {}
+        found = batch_get({TweetItem.Meta.table_name: TableRead(keys=keys, consistent=True)})
+        return {tweet.id: tweet for tweet in map(raw_tweet, found[TweetItem.Meta.table_name])}
+
+    def retweet_of(self, user_id: int, tweet_id: int) -> int | None:
+        """The id of `user_id`'s retweet of `tweet_id`, if there is one (strongly consistent)."""
+        try:
+            return int(EngagementItem.get(user_id, f"{RETWEET}{tweet_id}", consistent_read=True).edge_id)
+        except EngagementItem.DoesNotExist:
+            return None
 
     def by_author(self, author_id: int, page: PageRequest) -> Page[Tweet]:
         condition = TweetItem.tweet_id < page.before if page.before is not None else None
@@ -122,3 +181,24 @@ class DynamoTweetRepository:
             consistent_read=True,
         )
         return page_from_overfetch([int(item.tweet_id) for item in items], page, int)
+
+
+def recent_attributes(tweet_id: int) -> list[str]:
+    """What a recent-tweets item holds of one tweet: the tweet, and its counts."""
+    return [recent_attribute(tweet_id), *(f"{prefix}{tweet_id}" for prefix in COUNT_PREFIXES.values())]
+
+
+def _exists(tweet_id: int) -> Callable[[TransactWrite], None]:
+    return lambda transaction: transaction.condition_check(TweetItem, tweet_id, condition=TweetItem.tweet_id.exists())
+
+
+def _references(tweet: Tweet) -> list[tuple[int, str, str]]:
+    """(referred tweet, edge kind, what it is to the tweet) for each tweet this one refers to."""
+    found = []
+    if tweet.retweet_of is not None:
+        found.append((tweet.retweet_of, RETWEET, "retweeted"))
+    if tweet.in_reply_to_tweet_id is not None:
+        found.append((tweet.in_reply_to_tweet_id, REPLY, "replied to"))
+    if tweet.quoted_tweet_id is not None:
+        found.append((tweet.quoted_tweet_id, QUOTE, "quoted"))
+    return found

@@ -32,6 +32,7 @@ def to_user(item: UserItem) -> User:
             followers_count=int(item.followers_count),
             following_count=int(item.following_count),
             tweet_count=int(item.tweet_count),
+            like_count=int(item.like_count or 0),
         ),
         celebrity=bool(item.celebrity),
     )
@@ -83,6 +84,12 @@ class DynamoUserRepository:
 
     def find_id_by_username(self, username: str) -> int | None:
         return self._claim_owner(f"{USERNAME_PREFIX}{username.lower()}")
+
+    def ids_by_username(self, usernames: Iterable[str]) -> dict[str, int]:
+        keys = list(dict.fromkeys(f"{USERNAME_PREFIX}{username.lower()}" for username in usernames))
+        if not keys:
+            return {}
+        return {claim.pk[len(USERNAME_PREFIX) :]: int(claim.user_id) for claim in HandleClaim.batch_get(keys)}
 
     def find_credentials(self, login: str) -> tuple[int, str] | None:
         prefix = EMAIL_PREFIX if "@" in login else USERNAME_PREFIX
