@@ -9,14 +9,14 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events clean
+.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
 	@echo "make test     install what is missing, then run every test (unit, integration, template, e2e)"
 	@echo "make lint     ruff and mypy"
 	@echo "make seed     load demo users, follows and tweets into the running local system"
-	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, home-timeline strategies (bench/results/)"
+	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, delivery, engagement, home-timeline strategies (bench/results/)"
 
 $(VENV)/.installed: requirements.txt layers/chirp/requirements.txt
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (the Lambda runtime is python3.12)"; exit 1; }
@@ -58,7 +58,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -74,6 +74,9 @@ bench-text: $(VENV)/.installed
 
 bench-events: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.events $(BENCH_ARGS)
+
+bench-engagement: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.engagement $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ from chalice.app import Request
 from chirp.http.openapi import Operation
 from chirp.wiring import prepare_process
 from chirp.wiring.api import dependencies
-from routes import accounts, follows, profiles, service, timelines, tweets
+from routes import accounts, engagements, follows, profiles, service, timelines, tweets
 from routes.routing import authenticate_callers, metrics, operations_of
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -52,6 +52,7 @@ for blueprint in (
     profiles.blueprint,
     follows.blueprint,
     tweets.blueprint,
+    engagements.blueprint,
     timelines.blueprint,
 ):
     app.register_blueprint(blueprint)

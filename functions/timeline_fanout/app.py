@@ -17,7 +17,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chirp.events.schema import DomainEvent, TweetDeleted, TweetPosted, UserFollowed, UserUnfollowed
+from chirp.events.schema import (
+    DomainEvent,
+    TweetDeleted,
+    TweetPosted,
+    TweetRetweeted,
+    TweetUnretweeted,
+    UserFollowed,
+    UserUnfollowed,
+)
 from chirp.events.stream import decode_record
 from chirp.timelines import fanout
 from chirp.timelines.models import TimelineEntry
@@ -35,17 +43,38 @@ def fan_out(event: DomainEvent) -> None:
     stores = dependencies()
     settings, publisher = stores.settings, stores.publisher
     match event:
-        case TweetPosted(tweet_id=tweet_id, author_id=author_id):
-            sent = fanout.fan_out_posted(stores, publisher, settings, TimelineEntry(tweet_id, tweet_id, author_id))
+        case TweetPosted():
+            sent = fanout.fan_out_posted(stores, publisher, settings, posted_entry(event))
+            metrics.add_metric(name="FanoutMessages", unit=MetricUnit.Count, value=sent)
+        case TweetRetweeted(retweet_id=retweet_id, tweet_id=tweet_id, author_id=author_id, user_id=user_id):
+            entry = TimelineEntry(retweet_id, tweet_id, author_id, via_id=user_id)
+            sent = fanout.fan_out_posted(stores, publisher, settings, entry)
             metrics.add_metric(name="FanoutMessages", unit=MetricUnit.Count, value=sent)
         case TweetDeleted(tweet_id=tweet_id, author_id=author_id):
             fanout.fan_out_deleted(stores, publisher, settings, TimelineEntry(tweet_id, tweet_id, author_id))
+        case TweetUnretweeted(retweet_id=retweet_id, tweet_id=tweet_id, author_id=author_id, user_id=user_id):
+            entry = TimelineEntry(retweet_id, tweet_id, author_id, via_id=user_id)
+            fanout.fan_out_deleted(stores, publisher, settings, entry)
         case UserFollowed(follower_id=follower, followee_id=followee):
             fanout.on_followed(stores, publisher, settings, follower, followee)
         case UserUnfollowed(follower_id=follower, followee_id=followee):
             fanout.on_unfollowed(stores, publisher, settings, follower, followee)
         case _:
             pass  # nothing of a home timeline changes
+
+
+def posted_entry(event: TweetPosted) -> TimelineEntry:
+    """The home-timeline entry of a tweet, reply or quote: a quote's entry names the quoted tweet (a
+    page reads both at once), a reply's the user replied to (only their followers get it)."""
+    replied_to = event.in_reply_to_user_id
+    return TimelineEntry(
+        entry_id=event.tweet_id,
+        tweet_id=event.tweet_id,
+        author_id=event.author_id,
+        quoted_id=event.quoted_tweet_id,
+        quoted_author_id=event.quoted_author_id,
+        reply_to_user_id=replied_to if replied_to != event.author_id else None,
+    )
 
 
 @tracer.capture_method(capture_response=False)

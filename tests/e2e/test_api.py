@@ -185,7 +185,15 @@ def test_tweets_post_read_delete(api: httpx.Client) -> None:
     assert tweet["entities"]["mentions"][0]["username"] == "ada"
     assert tweet["entities"]["cashtags"][0]["tag"] == "AWS"
     assert tweet["entities"]["urls"][0]["url"] == "https://example.com/launch"
-    assert api.get(f"/tweets/{tweet['id']}").json()["data"] == tweet
+    assert tweet["conversation_id"] == tweet["id"]
+    assert (tweet["in_reply_to_user_id"], tweet["referenced_tweets"]) == (None, [])
+    # And it reads back as posted, with its author (and, for its author, the author's own state of it)
+    author_json = {key: author["data"][key] for key in ("id", "username", "name")}
+    shown = {**tweet, "author": author_json, "retweeted_tweet": None, "quoted_tweet": None}
+    assert api.get(f"/tweets/{tweet['id']}").json()["data"] == {**shown, "viewer": None}
+    viewer = {"liked": False, "retweeted": False}
+    assert api.get(f"/tweets/{tweet['id']}", headers=auth(author)).json()["data"] == {**shown, "viewer": viewer}
+    assert api.get(f"/users/{author['data']['id']}/tweets").json()["data"] == [{**shown, "viewer": None}]
     assert api.get(f"/users/{author['data']['id']}").json()["data"]["public_metrics"]["tweet_count"] == 1
     # And only its author can delete it
     assert_error(api.delete(f"/tweets/{tweet['id']}", headers=auth(other)), 403, "forbidden")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +16,10 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def seed(base_url: str, users: int, tweets: int) -> str:
+def seed(base_url: str, users: int, tweets: int, *, likes: int = 0, retweets: int = 0, threads: int = 0) -> str:
+    sizes = ["--users", str(users), "--tweets", str(tweets), "--likes", str(likes), "--retweets", str(retweets)]
     result = subprocess.run(
-        [sys.executable, "-m", "infra.seed", "--users", str(users), "--tweets", str(tweets), "--api", base_url],
+        [sys.executable, "-m", "infra.seed", *sizes, "--threads", str(threads), "--api", base_url],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,16 +30,35 @@ def seed(base_url: str, users: int, tweets: int) -> str:
     return result.stdout
 
 
-def test_seed_loads_users_follows_and_tweets_and_can_run_again(chirp_runtime: Any) -> None:
+def made(output: str) -> dict[str, int]:
+    """What a run reports it made ('Seeded 6 users, 9 follows and 15 tweets; 12 likes, 3 retweets and 7
+    replies in 2 threads.')."""
+    found = re.search(
+        r"Seeded (\d+) users, (\d+) follows and (\d+) tweets; "
+        r"(\d+) likes, (\d+) retweets and (\d+) replies in (\d+) threads",
+        output,
+    )
+    assert found, output
+    names = ("users", "follows", "tweets", "likes", "retweets", "replies", "threads")
+    return dict(zip(names, map(int, found.groups()), strict=True))
+
+
+def test_seed_loads_users_follows_tweets_and_engagement_and_can_run_again(chirp_runtime: Any) -> None:
     # When the seeder runs twice with a small size
-    first = seed(chirp_runtime.base_url, users=6, tweets=15)
-    second = seed(chirp_runtime.base_url, users=6, tweets=5)
+    first = made(seed(chirp_runtime.base_url, users=6, tweets=15, likes=12, retweets=4, threads=2))
+    second = made(seed(chirp_runtime.base_url, users=6, tweets=5, likes=5, retweets=2, threads=1))
     # Then both runs report what they loaded
-    assert "Seeded 6 users" in first and "15 tweets" in first
-    assert "Seeded 6 users" in second and "5 tweets" in second
-    # And the demo users exist, follow each other, and have 20 tweets between them
+    assert (first["users"], first["tweets"], first["threads"]) == (6, 15, 2)
+    assert (second["users"], second["tweets"], second["threads"]) == (6, 5, 1)
+    assert 0 < first["likes"] <= 12 and 0 < first["retweets"] <= 4 and first["replies"] >= 4
+    # And the demo users exist and follow each other; their tweets are the tweets, retweets and replies both
+    # runs made, and their likes the likes both runs made
     with httpx.Client(base_url=chirp_runtime.base_url, timeout=30) as api:
         profiles = [api.get(f"/users/by/username/demo_{n:04d}").json()["data"] for n in range(6)]
     metrics = [profile["public_metrics"] for profile in profiles]
-    assert sum(m["tweet_count"] for m in metrics) == 20
+    runs = (first, second)
+    assert sum(m["tweet_count"] for m in metrics) == sum(
+        run["tweets"] + run["retweets"] + run["replies"] for run in runs
+    )
+    assert sum(m["like_count"] for m in metrics) == sum(run["likes"] for run in runs)
     assert sum(m["following_count"] for m in metrics) == sum(m["followers_count"] for m in metrics) > 0

@@ -9,17 +9,18 @@ variable name is written down twice.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import chirp.wiring
 import pytest
 from chalice import Chalice
 from chalice.test import Client
 from chirp.adapters.dynamodb.connection import shared_connection
-from chirp.wiring import api as api_wiring
-from chirp.wiring import timeline_fanout, timeline_writer
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from pynamodb.connection import Connection
@@ -67,8 +68,8 @@ FOREIGN_VARIABLES = (
 
 def clear_settings_caches() -> None:
     """Forget each function's settings and the dependencies built from them (cached per process)."""
-    for wiring in (api_wiring, timeline_fanout, timeline_writer):
-        wiring.dependencies.cache_clear()
+    for module in pkgutil.iter_modules(chirp.wiring.__path__):
+        importlib.import_module(f"chirp.wiring.{module.name}").dependencies.cache_clear()
 
 
 @pytest.fixture(scope="session")

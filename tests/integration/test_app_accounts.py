@@ -37,7 +37,7 @@ def test_register_answers_201_with_the_new_user_and_a_token_response(api: Api) -
     assert user["name"] == "alice"
     assert (user["description"], user["location"], user["url"]) == ("", "", "")
     assert ISO_MILLISECONDS.match(user["created_at"])
-    assert user["public_metrics"] == {"followers_count": 0, "following_count": 0, "tweet_count": 0}
+    assert user["public_metrics"] == {"followers_count": 0, "following_count": 0, "tweet_count": 0, "like_count": 0}
     token = document["token"]
     assert set(token) == {"access_token", "refresh_token", "token_type", "expires_in"}
     assert token["token_type"] == "Bearer"

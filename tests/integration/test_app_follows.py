@@ -154,7 +154,12 @@ def test_followers_are_full_user_objects_with_their_metrics(api: Api, alice: Acc
     document = api.get(f"/api/users/{alice.id}/followers").json()
     # Then
     assert document["data"] == [api.user(bob.id)]
-    assert document["data"][0]["public_metrics"] == {"followers_count": 0, "following_count": 1, "tweet_count": 1}
+    assert document["data"][0]["public_metrics"] == {
+        "followers_count": 0,
+        "following_count": 1,
+        "tweet_count": 1,
+        "like_count": 0,
+    }
 
 
 def test_following_lists_the_latest_follow_first(api: Api, alice: Account) -> None:

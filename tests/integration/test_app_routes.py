@@ -35,8 +35,9 @@ OWN_USER_ROUTES = {("/api/users/{userId}/timeline", "GET")}
 
 @dataclass
 class World:
-    """What the requests refer to: the caller, another user, a tweet of the caller's, and refresh tokens
-    of the caller's (made up front: a login is one of the calls a busy storage refuses)."""
+    """What the requests refer to: the caller, another user (with a tweet, and a like of the caller's
+    tweet), a tweet of the caller's (which the caller retweeted), and refresh tokens of the caller's (made
+    up front: a login is one of the calls a busy storage refuses)."""
 
     api: Api
     caller: Account
@@ -77,6 +78,10 @@ class World:
 def world(api: Api) -> World:
     caller, other = api.register(), api.register()
     tweet_id = api.tweet(caller, "mine")["id"]
+    # Lists with something in them, and a retweet to undo: the reads and writes a busy storage can refuse.
+    api.tweet(other, "theirs")
+    assert api.post(f"/api/tweets/{tweet_id}/like", token=other.access_token).status == 200
+    assert api.post(f"/api/tweets/{tweet_id}/retweet", token=caller.access_token).status == 200
     refresh_tokens = [api.log_in(caller.username).json()["refresh_token"] for _ in range(2)]
     return World(api=api, caller=caller, other=other, tweet_id=tweet_id, refresh_tokens=refresh_tokens)
 

@@ -65,17 +65,40 @@ def test_openapi_operation_ids_are_unique(document: dict[str, Any]) -> None:
     assert len(ids) == len(set(ids))
 
 
+def demands_a_token(operation: dict[str, Any]) -> bool:
+    """Security requirements without the empty one (which lets an anonymous caller in)."""
+    security = operation.get("security") or []
+    return bool(security) and {} not in security
+
+
 @pytest.mark.parametrize("marked", [True, False], ids=["secured", "open"])
 def test_openapi_marks_exactly_the_operations_that_demand_a_token(
     api: Api, document: dict[str, Any], marked: bool
 ) -> None:
     # Given the operations the document marks (or does not mark) as needing a bearer token
-    chosen = [key for key, operation in operations(document).items() if bool(operation.get("security")) == marked]
+    chosen = [key for key, operation in operations(document).items() if demands_a_token(operation) == marked]
     assert chosen
     # When each is called without a token (path parameters filled with a well-formed id)
     refused = {key: api.request(key[1], re.sub(r"{\w+}", "1", key[0]), json_body={}).status == 401 for key in chosen}
     # Then exactly the marked ones refuse
     assert refused == dict.fromkeys(chosen, marked)
+
+
+def test_openapi_marks_the_operations_a_token_is_optional_on_and_each_refuses_a_bad_one(
+    api: Api, document: dict[str, Any]
+) -> None:
+    # Given the operations whose token is optional (a signed-in viewer sees its own state of each tweet)
+    optional = [key for key, operation in operations(document).items() if {} in operation.get("security", [])]
+    # When each is called with a forged token
+    replies = {key: api.request(key[1], re.sub(r"{\w+}", "1", key[0]), token="forged.token.here") for key in optional}
+    # Then each refuses it, and they are the lists and reads that show tweets
+    assert {key: reply.status for key, reply in replies.items()} == dict.fromkeys(optional, 401)
+    assert set(optional) == {
+        ("/api/tweets/{tweetId}", "GET"),
+        ("/api/users/{userId}/tweets", "GET"),
+        ("/api/users/{userId}/liked_tweets", "GET"),
+        ("/api/tweets/{tweetId}/conversation", "GET"),
+    }
 
 
 def test_openapi_pagination_is_documented_on_the_lists_and_each_reads_limit(api: Api, document: dict[str, Any]) -> None:
@@ -91,12 +114,16 @@ def test_openapi_pagination_is_documented_on_the_lists_and_each_reads_limit(api:
         key: api.get(re.sub(r"{\w+}", account.id, key[0]), query={"limit": "0"}, token=account.access_token)
         for key in paginated
     }
-    # Then every one of them reads the limit, and they include the three lists of the API
+    # Then every one of them reads the limit, and they include every list of the API
     assert {key: reply.status for key, reply in replies.items()} == dict.fromkeys(paginated, 400)
     assert {
         ("/api/users/{userId}/tweets", "GET"),
         ("/api/users/{userId}/followers", "GET"),
         ("/api/users/{userId}/following", "GET"),
+        ("/api/users/{userId}/liked_tweets", "GET"),
+        ("/api/tweets/{tweetId}/liking_users", "GET"),
+        ("/api/tweets/{tweetId}/retweeted_by", "GET"),
+        ("/api/tweets/{tweetId}/conversation", "GET"),
     } <= set(paginated)
 
 

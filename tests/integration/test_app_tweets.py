@@ -33,10 +33,23 @@ def test_post_tweet_answers_201_with_the_tweet(api: Api, alice: Account) -> None
     # Then
     assert reply.status == 201, reply.body
     tweet = reply.json()["data"]
-    assert set(tweet) == {"id", "text", "author_id", "created_at", "entities", "public_metrics"}
+    assert set(tweet) == {
+        "id",
+        "text",
+        "author_id",
+        "created_at",
+        "conversation_id",
+        "in_reply_to_user_id",
+        "referenced_tweets",
+        "entities",
+        "public_metrics",
+    }
     assert tweet["id"].isdigit()
     assert tweet["text"] == "hello world"
     assert tweet["author_id"] == alice.id
+    assert tweet["conversation_id"] == tweet["id"]  # a root is its own conversation
+    assert tweet["in_reply_to_user_id"] is None
+    assert tweet["referenced_tweets"] == []
     assert tweet["entities"] == {"hashtags": [], "mentions": [], "urls": [], "cashtags": []}
     assert tweet["public_metrics"] == {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0}
 
@@ -214,14 +227,39 @@ def test_post_tweet_requires_an_existing_author(api: Api, aws: dict[str, str]) -
 # ---------------------------------------------------------------- reading and deleting
 
 
-def test_get_tweet_answers_the_tweet_as_posted(api: Api, alice: Account) -> None:
+def test_get_tweet_answers_the_tweet_as_posted_with_its_author(api: Api, alice: Account) -> None:
     # Given
     posted = api.tweet(alice, "hello #world")
     # When
     reply = api.get(f"/api/tweets/{posted['id']}")
+    # Then it is the tweet as posted, with its author, and no viewer state for an anonymous reader
+    assert reply.status == 200, reply.body
+    assert reply.json()["data"] == {
+        **posted,
+        "author": {"id": alice.id, "username": "alice", "name": "alice"},
+        "viewer": None,
+        "retweeted_tweet": None,
+        "quoted_tweet": None,
+    }
+
+
+def test_get_tweet_with_a_token_carries_the_viewers_state(api: Api, alice: Account) -> None:
+    # Given
+    posted = api.tweet(alice, "hello")
+    # When
+    reply = api.get(f"/api/tweets/{posted['id']}", token=alice.access_token)
     # Then
     assert reply.status == 200, reply.body
-    assert reply.json()["data"] == posted
+    assert reply.json()["data"]["viewer"] == {"liked": False, "retweeted": False}
+
+
+def test_get_tweet_with_a_bad_token_is_a_401(api: Api, alice: Account) -> None:
+    # Given
+    posted = api.tweet(alice, "hello")
+    # When
+    reply = api.get(f"/api/tweets/{posted['id']}", token="not.a.token")
+    # Then
+    assert_error(reply, 401, "not_authenticated")
 
 
 def test_get_tweet_unknown_is_a_404_naming_it(api: Api) -> None:
@@ -316,6 +354,19 @@ def test_user_timeline_lists_the_users_tweets_newest_first(api: Api, alice: Acco
     document = reply.json()
     assert [tweet["id"] for tweet in document["data"]] == posted[::-1]
     assert document["meta"] == {"next_cursor": None}
+
+
+def test_user_timeline_items_carry_their_author_and_for_a_viewer_its_state(api: Api, alice: Account) -> None:
+    # Given
+    posted = api.tweet(alice, "hello")
+    # When
+    anonymous = api.get(f"/api/users/{alice.id}/tweets").json()["data"]
+    signed_in = api.get(f"/api/users/{alice.id}/tweets", token=alice.access_token).json()["data"]
+    # Then
+    author = {"id": alice.id, "username": "alice", "name": "alice"}
+    shown = {**posted, "author": author, "retweeted_tweet": None, "quoted_tweet": None}
+    assert anonymous == [{**shown, "viewer": None}]
+    assert signed_in == [{**shown, "viewer": {"liked": False, "retweeted": False}}]
 
 
 def test_user_timeline_pages_walk_every_tweet_exactly_once(api: Api, alice: Account) -> None:

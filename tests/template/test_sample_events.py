@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from chirp.events.schema import decode
 from chirp.events.stream import Source, Sources, decode_record, table_of
 from chirp.http.requests import page_from_query, parse_json_body
 from chirp.ids import parse_id
@@ -130,7 +131,9 @@ def test_health_event_gets_200_from_the_app(api_app: AppProbe) -> None:
 
 
 STREAM_EVENTS = sorted(
-    path for folder in ("timeline_fanout", "event_publisher") for path in (EVENTS_DIR / folder).glob("*.json")
+    path
+    for folder in ("timeline_fanout", "event_publisher", "engagement_counter")
+    for path in (EVENTS_DIR / folder).glob("*.json")
 )
 
 
@@ -149,5 +152,25 @@ def test_stream_sample_records_decode_into_the_events_they_are_named_after(event
     # When they go through the one stream decoder
     events = [event for record in records for event in decode_record(record, sources)]
     # Then each decodes into the event the file is named after (tweet_inserted -> TweetPosted, ...)
-    expected = {"tweet_inserted": "TweetPosted", "profile_changed": "ProfileChanged"}[event_path.stem]
+    expected = {
+        "tweet_inserted": "TweetPosted",
+        "retweet_inserted": "TweetRetweeted",
+        "like_inserted": "TweetLiked",
+        "profile_changed": "ProfileChanged",
+    }[event_path.stem]
     assert [type(event).__name__ for event in events] == [expected]
+
+
+BUS_EVENTS = sorted((EVENTS_DIR / "engagement_cleanup").glob("*.json"))
+
+
+@pytest.mark.parametrize("event_path", BUS_EVENTS, ids=[f"{p.parent.name}/{p.stem}" for p in BUS_EVENTS])
+def test_bus_sample_messages_carry_the_events_they_are_named_after(event_path: Path) -> None:
+    # Given a sample of a bus consumer's queue messages (raw delivery: the body is the event)
+    for record in read_event(event_path)["Records"]:
+        # When the body is decoded as every consumer decodes it
+        event = decode(record["body"])
+        # Then it is the event the file is named after (tweet_deleted -> TweetDeleted), and the message
+        # attribute the subscription filters on says so
+        assert type(event).__name__ == "".join(word.capitalize() for word in event_path.stem.split("_"))
+        assert record["messageAttributes"]["type"]["stringValue"] == event.TYPE

@@ -20,6 +20,7 @@ API_ENVIRONMENT = {
     "SESSIONS_TABLE": "unit-SessionsTable",
     "TIMELINES_TABLE": "unit-TimelinesTable",
     "AUTHOR_TWEETS_TABLE": "unit-AuthorTweetsTable",
+    "ENGAGEMENTS_TABLE": "unit-EngagementsTable",
     "JWT_SECRET": "unit-test-signing-key-0123456789abcdef",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }

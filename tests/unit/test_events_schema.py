@@ -22,7 +22,18 @@ def test_an_event_travels_as_an_envelope_with_its_fields_under_data() -> None:
         "version": 1,
         "id": "ev-1",
         "time_ms": 1_767_225_600_000,
-        "data": {"tweet_id": 2**62, "author_id": 7, "text": "héllo 🐦", "entities": {"hashtags": []}},
+        "data": {
+            "tweet_id": 2**62,
+            "author_id": 7,
+            "text": "héllo 🐦",
+            "entities": {"hashtags": []},
+            # what a reply or quote adds: null for a plain tweet
+            "conversation_id": None,
+            "in_reply_to_tweet_id": None,
+            "in_reply_to_user_id": None,
+            "quoted_tweet_id": None,
+            "quoted_author_id": None,
+        },
     }
 
 
@@ -47,7 +58,7 @@ def test_every_event_type_has_one_model_per_version() -> None:
         ("not json", "not JSON"),
         ("[]", "not an event envelope"),
         ('{"type": "TweetPosted", "version": 1}', "not an event envelope"),
-        ('{"type": "TweetLiked", "version": 1, "id": "x", "time_ms": 0, "data": {}}', "no event 'TweetLiked'"),
+        ('{"type": "TweetFavorited", "version": 1, "id": "x", "time_ms": 0, "data": {}}', "no event 'TweetFavorited'"),
         ('{"type": "TweetPosted", "version": 2, "id": "x", "time_ms": 0, "data": {}}', "version 2"),
         ('{"type": "UserFollowed", "version": 1, "id": "x", "time_ms": 0, "data": {"follower_id": 1}}', "wrong fields"),
         (

@@ -11,16 +11,30 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from chirp.events.schema import (
     ProfileChanged,
     TweetDeleted,
+    TweetLiked,
     TweetPosted,
+    TweetQuoted,
+    TweetRepliedTo,
+    TweetRetweeted,
+    TweetUnliked,
+    TweetUnretweeted,
     UserDeleted,
     UserFollowed,
+    UserMentioned,
     UserRegistered,
     UserUnfollowed,
 )
 from chirp.events.stream import Source, Sources, UndecodableRecord, decode_record, table_of
 from chirp.ids import id_timestamp_ms
 
-SOURCES = Sources({"t-Tweets": Source.TWEETS, "t-Follows": Source.FOLLOWS, "t-Users": Source.USERS})
+SOURCES = Sources(
+    {
+        "t-Tweets": Source.TWEETS,
+        "t-Follows": Source.FOLLOWS,
+        "t-Users": Source.USERS,
+        "t-Engagements": Source.ENGAGEMENTS,
+    }
+)
 TWEET_ID = 1_000_000_000_000_123
 FOLLOW_ID = 1_000_000_000_000_456
 
@@ -89,6 +103,80 @@ def test_an_engagement_counter_update_means_nothing() -> None:
     changed = record("t-Tweets", "MODIFY", old=tweet_image(), new=tweet_image(like_count={"N": "1"}))
     # Then
     assert decode_record(changed, SOURCES) == []
+
+
+def n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def test_a_reply_that_quotes_and_mentions_says_so_to_each_user_it_concerns() -> None:
+    # Given a reply by 7 to user 8's tweet 50 (thread root 40), quoting user 9's tweet 60, mentioning 8, 11 and 11 again
+    mentions = [{"start": 0, "end": 2, "username": "b", "id": "8"}, {"start": 3, "end": 5, "username": "c", "id": "11"}]
+    mentions.append({"start": 6, "end": 8, "username": "c", "id": "11"})
+    mentions.append({"start": 9, "end": 11, "username": "nobody"})  # no such user: no id
+    image = tweet_image(
+        entities={"S": json.dumps({"mentions": mentions})},
+        conversation_id=n(40),
+        in_reply_to_tweet_id=n(50),
+        in_reply_to_user_id=n(8),
+        quoted_tweet_id=n(60),
+        quoted_author_id=n(9),
+    )
+    # When
+    events = decode_record(record("t-Tweets", "INSERT", new=image), SOURCES)
+    # Then the tweet is posted with its references, and each user it concerns hears of it once, with an id of its own
+    posted, replied, quoted, *mentioned = events
+    assert isinstance(posted, TweetPosted)
+    assert (posted.conversation_id, posted.in_reply_to_tweet_id, posted.in_reply_to_user_id) == (40, 50, 8)
+    assert (posted.quoted_tweet_id, posted.quoted_author_id) == (60, 9)
+    at = id_timestamp_ms(TWEET_ID)
+    assert replied == TweetRepliedTo(
+        id="ev-1:reply", time_ms=at, user_id=7, reply_id=TWEET_ID, tweet_id=50, author_id=8
+    )
+    assert quoted == TweetQuoted(id="ev-1:quote", time_ms=at, user_id=7, quote_id=TWEET_ID, tweet_id=60, author_id=9)
+    assert mentioned == [
+        UserMentioned(id=f"ev-1:mention:{user}", time_ms=at, user_id=user, tweet_id=TWEET_ID, author_id=7)
+        for user in (8, 11)
+    ]
+
+
+def test_a_plain_tweet_is_its_own_conversation() -> None:
+    # When
+    (posted,) = decode_record(record("t-Tweets", "INSERT", new=tweet_image()), SOURCES)
+    # Then
+    assert isinstance(posted, TweetPosted)
+    assert (posted.conversation_id, posted.in_reply_to_tweet_id, posted.quoted_tweet_id) == (TWEET_ID, None, None)
+
+
+def test_a_retweet_is_retweeted_and_its_removal_unretweeted_not_posted_or_deleted() -> None:
+    # Given user 7's retweet (TWEET_ID) of user 8's tweet 50
+    image = tweet_image(text={"S": ""}, retweet_of=n(50), retweet_of_author=n(8))
+    # When
+    (retweeted,) = decode_record(record("t-Tweets", "INSERT", new=image), SOURCES)
+    (unretweeted,) = decode_record(record("t-Tweets", "REMOVE", old=image), SOURCES)
+    # Then
+    fields = {"user_id": 7, "retweet_id": TWEET_ID, "tweet_id": 50, "author_id": 8}
+    assert retweeted == TweetRetweeted(id="ev-1", time_ms=id_timestamp_ms(TWEET_ID), **fields)
+    assert unretweeted == TweetUnretweeted(id="ev-1", time_ms=1_767_225_700_000, **fields)
+
+
+def test_a_like_edge_is_liked_and_its_removal_unliked() -> None:
+    # Given user 7's like (edge id FOLLOW_ID) of user 8's tweet 50
+    edge = {"user_id": n(7), "edge": {"S": "L#50"}, "tweet_id": n(50), "author_id": n(8), "edge_id": n(FOLLOW_ID)}
+    # When
+    (liked,) = decode_record(record("t-Engagements", "INSERT", new=edge), SOURCES)
+    (unliked,) = decode_record(record("t-Engagements", "REMOVE", old=edge), SOURCES)
+    # Then
+    assert liked == TweetLiked(id="ev-1", time_ms=id_timestamp_ms(FOLLOW_ID), user_id=7, tweet_id=50, author_id=8)
+    assert unliked == TweetUnliked(id="ev-1", time_ms=1_767_225_700_000, user_id=7, tweet_id=50, author_id=8)
+
+
+@pytest.mark.parametrize("edge", ["R#50", "P#90", "Q#90", "A#8"])
+def test_other_engagement_items_mean_nothing_on_their_own(edge: str) -> None:
+    # Given a retweet, reply or quote edge (their tweets' records tell it) or a viewer's summary
+    image = {"user_id": n(7), "edge": {"S": edge}, "tweet_id": n(50), "author_id": n(8), "edge_id": n(90)}
+    # Then
+    assert decode_record(record("t-Engagements", "INSERT", new=image), SOURCES) == []
 
 
 def test_follows_and_unfollows() -> None:

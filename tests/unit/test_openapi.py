@@ -64,6 +64,15 @@ OPERATIONS = [
         raises=(errors.Forbidden, errors.NotFound, errors.Retryable),
     ),
     Operation(
+        path="/api/tweets/{tweetId}",
+        method="GET",
+        name="get_tweet",
+        summary="A tweet",
+        viewer=True,
+        response=schemas.ShownTweetResponse,
+        raises=(errors.NotFound,),
+    ),
+    Operation(
         path="/api/tweets",
         method="POST",
         name="post_tweet",
@@ -188,16 +197,18 @@ def test_components_are_the_declarations_json_schemas(spec: dict[str, Any]) -> N
 def test_response_objects_refuse_properties_they_do_not_declare(spec: dict[str, Any]) -> None:
     # Given every object a response is made of (every component but the request bodies)
     bodies = {op.body.__name__ for op in OPERATIONS if op.body}
-    objects = [
-        schema
+    bodies |= {nested for op in OPERATIONS if op.body for nested in op.body.model_json_schema().get("$defs", {})}
+    objects = {
+        name: schema
         for name, schema in spec["components"]["schemas"].items()
         if name not in bodies and schema.get("type") == "object"
-    ]
-    # Then each lists all of its properties, and no other
+    }
+    # Then each lists all of its properties, and no other; those its TypedDict requires are required
     assert objects
-    for schema in objects:
-        assert schema["additionalProperties"] is False, schema["title"]
-        assert set(schema["required"]) == set(schema["properties"]), schema["title"]
+    for name, schema in objects.items():
+        assert schema["additionalProperties"] is False, name
+        assert set(schema["required"]) == set(getattr(schemas, name).__required_keys__), name
+        assert set(schema["properties"]) == set(getattr(schemas, name).__annotations__), name
 
 
 def test_the_success_status_is_the_operations_own_and_204_has_no_content(spec: dict[str, Any]) -> None:
@@ -215,6 +226,7 @@ def test_the_success_status_is_the_operations_own_and_204_has_no_content(spec: d
         ("/api/users/by/username/{username}", "get", {"404"}),
         ("/api/users/{userId}/followers", "get", {"400"}),
         ("/api/tweets/{tweetId}", "delete", {"400", "401", "403", "404", "503"}),
+        ("/api/tweets/{tweetId}", "get", {"400", "401", "404"}),
         ("/api/tweets", "post", BODY_STATUSES | {"401", "503"}),
     ],
 )
@@ -274,16 +286,26 @@ def test_a_body_may_be_left_out_exactly_where_an_empty_object_is_valid() -> None
 def test_only_authenticated_operations_demand_a_bearer_token(spec: dict[str, Any]) -> None:
     # When
     secured = {
-        (path, method) for path, item in spec["paths"].items() for method, op in item.items() if op.get("security")
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if op.get("security") == [{"bearer": []}]
     }
     # Then
     assert secured == {("/api/tweets/{tweetId}", "delete"), ("/api/tweets", "post")}
-    assert operation(spec, "/api/tweets", "post")["security"] == [{"bearer": []}]
     assert spec["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
     }
+
+
+def test_a_viewer_operation_takes_a_bearer_token_or_none(spec: dict[str, Any]) -> None:
+    # When
+    read = operation(spec, "/api/tweets/{tweetId}", "get")
+    # Then a token is one alternative and no security the other; a bad token answers 401
+    assert read["security"] == [{"bearer": []}, {}]
+    assert "401" in read["responses"]
 
 
 def test_every_referenced_schema_is_defined(spec: dict[str, Any]) -> None:
@@ -333,7 +355,7 @@ def test_the_apps_document_describes_exactly_the_routes_it_serves(
     assert {(path, method) for path, item in apps_spec["paths"].items() for method in item} == served
 
 
-def test_the_apps_writes_and_home_timelines_document_a_503(apps_spec: dict[str, Any]) -> None:
+def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any]) -> None:
     # When
     unavailable = {
         (path, method.upper())
@@ -349,7 +371,15 @@ def test_the_apps_writes_and_home_timelines_document_a_503(apps_spec: dict[str, 
         ("/api/users/{userId}/follow", "POST"),
         ("/api/users/{userId}/follow", "DELETE"),
         ("/api/tweets", "POST"),
+        ("/api/tweets/{tweetId}", "GET"),
         ("/api/tweets/{tweetId}", "DELETE"),
+        ("/api/users/{userId}/tweets", "GET"),
+        ("/api/tweets/{tweetId}/like", "POST"),
+        ("/api/tweets/{tweetId}/like", "DELETE"),
+        ("/api/tweets/{tweetId}/retweet", "POST"),
+        ("/api/tweets/{tweetId}/retweet", "DELETE"),
+        ("/api/users/{userId}/liked_tweets", "GET"),
+        ("/api/tweets/{tweetId}/conversation", "GET"),
         ("/api/timeline", "GET"),
         ("/api/users/{userId}/timeline", "GET"),
     }

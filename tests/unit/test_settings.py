@@ -15,6 +15,7 @@ API_ENVIRONMENT = {
     "SESSIONS_TABLE": "chirp-SessionsTable",
     "TIMELINES_TABLE": "chirp-TimelinesTable",
     "AUTHOR_TWEETS_TABLE": "chirp-AuthorTweetsTable",
+    "ENGAGEMENTS_TABLE": "chirp-EngagementsTable",
     "JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt",
 }
 

@@ -10,7 +10,14 @@ from typing import cast
 import pytest
 from chirp.pages import Page, PageRequest
 from chirp.timelines.changes import TimelineChange
-from chirp.timelines.fanout import fan_out_posted, is_fanned_out, on_followed, on_follower_count, on_unfollowed
+from chirp.timelines.fanout import (
+    fan_out_deleted,
+    fan_out_posted,
+    is_fanned_out,
+    on_followed,
+    on_follower_count,
+    on_unfollowed,
+)
 from chirp.timelines.models import TimelineEntry
 from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
@@ -279,3 +286,25 @@ def test_the_unfollow_that_takes_a_celebrity_below_the_floor_demotes_it() -> Non
     assert [c.op for c in stores.published] == ["remove_author", "add", "mark_celebrity"]
     assert stores.published[0].owners == [2]
     assert stores.celebrity_set == [False]
+
+
+def test_a_retweet_is_fanned_out_to_the_retweeters_followers_and_trims_the_retweeters_recent_tweets() -> None:
+    # Given an ordinary retweeter with followers, retweeting (retweet 100) someone else's tweet 50
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2])
+    entry = TimelineEntry(100, 50, author_id=99, via_id=AUTHOR)
+    # When the retweet is fanned out
+    fan_out_posted(stores.stores, stores, TimelineSettings(), entry)
+    # Then the retweeter's followers (and the retweeter) get the entry, and the retweeter's recent tweets are trimmed
+    assert sorted(owner for change in stores.published for owner in change.owners) == [1, 2, AUTHOR]
+    assert all([m.to_entry() for m in change.entries] == [entry] for change in stores.published)
+    assert [author for author, _, _ in stores.trimmed] == [AUTHOR]
+
+
+def test_an_undone_retweet_is_removed_by_its_own_id_from_the_retweeters_followers() -> None:
+    # Given an ordinary retweeter with followers
+    stores = RecordingStores(user(celebrity=False), follower_ids=[1, 2])
+    # When its retweet 100 of tweet 50 is undone
+    fan_out_deleted(stores.stores, stores, TimelineSettings(), TimelineEntry(100, 50, author_id=99, via_id=AUTHOR))
+    # Then the retweet's entry (not the original's) leaves the retweeter's and its followers' timelines
+    assert [(c.op, c.entry_ids) for c in stores.published] == [("remove", [100])] * len(stores.published)
+    assert sorted(owner for change in stores.published for owner in change.owners) == [1, 2, AUTHOR]

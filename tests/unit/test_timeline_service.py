@@ -9,12 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import cast
 
 import pytest
+from chirp.engagements.models import AuthorSummary
 from chirp.pages import Page, PageRequest, decode_cursor
-from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
+from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead, ViewerReads
 from chirp.timelines.service import Pulled, examined_down_to, existing, home_timeline_page, is_inactive, merge, window
 from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
-from chirp.tweets.models import RecentTweets, Tweet
+from chirp.tweets.models import RecentTweets, Tweet, ViewerState
+from chirp.tweets.shown import ShownTweet
 from chirp.users.models import User
 
 DAY_MS = 86_400_000
@@ -172,6 +174,11 @@ class MemoryStores:
     recent_size: int = 20  # tweets an author's recent-tweets item keeps
     # Recent-tweets items as they are, where they are not the newest `recent_size` (kept tweets deleted)
     recent_kept: dict[int, RecentTweets] = field(default_factory=dict)
+    # What each viewer liked and retweeted, and its summaries (viewer, author) as the engagements table keeps them
+    liked: set[tuple[int, int]] = field(default_factory=set)
+    retweeted: set[tuple[int, int]] = field(default_factory=set)
+    summaries: dict[tuple[int, int], AuthorSummary] = field(default_factory=dict)
+    contents_reads: int = 0  # page_contents calls: one round trip each
 
     @property
     def users(self) -> MemoryUsers:
@@ -202,9 +209,23 @@ class MemoryStores:
         return TimelineHead(self.activities.get(owner_id), self.newest(owner_id, None, limit))
 
     def page_contents(
-        self, tweet_ids: Iterable[int], user_ids: Iterable[int], recent_of: Iterable[int]
+        self,
+        tweet_ids: Iterable[int],
+        user_ids: Iterable[int],
+        recent_of: Iterable[int],
+        viewer: ViewerReads | None = None,
     ) -> PageContents:
         """Tweets and recent-tweets items read strongly consistent: a deleted tweet is in neither."""
+        self.contents_reads += 1
+        summaries: dict[int, AuthorSummary] = {}
+        states: dict[int, ViewerState] = {}
+        if viewer is not None:
+            reader = viewer.viewer_id
+            summaries = {a: self.summaries[reader, a] for a in viewer.summaries_of if (reader, a) in self.summaries}
+            states = {
+                t: ViewerState(liked=(reader, t) in self.liked, retweeted=(reader, t) in self.retweeted)
+                for t in viewer.states_of
+            }
         recent = {}
         for author in recent_of:
             newest = sorted((t for t in self.tweets_by_id.values() if t.author_id == author), key=lambda t: -t.id)
@@ -212,7 +233,13 @@ class MemoryStores:
                 recent[author] = self.recent_kept[author]
             elif newest:  # an author who never tweeted has no item
                 recent[author] = RecentTweets(newest[: self.recent_size], has_older=len(newest) > self.recent_size)
-        return PageContents(tweets=self.tweets.get_many(tweet_ids), users=self.users.get_many(user_ids), recent=recent)
+        return PageContents(
+            tweets=self.tweets.get_many(tweet_ids),
+            users=self.users.get_many(user_ids),
+            recent=recent,
+            summaries=summaries,
+            states=states,
+        )
 
     def write(self, owner_ids: Sequence[int], entries: Sequence[TimelineEntry], expires_at: int) -> None:
         for owner in owner_ids:
@@ -287,7 +314,7 @@ def read_all(memory: MemoryStores, settings: TimelineSettings, limit: int) -> li
     request = PageRequest(limit=limit)
     while True:
         page = home_timeline_page(cast(TimelineStores, memory), settings, READER, request, now_ms=NOW_MS)
-        pages.append([item.tweet.id for item in page.items])
+        pages.append([item.original.tweet.id for item in page.items])
         if page.next_cursor is None:
             return pages
         before, served = decode_cursor(page.next_cursor)
@@ -441,3 +468,137 @@ def test_a_read_pulling_more_authors_than_the_io_pool_has_threads_completes(stra
     # Then the walk ends (no pooled call waits on a call queued behind it), with every tweet once
     assert not walker.is_alive(), "the read is stuck"
     assert sorted(i for page in pages[0] for i in page) == [1000 + a for a in authors]
+
+
+# ---------------------------------------------------------------- retweets, quotes, replies, the reader's state
+
+
+def first_page(memory: MemoryStores, limit: int = 10) -> Sequence[ShownTweet]:
+    return home_timeline_page(
+        cast(TimelineStores, memory), TimelineSettings(), READER, PageRequest(limit), NOW_MS
+    ).items
+
+
+def test_a_pushed_retweet_shows_its_original_inside_the_retweeters_retweet() -> None:
+    # Given the ordinary author's retweet (entry 60) of the celebrity's tweet 20, pushed to the reader
+    memory = world({}, celebrity_tweets=[20])
+    memory.recent_kept[CELEBRITY] = RecentTweets(tweets=[], has_older=False)  # nothing of it pulled
+    memory.write([READER], [entry(20, CELEBRITY, entry_id=60, via_id=ORDINARY)], 0)
+    # When the reader reads its timeline
+    (shown,) = first_page(memory)
+    # Then it sees the ordinary author's retweet (id 60) of the celebrity's tweet, in two round trips
+    assert (shown.tweet.id, shown.author.id, shown.tweet.retweet_of) == (60, ORDINARY, 20)
+    assert shown.retweeted is not None
+    assert (shown.retweeted.tweet.id, shown.retweeted.author.id) == (20, CELEBRITY)
+    assert memory.contents_reads == 1
+
+
+def test_a_pulled_celebritys_retweet_reads_its_original_in_a_third_round_trip() -> None:
+    # Given a celebrity whose newest tweet (50) retweets the ordinary author's tweet 10, not in the reader's timeline
+    memory = world({}, celebrity_tweets=[])
+    memory.tweets_by_id[10] = tweet(10, ORDINARY)
+    memory.tweets_by_id[50] = replace(tweet(50, CELEBRITY), text="", retweet_of=10, retweet_of_author=ORDINARY)
+    # When the reader reads its timeline
+    (shown,) = first_page(memory)
+    # Then it shows the retweet with the original's text and author, read in one more round trip
+    assert shown.retweeted is not None
+    assert (shown.tweet.id, shown.retweeted.tweet.text, shown.retweeted.author.id) == (50, "tweet 10", ORDINARY)
+    assert memory.contents_reads == 2
+
+
+def test_a_pulled_retweet_whose_original_was_deleted_is_left_out() -> None:
+    # Given a celebrity's retweet (50) of a tweet deleted since, and a pushed tweet
+    memory = world({ORDINARY: [30]}, celebrity_tweets=[])
+    memory.tweets_by_id[50] = replace(tweet(50, CELEBRITY), text="", retweet_of=10, retweet_of_author=ORDINARY)
+    # When the reader reads its timeline
+    # Then only the pushed tweet is shown
+    assert [item.original.tweet.id for item in first_page(memory)] == [30]
+
+
+def test_a_pushed_quote_embeds_the_quoted_tweet_read_in_the_same_round_trip() -> None:
+    # Given the ordinary author's quote (30) of the celebrity's tweet 20, pushed with the quoted ids in its entry
+    memory = world({}, celebrity_tweets=[20])
+    memory.recent_kept[CELEBRITY] = RecentTweets(tweets=[], has_older=False)
+    memory.tweets_by_id[30] = replace(tweet(30, ORDINARY), quoted_tweet_id=20, quoted_author_id=CELEBRITY)
+    memory.write([READER], [TimelineEntry(30, 30, ORDINARY, quoted_id=20, quoted_author_id=CELEBRITY)], 0)
+    # When the reader reads its timeline
+    (shown,) = first_page(memory)
+    # Then the quote embeds the quoted tweet and its author, without a third round trip
+    assert shown.quoted is not None
+    assert (shown.quoted.tweet.id, shown.quoted.author.id) == (20, CELEBRITY)
+    assert memory.contents_reads == 1
+
+
+def test_a_quote_of_a_deleted_tweet_shows_without_it() -> None:
+    # Given a pushed quote of a tweet deleted since
+    memory = world({}, celebrity_tweets=[])
+    memory.tweets_by_id[30] = replace(tweet(30, ORDINARY), quoted_tweet_id=20, quoted_author_id=CELEBRITY)
+    memory.write([READER], [TimelineEntry(30, 30, ORDINARY, quoted_id=20, quoted_author_id=CELEBRITY)], 0)
+    # When the reader reads its timeline
+    (shown,) = first_page(memory)
+    # Then the quote is shown, with nothing embedded
+    assert (shown.tweet.id, shown.quoted) == (30, None)
+
+
+@pytest.mark.parametrize(
+    ("replied_to", "shown"),
+    [(READER, True), (CELEBRITY, True), (ORDINARY, False), (4, False)],
+)
+def test_a_pulled_reply_shows_only_if_it_answers_the_reader_or_the_author_or_another_pulled_author(
+    replied_to: int, shown: bool
+) -> None:
+    # Given a celebrity's reply (40) to someone's tweet
+    memory = world({}, celebrity_tweets=[])
+    memory.tweets_by_id[40] = replace(tweet(40, CELEBRITY), in_reply_to_tweet_id=5, in_reply_to_user_id=replied_to)
+    # When the reader reads its timeline
+    # Then the reply shows when the reader is sure to follow both ends (itself; a self-reply; a pulled author)
+    assert [item.tweet.id for item in first_page(memory)] == ([40] if shown else [])
+
+
+def test_the_readers_state_comes_from_its_summaries_of_the_pages_authors() -> None:
+    # Given a reader who liked the ordinary author's tweet 30 and retweeted the celebrity's 20 (its summaries say so)
+    memory = world({ORDINARY: [10, 30]}, celebrity_tweets=[20])
+    memory.summaries[READER, ORDINARY] = AuthorSummary(ORDINARY, liked=frozenset({30}))
+    memory.summaries[READER, CELEBRITY] = AuthorSummary(CELEBRITY, retweeted=frozenset({20}))
+    # When the reader reads its timeline
+    states = {item.tweet.id: item.viewer for item in first_page(memory)}
+    # Then each tweet shows what the reader did to it, in two round trips
+    assert states == {
+        30: ViewerState(liked=True),
+        20: ViewerState(retweeted=True),
+        10: ViewerState(),
+    }
+    assert memory.contents_reads == 1
+
+
+def test_a_tweet_older_than_what_a_summary_keeps_reads_the_readers_edges() -> None:
+    # Given a summary exact only from tweet 25 up, and a like of the older tweet 10
+    memory = world({ORDINARY: [10, 30]}, celebrity_tweets=[])
+    memory.summaries[READER, ORDINARY] = AuthorSummary(ORDINARY, liked=frozenset({30}), complete_from=25)
+    memory.liked.add((READER, 10))
+    # When the reader reads its timeline
+    states = {item.tweet.id: item.viewer for item in first_page(memory)}
+    # Then both likes show: the older one from the edge, read in a third round trip
+    assert states == {30: ViewerState(liked=True), 10: ViewerState(liked=True)}
+    assert memory.contents_reads == 2
+
+
+def test_a_rebuild_leaves_out_replies_to_people_the_reader_does_not_follow() -> None:
+    # Given a returning reader following the ordinary author, who replied to the reader, to user 4 (not
+    # followed) and to itself; and the reader's own reply to user 4
+    memory = world({}, celebrity_tweets=[])
+    memory.users_by_id[4] = User(id=4, username="user4", name="User 4", created_at_ms=0)
+    memory.activities[READER] = TimelineActivity(0, 0, frozenset({CELEBRITY}))
+    for tweet_id, author, replied_to in [
+        (10, ORDINARY, READER),
+        (20, ORDINARY, 4),
+        (30, ORDINARY, ORDINARY),
+        (40, READER, 4),
+    ]:
+        memory.tweets_by_id[tweet_id] = replace(
+            tweet(tweet_id, author), in_reply_to_tweet_id=1, in_reply_to_user_id=replied_to
+        )
+    # When it reads (its timeline is rebuilt)
+    read = [item.tweet.id for item in first_page(memory)]
+    # Then the reply to user 4 by someone else is left out
+    assert read == [40, 30, 10]

@@ -169,6 +169,16 @@ def test_an_add_follows_whoever_brought_each_entry_in() -> None:
     assert (memory.ids(4), memory.ids(5)) == ([20], [10])
 
 
+def test_a_reply_to_someone_else_reaches_only_owners_who_follow_both_ends() -> None:
+    # Given author 9's reply to user 8: owner 4 follows both, owner 5 only the author, owner 8 is the one replied to
+    memory = MemoryTimelines(activities=active(4, 5, 8, 9), unfollowed={(5, 8)})
+    reply = TimelineEntry(10, 10, 9, reply_to_user_id=8)
+    # When the add reaches them (and the author's own timeline)
+    apply(memory, changes.add([4, 5, 8, 9], [reply]))
+    # Then the owner who follows only the author does not get it
+    assert {owner: memory.ids(owner) for owner in (4, 5, 8, 9)} == {4: [10], 5: [], 8: [10], 9: [10]}
+
+
 def test_an_add_that_reaches_nobody_touches_nothing() -> None:
     # Given an active owner who unfollowed the author
     memory = MemoryTimelines(activities=active(4), unfollowed={(4, 9)})

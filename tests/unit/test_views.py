@@ -3,14 +3,16 @@ declaration in chirp.http.schemas gives (checked here with pydantic, as the Open
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from chirp.auth.service import TokenGrant
+from chirp.engagements.service import Conversation
 from chirp.http import schemas
 from chirp.http.views import (
-    home_timeline_item_json,
-    home_timeline_json,
+    conversation_json,
+    shown_json,
     token_json,
     tweet_json,
     tweet_page_json,
@@ -19,8 +21,8 @@ from chirp.http.views import (
 )
 from chirp.ids import EPOCH_MS
 from chirp.pages import Page
-from chirp.timelines.models import HomeTimelineItem, TimelineEntry
-from chirp.tweets.models import Tweet, TweetMetrics
+from chirp.tweets.models import Tweet, TweetMetrics, ViewerState
+from chirp.tweets.shown import ShownTweet
 from chirp.tweets.text import extract_entities
 from chirp.users.models import PublicMetrics, User
 from pydantic import TypeAdapter, ValidationError
@@ -38,7 +40,7 @@ def test_a_user_is_rendered_with_a_string_id_and_public_metrics() -> None:
         description="d",
         location="l",
         url="https://example.com",
-        metrics=PublicMetrics(followers_count=3, following_count=2, tweet_count=1),
+        metrics=PublicMetrics(followers_count=3, following_count=2, tweet_count=1, like_count=4),
     )
     # Then
     assert user_json(user) == {
@@ -49,7 +51,7 @@ def test_a_user_is_rendered_with_a_string_id_and_public_metrics() -> None:
         "location": "l",
         "url": "https://example.com",
         "created_at": "2026-01-01T00:00:00.001Z",
-        "public_metrics": {"followers_count": 3, "following_count": 2, "tweet_count": 1},
+        "public_metrics": {"followers_count": 3, "following_count": 2, "tweet_count": 1, "like_count": 4},
     }
 
 
@@ -70,9 +72,44 @@ def test_a_tweet_is_rendered_with_string_ids_entities_and_metrics() -> None:
         "text": "#a",
         "author_id": str(BIG_ID + 1),
         "created_at": "2026-01-01T00:00:00.000Z",
+        "conversation_id": str(BIG_ID),
+        "in_reply_to_user_id": None,
+        "referenced_tweets": [],
         "entities": entities,
         "public_metrics": {"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 4},
     }
+
+
+def test_a_reply_that_quotes_names_its_thread_its_parents_author_and_both_references() -> None:
+    # Given a reply to tweet 20 (by user 7) in the thread rooted at 10, quoting tweet 30
+    tweet = Tweet(
+        id=40,
+        author_id=8,
+        text="yes",
+        created_at_ms=EPOCH_MS,
+        in_reply_to_tweet_id=20,
+        in_reply_to_user_id=7,
+        root_id=10,
+        ancestors=(10, 20),
+        quoted_tweet_id=30,
+        quoted_author_id=9,
+    )
+    # When
+    rendered = tweet_json(tweet)
+    # Then
+    assert rendered["conversation_id"] == "10"
+    assert rendered["in_reply_to_user_id"] == "7"
+    assert rendered["referenced_tweets"] == [{"type": "quoted", "id": "30"}, {"type": "replied_to", "id": "20"}]
+
+
+def test_a_retweet_references_its_original_as_retweeted_and_has_the_four_kinds_of_entities_empty() -> None:
+    # Given a retweet as stored: no text, so no entities ({})
+    retweet = Tweet(id=50, author_id=8, text="", created_at_ms=EPOCH_MS, retweet_of=10, retweet_of_author=7)
+    # When
+    rendered = tweet_json(retweet)
+    # Then
+    assert rendered["referenced_tweets"] == [{"type": "retweeted", "id": "10"}]
+    assert rendered["entities"] == {"hashtags": [], "mentions": [], "urls": [], "cashtags": []}
 
 
 def test_a_token_grant_is_an_oauth2_token_response_without_the_user_id() -> None:
@@ -101,18 +138,85 @@ def a_tweet(tweet_id: int = BIG_ID, author_id: int = BIG_ID + 1, text: str = "hi
     )
 
 
-def a_timeline_item(tweet: Tweet, author: User) -> HomeTimelineItem:
-    return HomeTimelineItem(entry=TimelineEntry.for_tweet(tweet), tweet=tweet, author=author)
+def shown(tweet: Tweet, author: User, viewer: ViewerState | None = None, **embedded: ShownTweet) -> ShownTweet:
+    return ShownTweet(tweet=tweet, author=author, viewer=viewer, **embedded)
 
 
-def test_a_home_timeline_item_is_the_tweet_with_its_authors_username_and_name() -> None:
+def test_a_shown_tweet_is_the_tweet_with_its_author_and_the_viewers_state() -> None:
     # Given
     author = a_user(BIG_ID + 1, "bob")
     tweet = a_tweet(author_id=author.id)
     # When
-    rendered = home_timeline_item_json(a_timeline_item(tweet, author))
+    anonymous = shown_json(shown(tweet, author))
+    signed_in = shown_json(shown(tweet, author, ViewerState(liked=True)))
     # Then
-    assert rendered == {**tweet_json(tweet), "author": {"id": str(author.id), "username": "bob", "name": "Bob"}}
+    assert anonymous == {
+        **tweet_json(tweet),
+        "author": {"id": str(author.id), "username": "bob", "name": "Bob"},
+        "viewer": None,
+        "retweeted_tweet": None,
+        "quoted_tweet": None,
+    }
+    assert signed_in["viewer"] == {"liked": True, "retweeted": False}
+
+
+def test_a_shown_retweet_embeds_its_original_and_carries_its_counts() -> None:
+    # Given ada's retweet of bob's tweet, which ada has retweeted (and so the viewer's state is the original's)
+    ada, bob = a_user(1, "ada"), a_user(2, "bob")
+    original = replace(a_tweet(10, bob.id), metrics=TweetMetrics(retweet_count=1, like_count=5))
+    retweet = Tweet(id=20, author_id=ada.id, text="", created_at_ms=EPOCH_MS, retweet_of=10, retweet_of_author=bob.id)
+    state = ViewerState(retweeted=True)
+    # When
+    rendered = shown_json(shown(retweet, ada, state, retweeted=shown(original, bob, state)))
+    # Then
+    assert rendered["author"]["username"] == "ada"
+    assert rendered["public_metrics"] == tweet_json(original)["public_metrics"]
+    assert rendered["viewer"] == {"liked": False, "retweeted": True}
+    assert rendered["retweeted_tweet"] == {
+        **tweet_json(original),
+        "author": {"id": "2", "username": "bob", "name": "Bob"},
+        "viewer": {"liked": False, "retweeted": True},
+    }
+    assert rendered["quoted_tweet"] is None
+
+
+def test_a_shown_quote_embeds_the_quoted_tweet_without_a_viewer_state() -> None:
+    # Given
+    ada, bob = a_user(1, "ada"), a_user(2, "bob")
+    quoted = a_tweet(10, bob.id)
+    quote = replace(a_tweet(20, ada.id, "so true"), quoted_tweet_id=10, quoted_author_id=bob.id)
+    # When
+    rendered = shown_json(shown(quote, ada, ViewerState(), quoted=shown(quoted, bob)))
+    # Then
+    assert rendered["quoted_tweet"] == {
+        **tweet_json(quoted),
+        "author": {"id": "2", "username": "bob", "name": "Bob"},
+        "viewer": None,
+    }
+    assert rendered["retweeted_tweet"] is None
+
+
+def a_conversation() -> Conversation:
+    """A thread 1 <- 2 (deleted) <- 3, read from 3, which has one reply, 4, and more on a next page."""
+    ada = a_user(1, "ada")
+    root, tweet, reply = a_tweet(1, ada.id), a_tweet(3, ada.id), a_tweet(4, ada.id)
+    return Conversation(
+        ancestors=[(1, shown(root, ada)), (2, None)],
+        tweet=shown(tweet, ada),
+        replies=Page(items=[shown(reply, ada)], next_cursor="next"),
+    )
+
+
+def test_a_conversation_is_its_ancestors_root_first_the_tweet_and_a_page_of_replies() -> None:
+    # When
+    rendered = conversation_json(a_conversation())
+    # Then a deleted ancestor keeps its place, without its content
+    ancestors = rendered["data"]["ancestors"]
+    assert [ancestor["id"] for ancestor in ancestors] == ["1", "2"]
+    assert ancestors[1] == {"id": "2", "unavailable": True}
+    assert rendered["data"]["tweet"]["id"] == "3"
+    assert [reply["id"] for reply in rendered["data"]["replies"]] == ["4"]
+    assert rendered["meta"] == {"next_cursor": "next"}
 
 
 def test_a_list_is_data_and_meta_with_the_next_cursor() -> None:
@@ -130,13 +234,24 @@ def test_a_list_is_data_and_meta_with_the_next_cursor() -> None:
         (schemas.Tweet, lambda: tweet_json(a_tweet())),
         (schemas.TokenResponse, lambda: token_json(TokenGrant("a.b.c", "r", 900, 7))),
         (schemas.UserPage, lambda: user_page_json(Page(items=[a_user()], next_cursor="c"))),
-        (schemas.TweetPage, lambda: tweet_page_json(Page(items=[a_tweet()], next_cursor=None))),
         (
-            schemas.TimelinePage,
-            lambda: home_timeline_json(Page(items=[a_timeline_item(a_tweet(), a_user(BIG_ID + 1))], next_cursor=None)),
+            schemas.TweetPage,
+            lambda: tweet_page_json(Page(items=[shown(a_tweet(), a_user(BIG_ID + 1))], next_cursor=None)),
         ),
+        (schemas.TimelineTweet, lambda: shown_json(shown(a_tweet(), a_user(), ViewerState()))),
+        (
+            schemas.TimelineTweet,
+            lambda: shown_json(
+                shown(
+                    Tweet(id=2, author_id=1, text="", created_at_ms=EPOCH_MS, retweet_of=3, retweet_of_author=1),
+                    a_user(1),
+                    retweeted=shown(a_tweet(3, 1), a_user(1)),
+                )
+            ),
+        ),
+        (schemas.ConversationResponse, lambda: conversation_json(a_conversation())),
     ],
-    ids=["user", "tweet", "token", "user page", "tweet page", "timeline page"],
+    ids=["user", "tweet", "token", "user page", "tweet page", "shown tweet", "shown retweet", "conversation"],
 )
 def test_each_view_builds_exactly_its_declared_shape(declared: Any, rendered: Any) -> None:
     # When the view's output is validated strictly against its declaration (no coercion, no extra field)

@@ -6,7 +6,8 @@
 | `accounts`    | register, log in, refresh and log out                                        |
 | `profiles`    | the caller's profile, a user's profile by id or by username                  |
 | `follows`     | follow, unfollow, a user's followers and followees                           |
-| `tweets`      | post, read and delete a tweet; a user's tweets                               |
+| `tweets`      | post (a reply, a quote), read and delete a tweet; a user's tweets            |
+| `engagements` | like, retweet (and undo them), who liked or retweeted, liked tweets, threads |
 | `timelines`   | home timelines                                                               |
 
 `routing` holds what they share: how a route is declared (`ApiBlueprint.operation`), the

@@ -16,9 +16,9 @@ blueprint = ApiBlueprint(__name__)
 @blueprint.operation(
     "/api/timeline", "GET", "The caller's home timeline", auth=True, paginated=True, raises=(Retryable,)
 )
-def home_timeline() -> schemas.TimelinePage:
+def home_timeline() -> schemas.TweetPage:
     store = dependencies()
-    return views.home_timeline_json(home_timeline_page(store, store.settings, blueprint.caller_id(), blueprint.page()))
+    return views.tweet_page_json(home_timeline_page(store, store.settings, blueprint.caller_id(), blueprint.page()))
 
 
 @blueprint.operation(
@@ -29,8 +29,8 @@ def home_timeline() -> schemas.TimelinePage:
     paginated=True,
     raises=(Forbidden, Retryable),
 )
-def user_home_timeline(userId: str) -> schemas.TimelinePage:  # noqa: N803 (the path's parameter name)
+def user_home_timeline(userId: str) -> schemas.TweetPage:  # noqa: N803 (the path's parameter name)
     store = dependencies()
     owner = parse_id(userId, "userId")
     found = owners_home_timeline_page(store, store.settings, blueprint.caller_id(), owner, blueprint.page())
-    return views.home_timeline_json(found)
+    return views.tweet_page_json(found)

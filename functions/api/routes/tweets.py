@@ -1,4 +1,4 @@
-"""Tweets: post, read and delete one; a user's tweets, newest first."""
+"""Tweets: post one (a reply or a quote too), read and delete one; a user's tweets, newest first."""
 
 from __future__ import annotations
 
@@ -16,23 +16,39 @@ blueprint = ApiBlueprint(__name__)
 
 
 @blueprint.operation(
-    "/api/tweets", "POST", "Post a tweet", status=201, auth=True, body=TweetDraft, raises=(NotFound, Retryable)
+    "/api/tweets",
+    "POST",
+    "Post a tweet, a reply (reply.in_reply_to_tweet_id) or a quote (quote_tweet_id)",
+    status=201,
+    auth=True,
+    body=TweetDraft,
+    raises=(NotFound, Retryable),
 )
 def post_tweet() -> schemas.TweetResponse:
-    tweet = tweets.post_tweet(dependencies().tweets, blueprint.caller_id(), blueprint.body(TweetDraft))
+    store = dependencies()
+    tweet = tweets.post_tweet(store.tweets, store.users, blueprint.caller_id(), blueprint.body(TweetDraft))
     metrics.add_metric(name="TweetPosted", unit=MetricUnit.Count, value=1)
     return {"data": views.tweet_json(tweet)}
 
 
-@blueprint.operation("/api/tweets/{tweetId}", "GET", "A tweet", raises=(NotFound,))
-def get_tweet(tweetId: str) -> schemas.TweetResponse:  # noqa: N803 (the path's parameter name)
-    return {"data": views.tweet_json(tweets.get_tweet(dependencies().tweets, parse_id(tweetId, "tweetId")))}
+@blueprint.operation(
+    "/api/tweets/{tweetId}",
+    "GET",
+    "A tweet, with its author, what it embeds and (signed in) the viewer's state",
+    viewer=True,
+    raises=(NotFound, Retryable),
+)
+def get_tweet(tweetId: str) -> schemas.ShownTweetResponse:  # noqa: N803 (the path's parameter name)
+    store = dependencies()
+    tweet_id = parse_id(tweetId, "tweetId")
+    shown = tweets.shown_tweet(store.tweets, store.users, store.engagements, blueprint.viewer_id(), tweet_id)
+    return {"data": views.shown_json(shown)}
 
 
 @blueprint.operation(
     "/api/tweets/{tweetId}",
     "DELETE",
-    "Delete one of the caller's tweets",
+    "Delete one of the caller's tweets (a retweet: undo it)",
     status=204,
     auth=True,
     raises=(Forbidden, NotFound, Retryable),
@@ -42,9 +58,22 @@ def delete_tweet(tweetId: str) -> None:  # noqa: N803
 
 
 @blueprint.operation(
-    "/api/users/{userId}/tweets", "GET", "A user's tweets, newest first", paginated=True, raises=(NotFound,)
+    "/api/users/{userId}/tweets",
+    "GET",
+    "A user's tweets and retweets, newest first",
+    viewer=True,
+    paginated=True,
+    raises=(NotFound, Retryable),
 )
 def user_timeline(userId: str) -> schemas.TweetPage:  # noqa: N803
     store = dependencies()
-    found = tweets.user_timeline(store.users, store.tweets, parse_id(userId, "userId"), blueprint.page())
+    user_id = parse_id(userId, "userId")
+    found = tweets.user_timeline(
+        store.users,
+        store.tweets,
+        store.engagements,
+        viewer_id=blueprint.viewer_id(),
+        user_id=user_id,
+        page=blueprint.page(),
+    )
     return views.tweet_page_json(found)

@@ -51,6 +51,7 @@ def liked_tweets(
     engagements: EngagementRepository,
     tweets: TweetRepository,
     users: UserRepository,
+    *,
     viewer_id: int | None,
     user_id: int,
     page: PageRequest,
@@ -78,6 +79,7 @@ def conversation(
     engagements: EngagementRepository,
     tweets: TweetRepository,
     users: UserRepository,
+    *,
     viewer_id: int | None,
     tweet_id: int,
     page: PageRequest,
@@ -102,7 +104,6 @@ def _people(users: UserRepository, ids: Page[int]) -> Page[User]:
     return Page(items=[found[user_id] for user_id in ids.items if user_id in found], next_cursor=ids.next_cursor)
 
 
-
 def undo_engagements_of_deleted(
     engagements: EngagementRepository, tweets: TweetRepository, tweet_id: int, author_id: int
 ) -> tuple[int, int]:
@@ -117,7 +118,11 @@ def undo_engagements_of_deleted(
         and (retweet := tweets.get(retweet_id)) is not None
         and tweets.delete(retweet)
     )
-    likes = sum(1 for user_id in _every(lambda page: engagements.liking_users(tweet_id, page)) if engagements.unlike(user_id, deleted))
+    likes = sum(
+        1
+        for user_id in _every(lambda page: engagements.liking_users(tweet_id, page))
+        if engagements.unlike(user_id, deleted)
+    )
     return retweets, likes
 
 

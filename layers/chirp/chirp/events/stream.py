@@ -1,10 +1,10 @@
 """The one decoder of DynamoDB stream records: a record of a Chirp table in, the domain events it
-means out. Every stream consumer (the timeline fan-out, the event publisher) reads records through
-it; none parses stream images itself.
+means out. Every stream consumer (the timeline fan-out, the event publisher, the engagement counter)
+reads records through it; none parses stream images itself.
 
 | table   | record                          | events           |
 |---------|---------------------------------|------------------|
-| tweets  | INSERT of a tweet, reply, quote | TweetPosted, and TweetRepliedTo, TweetQuoted, UserMentioned (each mentioned user) as it is one |
+| tweets  | INSERT of a tweet, reply, quote | TweetPosted; and TweetRepliedTo, TweetQuoted, UserMentioned (each) |
 | tweets  | REMOVE of a tweet, reply, quote | TweetDeleted     |
 | tweets  | INSERT / REMOVE of a retweet    | TweetRetweeted / TweetUnretweeted |
 | tweets  | MODIFY (engagement counters)    | none             |
@@ -14,6 +14,13 @@ it; none parses stream images itself.
 | users   | INSERT / REMOVE of a `USER#` item | UserRegistered / UserDeleted |
 | users   | MODIFY of a `USER#` item        | ProfileChanged when a profile field changed; none for counters |
 | users   | a username or email claim       | none             |
+
+And for the engagement counter, which counts edges rather than publishing events (`decode_edge_change`):
+
+| table       | record                                           | edge change (internal, never published) |
+|-------------|--------------------------------------------------|------------------------------------------|
+| engagements | INSERT / REMOVE of a like, retweet, reply or quote edge | +1 / -1 on that kind's count of its tweet |
+| engagements | a viewer summary, any MODIFY                     | none                                     |
 """
 
 from __future__ import annotations
@@ -116,7 +123,7 @@ def _tweet_events(record: DynamoDBRecord) -> list[DomainEvent]:
         time_ms = id_timestamp_ms(int(tweet_id))
         if new.get("retweet_of") is not None:
             return [TweetRetweeted(id=event_id, time_ms=time_ms, **_retweet_fields(new, record))]
-        return _posted(event_id, time_ms, int(tweet_id), int(author_id), str(text), new)
+        return _posted(event_id, time_ms, new, tweet_id=int(tweet_id), author_id=int(author_id), text=str(text))
     if record.event_name is DynamoDBRecordEventName.REMOVE:
         tweet_id, author_id = _needed(old, record, "tweet_id", "author_id")
         time_ms = _record_time_ms(record)
@@ -127,7 +134,7 @@ def _tweet_events(record: DynamoDBRecord) -> list[DomainEvent]:
 
 
 def _posted(
-    event_id: str, time_ms: int, tweet_id: int, author_id: int, text: str, new: dict[str, Any]
+    event_id: str, time_ms: int, new: dict[str, Any], *, tweet_id: int, author_id: int, text: str
 ) -> list[DomainEvent]:
     """TweetPosted, and what the tweet is to others: a reply, a quote, mentions of users."""
     references = {name: int(new[name]) for name in _REFERENCES if new.get(name) is not None}
@@ -202,6 +209,56 @@ def _engagement_events(record: DynamoDBRecord) -> list[DomainEvent]:
     if record.event_name is DynamoDBRecordEventName.REMOVE:
         return [TweetUnliked(id=str(record.event_id), time_ms=_record_time_ms(record), **fields)]
     return []
+
+
+class EdgeKind(StrEnum):
+    """What an engagement edge records, each counted on a count of its own."""
+
+    LIKE = "like"
+    RETWEET = "retweet"
+    REPLY = "reply"
+    QUOTE = "quote"
+
+
+# The edges' sort-key prefixes, as chirp.adapters.dynamodb.models writes them.
+EDGE_KINDS = {"L#": EdgeKind.LIKE, "R#": EdgeKind.RETWEET, "P#": EdgeKind.REPLY, "Q#": EdgeKind.QUOTE}
+
+
+@dataclass(frozen=True)
+class EdgeChange:
+    """An engagement edge that appeared (`delta` +1) or went (-1): what the engagement counter counts on
+    `tweet_id` (the tweet engaged with, by `author_id`). Internal to the counter, not a domain event: it
+    is never published. `event_id` is the stream record's, the same on every redelivery."""
+
+    event_id: str
+    kind: EdgeKind
+    tweet_id: int
+    author_id: int
+    delta: int
+
+
+def decode_edge_change(record: DynamoDBRecord, sources: Sources) -> EdgeChange | None:
+    """The count an engagements-table record moves; None if it moves none (a viewer summary, a MODIFY).
+    UndecodableRecord for a record of another table, or without the image it needs."""
+    if sources.of(record) is not Source.ENGAGEMENTS:
+        raise UndecodableRecord(f"record {record.event_id} is not from the engagements table")
+    deltas = {DynamoDBRecordEventName.INSERT: 1, DynamoDBRecordEventName.REMOVE: -1}
+    if record.event_name not in deltas:
+        return None  # an edge rewritten in place: nothing appeared or went
+    old, new = _images(record)
+    image = new if record.event_name is DynamoDBRecordEventName.INSERT else old
+    keys = dict(record.dynamodb.keys or {}) if record.dynamodb else {}
+    kind = EDGE_KINDS.get(str(keys.get("edge", ""))[:2])
+    if kind is None:
+        return None  # a viewer's summary
+    tweet_id, author_id = _needed(image, record, "tweet_id", "author_id")
+    return EdgeChange(
+        event_id=str(record.event_id),
+        kind=kind,
+        tweet_id=int(tweet_id),
+        author_id=int(author_id),
+        delta=deltas[record.event_name],
+    )
 
 
 def _entities(stored: object) -> dict[str, list[dict[str, Any]]]:

@@ -185,12 +185,6 @@ class TweetPage(TypedDict):
 
 
 @with_config(Closed)
-class TimelinePage(TypedDict):
-    data: list[TimelineTweet]
-    meta: PageMeta
-
-
-@with_config(Closed)
 class UnavailableTweet(TypedDict):
     """A tweet of a thread that was deleted: its place, without its content."""
 

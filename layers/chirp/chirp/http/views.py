@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import cast
 
 from chirp.auth.service import TokenGrant
+from chirp.engagements.service import Conversation
 from chirp.http import schemas
 from chirp.ids import iso_timestamp
 from chirp.pages import Page
-from chirp.engagements.service import Conversation
 from chirp.tweets.models import Tweet, ViewerState
 from chirp.tweets.shown import ShownTweet
 from chirp.users.models import User
@@ -45,9 +45,14 @@ def tweet_json(tweet: Tweet) -> schemas.Tweet:
         "referenced_tweets": referenced_tweets(tweet),
         # Kept as twitter-text extracted them (chirp.tweets.text: the four kinds, each entity with its
         # start, end and text; a mention with its user's id), stored and read back unchanged: this shape.
-        "entities": cast(schemas.Entities, tweet.entities),
+        # A retweet has no text, and so none (stored as {}): the four kinds, empty.
+        "entities": cast(schemas.Entities, tweet.entities) if tweet.entities else no_entities(),
         "public_metrics": metrics_json(tweet),
     }
+
+
+def no_entities() -> schemas.Entities:
+    return {"hashtags": [], "mentions": [], "urls": [], "cashtags": []}
 
 
 def metrics_json(tweet: Tweet) -> schemas.TweetMetrics:

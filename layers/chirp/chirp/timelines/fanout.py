@@ -25,13 +25,14 @@ def is_fanned_out(author: User, settings: TimelineSettings) -> bool:
 def fan_out_posted(
     stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, entry: TimelineEntry
 ) -> int:
-    """Push a new entry to every follower of its author, unless the author is pulled: O(1) for a celebrity.
+    """Push a new entry to every follower of whoever brought it (its author; a retweet's retweeter),
+    unless that user is pulled: O(1) for a celebrity.
 
-    The author's own timeline (which has the entry already, from the posting transaction) gets it
-    once more, so that the writer keeps that timeline trimmed like any other. The author's
+    The bringer's own timeline (which has the entry already, from the posting transaction) gets it
+    once more, so that the writer keeps that timeline trimmed like any other. The bringer's
     recent-tweets item (which the posting transaction added the tweet to) is trimmed here too."""
-    stores.tweets.trim_recent(entry.author_id, settings.recent_tweets_kept, settings.recent_tweets_slack)
-    author = stores.users.get(entry.author_id)
+    stores.tweets.trim_recent(entry.bringer, settings.recent_tweets_kept, settings.recent_tweets_slack)
+    author = stores.users.get(entry.bringer)
     if author is None or settings.timeline_strategy is Strategy.PULL:
         return 0
     batches = [changes.add([author.id], [entry])]
@@ -47,12 +48,14 @@ def fan_out_posted(
 def fan_out_deleted(
     stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, entry: TimelineEntry
 ) -> int:
-    """Remove a deleted entry from the followers' timelines it was pushed to. Readers never see it
-    meanwhile: a page's tweets are read back consistently and missing ones are dropped."""
-    author = stores.users.get(entry.author_id)
+    """Remove a deleted entry (a tweet, or a retweet: `entry.entry_id` is its id) from the followers'
+    timelines it was pushed to. Readers never see it meanwhile: a page's tweets are read back
+    consistently and missing ones are dropped; an undone retweet's entry may show its original for as
+    long as the removal takes."""
+    author = stores.users.get(entry.bringer)
     if author is None or settings.timeline_strategy is Strategy.PULL:
         return 0
-    # The author's own timeline first: its copy from fan_out_posted may have landed after the delete.
+    # The bringer's own timeline first: its copy from fan_out_posted may have landed after the delete.
     batches = [changes.remove([author.id], [entry.entry_id])]
     if is_fanned_out(author, settings):
         batches += [

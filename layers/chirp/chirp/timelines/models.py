@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chirp.tweets.models import RecentTweets, Tweet
+from chirp.engagements.models import AuthorSummary
+from chirp.tweets.models import RecentTweets, Tweet, ViewerState
 from chirp.users.models import User
 
 
@@ -58,9 +60,9 @@ class TimelineEntry:
 
     def may_reach(self, owner_id: int, following: set[int] | frozenset[int]) -> bool:
         """Whether an owner who follows `following` (besides the bringer) gets this entry: a reply to
-        someone else only if the owner is that someone or follows them too."""
+        someone else only if the owner is that someone or follows them too (its author always)."""
         replied_to = self.reply_to_user_id
-        return replied_to is None or replied_to == owner_id or replied_to in following
+        return replied_to is None or owner_id in (replied_to, self.bringer) or replied_to in following
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,6 @@ class TimelineActivity:
 
 
 @dataclass(frozen=True)
-class HomeTimelineItem:
-    entry: TimelineEntry
-    tweet: Tweet
-    author: User
-    via: User | None = None
-
-
-@dataclass(frozen=True)
 class TimelineHead:
     """The top of a home timeline: the owner's activity record (if any) and the newest entries."""
 
@@ -90,11 +84,25 @@ class TimelineHead:
 
 
 @dataclass(frozen=True)
+class ViewerReads:
+    """What a page reads of its reader's engagements: their summaries of the page's authors (which
+    say, for each author's newer tweets, what the reader liked and retweeted) and, for tweets a
+    summary cannot speak for, the reader's like and retweet edges themselves."""
+
+    viewer_id: int
+    summaries_of: Collection[int] = ()
+    states_of: Collection[int] = ()
+
+
+@dataclass(frozen=True)
 class PageContents:
     """What a page's entries point at, read in one go: the tweets (strongly consistent, so a deleted
-    one is absent), the people who wrote or brought them, and the pulled authors' recent tweets
-    (absent for an author who never tweeted; empty for one whose kept tweets were all deleted)."""
+    one is absent), the people who wrote or brought them, the pulled authors' recent tweets (absent
+    for an author who never tweeted; empty for one whose kept tweets were all deleted), and the
+    reader's summaries and exact states (strongly consistent: a like shows on the next read)."""
 
     tweets: dict[int, Tweet]
     users: dict[int, User]
     recent: dict[int, RecentTweets]
+    summaries: dict[int, AuthorSummary] = field(default_factory=dict)
+    states: dict[int, ViewerState] = field(default_factory=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
+from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead, ViewerReads
 
 
 class TimelineRepository(Protocol):
@@ -16,10 +16,15 @@ class TimelineRepository(Protocol):
         """The owner's activity record and up to `limit` newest entries (one Query)."""
 
     def page_contents(
-        self, tweet_ids: Iterable[int], user_ids: Iterable[int], recent_of: Iterable[int]
+        self,
+        tweet_ids: Iterable[int],
+        user_ids: Iterable[int],
+        recent_of: Iterable[int],
+        viewer: ViewerReads | None = None,
     ) -> PageContents:
-        """The tweets (strongly consistent), the people, and the recent tweets of `recent_of` (strongly
-        consistent) a page needs: one BatchGetItem (several side by side past 100 keys)."""
+        """The tweets (strongly consistent), the people, the recent tweets of `recent_of` and what the
+        viewer's engagements say (both strongly consistent) a page needs: one BatchGetItem (several
+        side by side past 100 keys)."""
 
     def write(self, owner_ids: Sequence[int], entries: Sequence[TimelineEntry], expires_at: int) -> None:
         """Put every entry into every owner's timeline (BatchWriteItem; idempotent)."""

@@ -5,11 +5,22 @@ A read costs two sequential DynamoDB round trips:
   1. Query the top of the owner's timeline: the activity record sits above the entries, so the first
      page's Query returns it too, and with it the celebrities the owner follows (its `pulls`)
   2. one BatchGetItem for everything those point at: the page's tweets (strongly consistent: a deleted
-     tweet is never served), the authors, and each celebrity's recent tweets (the item kept beside
-     their tweets, written in the tweets' own transactions, read strongly consistent)
+     tweet is never served) and the tweets they quote, the people who wrote or brought them, each
+     celebrity's recent tweets (the item kept beside their tweets, written in the tweets' own
+     transactions, read strongly consistent), and the owner's summaries of those authors (what it
+     liked and retweeted of each, written in the like's or retweet's own transaction)
+A third, only when the page needs it: what the second's answers pointed at that was not known before
+it (the originals of a celebrity's retweets, the tweets a celebrity quoted, and their authors), and
+the owner's like and retweet edges of tweets no summary speaks for (a retweet's original by an author
+the page has no summary of; a tweet older than what an author's summary keeps).
+
 A later page (a cursor) pulls with one consistent Query per celebrity instead; a pure-pull read does
 so for every followee. A reader who has been away longer than the inactive window gets their
 timeline rebuilt from their followees' recent tweets first (more round trips, once).
+
+A reply to someone else reaches a home timeline only if its owner follows both ends (Twitter's rule):
+the writer checks pushed replies; a pulled celebrity's reply shows if it answers the owner or another
+pulled celebrity (a read does not know whom else the owner follows: such a reply is left out).
 """
 
 from __future__ import annotations
@@ -22,18 +33,20 @@ from functools import partial
 
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
+from chirp.ids import id_timestamp_ms
 from chirp.pages import Page, PageRequest, encode_cursor
 from chirp.timelines.models import (
-    HomeTimelineItem,
     PageContents,
     Strategy,
     TimelineActivity,
     TimelineEntry,
     TimelineHead,
+    ViewerReads,
 )
 from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineStores
-from chirp.tweets.models import RecentTweets, Tweet
+from chirp.tweets.models import RecentTweets, Tweet, ViewerState
+from chirp.tweets.shown import ShownTweet
 from chirp.users.models import User
 
 ACTIVITY_REFRESH_MS = 3600 * 1000  # record a reader's activity at most once an hour
@@ -41,7 +54,7 @@ ACTIVITY_REFRESH_MS = 3600 * 1000  # record a reader's activity at most once an 
 
 def home_timeline_page(
     stores: TimelineStores, settings: TimelineSettings, owner_id: int, request: PageRequest, now_ms: int | None = None
-) -> Page[HomeTimelineItem]:
+) -> Page[ShownTweet]:
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
     remaining = settings.timeline_max_entries - request.served
     if remaining <= 0:
@@ -74,20 +87,29 @@ def home_timeline_page(
     # Round trip 2.
     windows = first_page and strategy is Strategy.HYBRID
     queried = submit_pull_queries(stores, [] if windows else authors, request.before, limit)
-    people = {entry.author_id for entry in pushed} | {e.via_id for e in pushed if e.via_id} | set(authors)
-    contents = stores.timelines.page_contents([entry.tweet_id for entry in pushed], people, authors if windows else [])
+    page_authors = {entry.author_id for entry in pushed} | set(authors)
+    contents = stores.timelines.page_contents(
+        [*(entry.tweet_id for entry in pushed), *(entry.quoted_id for entry in pushed if entry.quoted_id)],
+        page_authors | {entry.bringer for entry in pushed} | {e.quoted_author_id for e in pushed if e.quoted_author_id},
+        authors if windows else [],
+        ViewerReads(owner_id, summaries_of=frozenset(page_authors)),
+    )
     pulled = recent_pages(stores, contents, authors, limit) if windows else [query() for query in queried]
     if touched is not None:
         touched.result()
 
-    return _page(
-        candidates=merge(pushed, contents.tweets, pulled),
+    page = _page(
+        candidates=merge(pushed, contents.tweets, reaching(pulled, owner_id, set(authors))),
         boundary=examined_down_to(pushed, [source.floor for source in pulled], limit),
-        users=contents.users,
         limit=limit,
         served=request.served,
         cap=settings.timeline_max_entries,
     )
+    # Round trip 3, if the page needs it.
+    return Page(items=shown(stores, owner_id, page.items, contents, page_authors), next_cursor=page.next_cursor)
+
+
+Candidate = tuple[TimelineEntry, Tweet]  # an entry and the tweet it was read with (pushed: the original)
 
 
 @dataclass(frozen=True)
@@ -162,7 +184,7 @@ def examined_down_to(pushed: Sequence[TimelineEntry], floors: Sequence[int | Non
 
 def owners_home_timeline_page(
     stores: TimelineStores, settings: TimelineSettings, caller_id: int, owner_id: int, request: PageRequest
-) -> Page[HomeTimelineItem]:
+) -> Page[ShownTweet]:
     """A home timeline is private: only its owner reads it."""
     if caller_id != owner_id:
         raise Forbidden("a home timeline can only be read by its owner")
@@ -181,42 +203,43 @@ def pulled_authors(
     return []
 
 
-def merge(
-    pushed: Sequence[TimelineEntry], tweets: dict[int, Tweet], pulled: Sequence[Pulled]
-) -> list[tuple[TimelineEntry, Tweet]]:
-    """Newest first, each original once, deleted tweets dropped."""
+def reaching(pulled: Sequence[Pulled], owner_id: int, pulls: set[int]) -> list[Pulled]:
+    """The pulled tweets the owner may see: a reply to someone else only if it answers the owner or
+    someone else the owner pulls (whom else the owner follows, a read does not know)."""
+    return [
+        Pulled(
+            tweets=[tweet for tweet in source.tweets if TimelineEntry.for_tweet(tweet).may_reach(owner_id, pulls)],
+            floor=source.floor,
+        )
+        for source in pulled
+    ]
+
+
+def merge(pushed: Sequence[TimelineEntry], tweets: dict[int, Tweet], pulled: Sequence[Pulled]) -> list[Candidate]:
+    """Newest first, each original once (the newest entry that brings it), deleted tweets dropped.
+    A pushed entry comes with its original; a pulled tweet as it is (a retweet, for a retweet)."""
     pairs = [(entry, tweets[entry.tweet_id]) for entry in pushed if entry.tweet_id in tweets]
     pairs += [(TimelineEntry.for_tweet(tweet), tweet) for source in pulled for tweet in source.tweets]
     pairs.sort(key=lambda pair: pair[0].entry_id, reverse=True)
     seen: set[int] = set()
     unique = []
     for entry, tweet in pairs:
-        if tweet.id not in seen:
-            seen.add(tweet.id)
+        if entry.tweet_id not in seen:
+            seen.add(entry.tweet_id)
             unique.append((entry, tweet))
     return unique
 
 
 def _page(
     *,
-    candidates: list[tuple[TimelineEntry, Tweet]],
+    candidates: list[Candidate],
     boundary: int | None,
-    users: dict[int, User],
     limit: int,
     served: int,
     cap: int,
-) -> Page[HomeTimelineItem]:
+) -> Page[Candidate]:
     known = [(entry, tweet) for entry, tweet in candidates if boundary is None or entry.entry_id >= boundary]
-    items = [
-        HomeTimelineItem(
-            entry=entry,
-            tweet=tweet,
-            author=users[tweet.author_id],
-            via=users.get(entry.via_id) if entry.via_id else None,
-        )
-        for entry, tweet in known[:limit]
-        if tweet.author_id in users
-    ]
+    items = known[:limit]
     served += len(items)
     if len(known) > limit:
         next_from: int | None = known[limit - 1][0].entry_id
@@ -226,6 +249,91 @@ def _page(
     if next_from is None or served >= cap:
         return Page(items=items, next_cursor=None)
     return Page(items=items, next_cursor=encode_cursor(next_from, served))
+
+
+def shown(
+    stores: TimelineStores,
+    owner_id: int,
+    items: Sequence[Candidate],
+    contents: PageContents,
+    summarised: set[int],
+) -> list[ShownTweet]:
+    """The page's entries as the owner sees them (as `chirp.tweets.shown.show` shows any list of
+    tweets), reading what round trip 2 could not know to ask for in one more BatchGetItem, if any:
+    the originals of pulled retweets, the tweets pulled quotes quote, their authors, and the owner's
+    edges of the tweets no summary read (`summarised`: whose summaries were asked for) speaks for."""
+    tweets = contents.tweets | {tweet.id: tweet for _, tweet in items}
+    users = contents.users
+    quoted_ids = {entry.entry_id: quoted_of(entry, tweet) for entry, tweet in items}
+    missing_tweets = {entry.tweet_id for entry, _ in items} | {q[0] for q in quoted_ids.values() if q}
+    missing_tweets -= tweets.keys()
+    wanted_people = {entry.author_id for entry, _ in items} | {entry.bringer for entry, _ in items}
+    wanted_people |= {q[1] for q in quoted_ids.values() if q}
+    states = {entry.tweet_id: known_state(contents, summarised, entry) for entry, _ in items}
+    exact = [tweet_id for tweet_id, state in states.items() if state is None]
+    if missing_tweets or exact or wanted_people - users.keys():
+        more = stores.timelines.page_contents(
+            missing_tweets, wanted_people - users.keys(), [], ViewerReads(owner_id, states_of=tuple(exact))
+        )
+        tweets, users = tweets | more.tweets, users | more.users
+        states |= more.states
+    page = []
+    for entry, tweet in items:
+        original, author = tweets.get(entry.tweet_id), users.get(entry.author_id)
+        if original is None or author is None:
+            continue  # deleted since (a pulled retweet's original), or an author gone
+        viewer = states.get(entry.tweet_id) or ViewerState()
+        if entry.via_id is None:
+            quoted = quoted_ids[entry.entry_id]
+            embedded = _embedded(tweets, users, quoted[0]) if quoted else None
+            page.append(ShownTweet(tweet=original, author=author, viewer=viewer, quoted=embedded))
+            continue
+        retweeter = users.get(entry.via_id)
+        if retweeter is None:
+            continue
+        retweet = tweet if tweet.is_retweet else retweet_of(entry, original)
+        nested = ShownTweet(tweet=original, author=author, viewer=viewer)
+        page.append(ShownTweet(tweet=retweet, author=retweeter, viewer=viewer, retweeted=nested))
+    return page
+
+
+def quoted_of(entry: TimelineEntry, tweet: Tweet) -> tuple[int, int] | None:
+    """The (tweet, author) a quote's entry embeds: none for a retweet (its original embeds nothing
+    more, as everywhere a retweet is shown)."""
+    if entry.via_id is not None:
+        return None
+    if entry.quoted_id is not None and entry.quoted_author_id is not None:
+        return entry.quoted_id, entry.quoted_author_id
+    if tweet.quoted_tweet_id is not None and tweet.quoted_author_id is not None:
+        return tweet.quoted_tweet_id, tweet.quoted_author_id
+    return None
+
+
+def known_state(contents: PageContents, summarised: set[int], entry: TimelineEntry) -> ViewerState | None:
+    """The owner's state for the entry's original as its summaries tell it; None: they cannot tell.
+    An author whose summary was read and is absent has had nothing liked or retweeted by the owner."""
+    if entry.author_id not in summarised:
+        return None
+    summary = contents.summaries.get(entry.author_id)
+    return ViewerState() if summary is None else summary.state(entry.tweet_id)
+
+
+def retweet_of(entry: TimelineEntry, original: Tweet) -> Tweet:
+    """The retweet a pushed entry stands for (a retweet has no text or counts of its own)."""
+    return Tweet(
+        id=entry.entry_id,
+        author_id=entry.bringer,
+        text="",
+        created_at_ms=id_timestamp_ms(entry.entry_id),
+        retweet_of=original.id,
+        retweet_of_author=original.author_id,
+    )
+
+
+def _embedded(tweets: dict[int, Tweet], users: dict[int, User], tweet_id: int) -> ShownTweet | None:
+    quoted = tweets.get(tweet_id)
+    author = users.get(quoted.author_id) if quoted is not None else None
+    return ShownTweet(tweet=quoted, author=author) if quoted is not None and author is not None else None
 
 
 def is_inactive(activity: TimelineActivity | None, settings: TimelineSettings, now_ms: int) -> bool:
@@ -243,11 +351,13 @@ def rebuild_home_timeline(
     if pulled is None:
         activity = stores.timelines.activity([owner_id]).get(owner_id)
         pulled = set(pulled_authors(strategy, owner_id, activity, []))
-    authors = [owner_id, *(author for author in following.result() if author not in pulled)]
+    followed = set(following.result())
+    authors = [owner_id, *(author for author in followed if author not in pulled)]
     recent = stores.timelines.page_contents([], [], authors).recent
     newest = (kept.tweets[: settings.timeline_backfill_per_author] for kept in recent.values())
+    candidates = (TimelineEntry.for_tweet(tweet) for tweets in newest for tweet in tweets)
     entries = sorted(
-        (TimelineEntry.for_tweet(tweet) for tweets in newest for tweet in tweets),
+        (entry for entry in candidates if entry.may_reach(owner_id, followed)),
         key=lambda entry: entry.entry_id,
         reverse=True,
     )[: settings.timeline_max_entries]

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from chirp.ids import is_id_text
 from chirp.users.inputs import StrictInput
 
-TweetIdText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")]
+
+def tweet_id_text(value: str) -> str:
+    """Digits the pattern admits but no id has (0, or past 2**63 - 1) are refused as the field's own error."""
+    if not is_id_text(value):
+        raise ValueError("must be a tweet id (a positive 64-bit integer as a string)")
+    return value
+
+
+TweetIdText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$"), AfterValidator(tweet_id_text)]
 
 
 class ReplyDraft(StrictInput):

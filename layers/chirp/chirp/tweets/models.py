@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # The ancestors a reply keeps (the root and the nearest ones): a conversation reads them in one call.
 MAX_ANCESTORS = 100
 

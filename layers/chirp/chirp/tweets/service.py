@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chirp.engagements.repository import EngagementRepository
 from chirp.errors import Forbidden, NotFound
 from chirp.ids import id_timestamp_ms, new_id, parse_id
 from chirp.pages import Page, PageRequest
 from chirp.tweets.inputs import TweetDraft
 from chirp.tweets.models import MAX_ANCESTORS, Tweet
 from chirp.tweets.repository import AlreadyRetweeted, TweetRepository
+from chirp.tweets.shown import ShownTweet, show
 from chirp.tweets.text import parse_tweet_text
 from chirp.users.repository import UserRepository
 
@@ -118,6 +120,21 @@ def get_tweet(tweets: TweetRepository, tweet_id: int) -> Tweet:
     return tweet
 
 
+def shown_tweet(
+    tweets: TweetRepository,
+    users: UserRepository,
+    engagements: EngagementRepository,
+    viewer_id: int | None,
+    tweet_id: int,
+) -> ShownTweet:
+    """The tweet as the viewer sees it (a retweet with its original); NotFound if it is gone, or is a
+    retweet whose original is gone."""
+    shown = show(tweets, users, engagements, viewer_id, [get_tweet(tweets, tweet_id)])
+    if not shown:
+        raise NotFound(f"tweet {tweet_id} does not exist")
+    return shown[0]
+
+
 def delete_tweet(tweets: TweetRepository, caller_id: int, tweet_id: int) -> None:
     """Delete one of the caller's tweets (a retweet too: that undoes it). Its replies stay."""
     tweet = get_tweet(tweets, tweet_id)
@@ -127,9 +144,20 @@ def delete_tweet(tweets: TweetRepository, caller_id: int, tweet_id: int) -> None
         raise NotFound(f"tweet {tweet_id} does not exist")
 
 
-def user_timeline(users: UserRepository, tweets: TweetRepository, user_id: int, page: PageRequest) -> Page[Tweet]:
+def user_timeline(
+    users: UserRepository,
+    tweets: TweetRepository,
+    engagements: EngagementRepository,
+    *,
+    viewer_id: int | None,
+    user_id: int,
+    page: PageRequest,
+) -> Page[ShownTweet]:
+    """The user's tweets and retweets, newest first, as the viewer sees them (a retweet whose original is
+    gone is left out)."""
     page_of_tweets = tweets.by_author(user_id, page)
     # Only an empty page needs the extra read that tells "no tweets" from "no such user".
     if not page_of_tweets.items and users.get(user_id) is None:
         raise NotFound(f"user {user_id} does not exist")
-    return page_of_tweets
+    shown = show(tweets, users, engagements, viewer_id, page_of_tweets.items)
+    return Page(items=shown, next_cursor=page_of_tweets.next_cursor)

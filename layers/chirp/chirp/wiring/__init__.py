@@ -10,6 +10,7 @@ function uses, and only those: the tables it was not given stay unbound. Handler
 | `api`               | `chirp.wiring.api`             | every repository, the JWT signing key             |
 | `timeline_fanout`   | `chirp.wiring.timeline_fanout` | users, tweets, follows, timelines; timeline queue |
 | `timeline_writer`   | `chirp.wiring.timeline_writer` | timelines, follows                                |
+| `engagement_counter` | `chirp.wiring.engagement_counter` | the counter store: tweets, author-tweets, counted records |
 """
 
 from __future__ import annotations

@@ -89,7 +89,9 @@ def summary_update(
     if retweeted_remove is not None:
         actions.append(EngagementSummaryItem.retweeted.delete({retweeted_remove}))
     adds = liked_add is not None or retweeted_add is not None
-    condition = (EngagementSummaryItem.kept.does_not_exist() | (EngagementSummaryItem.kept < SUMMARY_LIMIT)) if adds else None
+    condition = (
+        (EngagementSummaryItem.kept.does_not_exist() | (EngagementSummaryItem.kept < SUMMARY_LIMIT)) if adds else None
+    )
     return SummaryUpdate(item=item, author_id=author_id, actions=actions, condition=condition)
 
 

@@ -92,8 +92,6 @@ class TweetItem(Model):
     by_author = AuthorIndex()
 
 
-
-
 # The highest sort key a partition can hold: above every Snowflake id (ids are below 2**63).
 TOP_OF_PARTITION = 2**63 - 1
 

@@ -1,6 +1,7 @@
 """TimelineRepository on the timelines table: entries keyed (owner_id, entry_id), plus one
 activity record per owner at the top of its partition (ACTIVITY_ENTRY_ID). It also reads what a
-page's entries point at, from the tweets, users and author-tweets tables, in one BatchGetItem."""
+page's entries point at, from the tweets, users, author-tweets and engagements tables, in one
+BatchGetItem."""
 
 from __future__ import annotations
 
@@ -14,9 +15,14 @@ from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.batch import TableRead, batch_get, batch_write, delete_request, put_request
 from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.engagements import raw_summary
 from chirp.adapters.dynamodb.models import (
     ACTIVITY_ENTRY_ID,
+    LIKE,
+    RETWEET,
+    SUMMARY,
     TOP_OF_PARTITION,
+    EngagementItem,
     FollowItem,
     RecentTweetsItem,
     TimelineActivityItem,
@@ -27,7 +33,9 @@ from chirp.adapters.dynamodb.models import (
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_window
 from chirp.adapters.dynamodb.users import user_key
 from chirp.adapters.dynamodb.wire import wire
-from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead
+from chirp.engagements.models import AuthorSummary
+from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead, ViewerReads
+from chirp.tweets.models import ViewerState
 from chirp.users.models import User
 
 # Entries have positive (Snowflake) ids. Timelines written before the activity record moved to the top
@@ -37,7 +45,9 @@ PROFILE_CACHE_SIZE = 20_000
 # What a page shows of a person: a projection keeps the users' read small.
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
 # What a timeline is read for: the entries and the activity record, not their keys and TTLs.
-HEAD_PROJECTION = "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls"
+HEAD_PROJECTION = (
+    "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls"
+)
 
 
 def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> TimelineItem:
@@ -108,6 +118,31 @@ def _raw_author(raw: dict[str, Any]) -> User:
     )
 
 
+def _viewer_keys(viewer: ViewerReads | None) -> list[dict[str, Any]]:
+    """The viewer's summaries of those authors and like and retweet edges of those tweets: one table."""
+    if viewer is None:
+        return []
+    user = {"N": str(viewer.viewer_id)}
+    edges = [f"{SUMMARY}{author_id}" for author_id in dict.fromkeys(viewer.summaries_of)]
+    edges += [f"{kind}{tweet_id}" for tweet_id in dict.fromkeys(viewer.states_of) for kind in (LIKE, RETWEET)]
+    return [{"user_id": user, "edge": {"S": edge}} for edge in edges]
+
+
+def _viewer_findings(
+    viewer: ViewerReads | None, found: list[dict[str, Any]]
+) -> tuple[dict[int, AuthorSummary], dict[int, ViewerState]]:
+    if viewer is None:
+        return {}, {}
+    edges = {raw["edge"]["S"] for raw in found}
+    read = (raw_summary(raw) for raw in found if raw["edge"]["S"].startswith(SUMMARY))
+    summaries = {summary.author_id: summary for summary in read}
+    states = {
+        tweet_id: ViewerState(liked=f"{LIKE}{tweet_id}" in edges, retweeted=f"{RETWEET}{tweet_id}" in edges)
+        for tweet_id in dict.fromkeys(viewer.states_of)
+    }
+    return summaries, states
+
+
 class DynamoTimelineRepository:
     def __init__(self, profile_cache_seconds: int = 0) -> None:
         # The author profiles pages show (username, name), kept per sandbox for a while: the people a
@@ -128,7 +163,11 @@ class DynamoTimelineRepository:
         return TimelineHead(activity=None, entries=[_raw_entry(raw) for raw in items[:limit]])
 
     def page_contents(
-        self, tweet_ids: Iterable[int], user_ids: Iterable[int], recent_of: Iterable[int]
+        self,
+        tweet_ids: Iterable[int],
+        user_ids: Iterable[int],
+        recent_of: Iterable[int],
+        viewer: ViewerReads | None = None,
     ) -> PageContents:
         known, user_ids = self._cached_profiles(user_ids)
         reads = {
@@ -147,6 +186,7 @@ class DynamoTimelineRepository:
                 ],
                 consistent=True,
             ),
+            EngagementItem.Meta.table_name: TableRead(keys=_viewer_keys(viewer), consistent=True),
         }
         found = batch_get({table: read for table, read in reads.items() if read.keys})
         tweets = (raw_tweet(raw) for raw in found.get(TweetItem.Meta.table_name, []))
@@ -155,11 +195,18 @@ class DynamoTimelineRepository:
             int(raw["author_id"]["N"]): recent_window(int(raw["author_id"]["N"]), raw)
             for raw in found.get(RecentTweetsItem.Meta.table_name, [])
         }
+        summaries, states = _viewer_findings(viewer, found.get(EngagementItem.Meta.table_name, []))
         fetched = {user.id: user for user in authors}
         if self._profiles is not None:
             with self._profiles_lock:
                 self._profiles.update(fetched)
-        return PageContents(tweets={tweet.id: tweet for tweet in tweets}, users=known | fetched, recent=recent)
+        return PageContents(
+            tweets={tweet.id: tweet for tweet in tweets},
+            users=known | fetched,
+            recent=recent,
+            summaries=summaries,
+            states=states,
+        )
 
     def _cached_profiles(self, user_ids: Iterable[int]) -> tuple[dict[int, User], list[int]]:
         """The cached profiles among `user_ids`, and the ids left to read."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from chirp.adapters.dynamodb.models import COUNT_PREFIXES, RECENT_PREFIX, TweetItem
 from chirp.ids import id_timestamp_ms
@@ -53,7 +53,7 @@ def to_tweet(item: TweetItem) -> Tweet:
             quote_count=int(item.quote_count or 0),
         ),
         root_id=_optional_int(item.conversation_id),
-        ancestors=tuple(int(ancestor) for ancestor in item.ancestors or ()),
+        ancestors=tuple(int(ancestor) for ancestor in cast(list[float], item.ancestors or [])),
         **{name: _optional_int(getattr(item, name)) for name in REFERENCE_ATTRIBUTES},
     )
 
@@ -123,6 +123,7 @@ def _recent_tweet(tweet_id: int, author_id: int, entry: str, raw: dict[str, Any]
     text, entities, *rest = json.loads(entry)
     references: dict[str, int] = rest[0] if rest else {}
     root = references.pop("conversation_id", None)
+    refers = {name: references.get(name) for name in REFERENCE_ATTRIBUTES}
     counts = {name: _count(raw, f"{prefix}{tweet_id}") for name, prefix in COUNT_PREFIXES.items()}
     return Tweet(
         id=tweet_id,
@@ -132,5 +133,10 @@ def _recent_tweet(tweet_id: int, author_id: int, entry: str, raw: dict[str, Any]
         entities=entities,
         metrics=TweetMetrics(**counts),
         root_id=root,
-        **references,
+        retweet_of=refers["retweet_of"],
+        retweet_of_author=refers["retweet_of_author"],
+        quoted_tweet_id=refers["quoted_tweet_id"],
+        quoted_author_id=refers["quoted_author_id"],
+        in_reply_to_tweet_id=refers["in_reply_to_tweet_id"],
+        in_reply_to_user_id=refers["in_reply_to_user_id"],
     )

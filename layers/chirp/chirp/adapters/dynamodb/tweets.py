@@ -39,6 +39,7 @@ from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
 from chirp.tweets.repository import AlreadyRetweeted
 
+
 class DynamoTweetRepository:
     def __init__(self, timeline_entry_ttl_seconds: int, recent_tweets_kept: int = 20) -> None:
         self._entry_ttl = timeline_entry_ttl_seconds
@@ -55,7 +56,9 @@ class DynamoTweetRepository:
         steps: list[Step] = []
         if tweet.retweet_of is not None:  # one retweet per user and tweet: its edge, first
             edge = edge_item(author, RETWEET, tweet)
-            steps.append(Step(lambda t: t.save(edge, condition=EngagementItem.user_id.does_not_exist()), AlreadyRetweeted))
+            steps.append(
+                Step(lambda t: t.save(edge, condition=EngagementItem.user_id.does_not_exist()), AlreadyRetweeted)
+            )
         item = tweet_item(tweet)
         steps += [
             Step(
@@ -84,10 +87,9 @@ class DynamoTweetRepository:
             ),
         ]
         for referred, kind, what in _references(tweet):
-            steps.append(Step(_exists(referred), lambda r=referred, w=what: NotFound(f"tweet {r} ({w}) does not exist")))
+            steps.append(Step(_exists(referred), _missing(referred, what)))
             if kind != RETWEET:
-                edge = edge_item(author, kind, tweet)
-                steps.append(Step(lambda t, edge=edge: t.save(edge)))
+                steps.append(Step(_saving(edge_item(author, kind, tweet))))
         if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
             summary = summary_update(author, tweet.retweet_of_author, retweeted_add=tweet.retweet_of)
             steps.append(
@@ -120,7 +122,7 @@ class DynamoTweetRepository:
         ]
         for _referred, kind, _what in _references(tweet):
             key = tweet.retweet_of if kind == RETWEET else tweet.id
-            steps.append(Step(lambda t, kind=kind, key=key: t.delete(EngagementItem(user_id=author, edge=f"{kind}{key}"))))
+            steps.append(Step(_deleting(EngagementItem(user_id=author, edge=f"{kind}{key}"))))
         if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
             summary = summary_update(author, tweet.retweet_of_author, retweeted_remove=tweet.retweet_of)
             steps.append(Step(lambda t: t.update(summary.item, actions=summary.actions)))
@@ -186,6 +188,18 @@ class DynamoTweetRepository:
 def recent_attributes(tweet_id: int) -> list[str]:
     """What a recent-tweets item holds of one tweet: the tweet, and its counts."""
     return [recent_attribute(tweet_id), *(f"{prefix}{tweet_id}" for prefix in COUNT_PREFIXES.values())]
+
+
+def _missing(tweet_id: int, what: str) -> Callable[[], Exception]:
+    return lambda: NotFound(f"tweet {tweet_id} ({what}) does not exist")
+
+
+def _saving(item: EngagementItem) -> Callable[[TransactWrite], None]:
+    return lambda transaction: transaction.save(item)
+
+
+def _deleting(item: EngagementItem) -> Callable[[TransactWrite], None]:
+    return lambda transaction: transaction.delete(item)
 
 
 def _exists(tweet_id: int) -> Callable[[TransactWrite], None]:
