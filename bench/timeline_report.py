@@ -80,6 +80,7 @@ def summarize(result: StrategyResult) -> dict[str, Any]:
         "http_home_read_ms": spread(result.mix.home_ms),
         "http_user_timeline_ms": spread(result.mix.user_ms),
         "http_post_ms": spread(result.mix.post_ms),
+        "http_engagement_ms": spread(result.mix.engage_ms) if result.mix.engage_ms else None,
         "delivery_ms": {
             "ordinary_authors": spread(result.deliveries.ordinary_ms),
             "celebrities": spread(result.deliveries.celebrity_ms),
@@ -91,6 +92,7 @@ def summarize(result: StrategyResult) -> dict[str, Any]:
             "write_units": mean([read.write_units for read in reads]),
             # the longest chain of calls each started after the previous ended, with 50 ms before each request
             "round_trips": {"p50": percentile(trips, 0.5), "p99": percentile(trips, 0.99), "max": max(trips)},
+            "round_trips_histogram": {str(int(n)): trips.count(n) for n in sorted(set(trips))},
             # waves of calls in flight (calls queued behind the thread pool overlap and merge into one)
             "overlapping_waves": {"p50": percentile(waves, 0.5), "p99": percentile(waves, 0.99), "max": max(waves)},
             "with_round_trip_delay_ms": spread([read.latency_ms for read in result.delayed_reads]),
@@ -106,6 +108,7 @@ def summarize(result: StrategyResult) -> dict[str, Any]:
             "throughput_ops_per_s": result.mix.operations / result.mix.elapsed_seconds,
             "posts": result.mix.posts,
             "celebrity_posts": result.mix.celebrity_posts,
+            "engagements": result.mix.engagements,
             "errors": result.mix.errors,
             "dynamodb": cost_json(result.mix_cost),
         },

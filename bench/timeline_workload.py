@@ -6,6 +6,11 @@ random user) and 10% posts (`POST /api/tweets`). A post's author is a random ord
 `celebrity_post_share` of posts written by a random celebrity: with uniform authors, as DeathStarBench
 picks them, a graph of a few thousand users would almost never show a celebrity post. Each post is
 handed to the delivery watcher with up to `watched_followers` of its author's active followers.
+
+With `engagement_share` > 0, that share of the posts is engagement instead, on a tweet drawn from the
+most followed authors' tweets and those posted during the run: half likes (by a random reader, so
+readers' summaries fill), a quarter retweets, 15% replies and 10% quotes (by an author picked as a
+post's is, celebrities included, so pages show pulled retweets and quotes).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +29,8 @@ from bench.timeline_probe import PAGE_SIZE, Delivery
 
 HOME_SHARE, USER_SHARE = 0.6, 0.3  # the rest are posts
 MAX_LAG_SECONDS = 1.0  # a client further behind its schedule than this stops catching up
+ENGAGEMENTS = ("like", "like", "like", "like", "like", "retweet", "retweet", "reply", "reply", "quote")
+POOL_SIZE = 2000  # the tweets engagement picks from: the newest this many
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,23 @@ class WorkloadPlan:
     celebrity_post_share: float
     watched_followers: int
     seed: int
+    engagement_share: float = 0.0
+
+
+class TweetPool:
+    """The tweets engagement picks from, shared by the clients."""
+
+    def __init__(self, initial: list[int]) -> None:
+        self._ids: deque[int] = deque(initial[-POOL_SIZE:], maxlen=POOL_SIZE)
+        self._lock = threading.Lock()
+
+    def add(self, tweet_id: int) -> None:
+        with self._lock:
+            self._ids.append(tweet_id)
+
+    def pick(self, rng: random.Random) -> int | None:
+        with self._lock:
+            return self._ids[rng.randrange(len(self._ids))] if self._ids else None
 
 
 @dataclass
@@ -40,6 +65,8 @@ class WorkloadSamples:
     home_ms: list[float] = field(default_factory=list)
     user_ms: list[float] = field(default_factory=list)
     post_ms: list[float] = field(default_factory=list)
+    engage_ms: list[float] = field(default_factory=list)
+    engagements: dict[str, int] = field(default_factory=dict)
     posts: int = 0
     celebrity_posts: int = 0
     errors: dict[str, int] = field(default_factory=dict)
@@ -49,6 +76,9 @@ class WorkloadSamples:
         self.home_ms += other.home_ms
         self.user_ms += other.user_ms
         self.post_ms += other.post_ms
+        self.engage_ms += other.engage_ms
+        for kind, count in other.engagements.items():
+            self.engagements[kind] = self.engagements.get(kind, 0) + count
         self.posts += other.posts
         self.celebrity_posts += other.celebrity_posts
         for key, count in other.errors.items():
@@ -56,7 +86,7 @@ class WorkloadSamples:
 
     @property
     def operations(self) -> int:
-        return len(self.home_ms) + len(self.user_ms) + len(self.post_ms)
+        return len(self.home_ms) + len(self.user_ms) + len(self.post_ms) + len(self.engage_ms)
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,7 @@ class Audience:
     celebrities: list[int]  # user indexes
     ordinary_authors: list[int]
     headers: dict[int, dict[str, str]]  # user index -> Authorization header
+    pool: TweetPool = field(default_factory=lambda: TweetPool([]))
 
 
 class MixClient(threading.Thread):
@@ -112,12 +143,36 @@ class MixClient(threading.Thread):
         elif choice < HOME_SHARE + USER_SHARE:
             user_id = self.rng.choice(self.audience.graph.user_ids)
             self.timed("user", "GET", f"/users/{user_id}/tweets", params={"limit": PAGE_SIZE})
+        elif self.rng.random() < self.plan.engagement_share and (target := self.audience.pool.pick(self.rng)):
+            self.engage(target)
         else:
             self.post()
 
-    def post(self) -> None:
+    def author(self) -> tuple[int, bool]:
+        """A post's author: a celebrity for `celebrity_post_share` of posts, else an ordinary author."""
         celebrity = bool(self.audience.celebrities) and self.rng.random() < self.plan.celebrity_post_share
-        author = self.rng.choice(self.audience.celebrities if celebrity else self.audience.ordinary_authors)
+        return self.rng.choice(self.audience.celebrities if celebrity else self.audience.ordinary_authors), celebrity
+
+    def engage(self, target: int) -> None:
+        kind = self.rng.choice(ENGAGEMENTS)
+        if kind == "like":
+            reader = self.rng.choice(self.audience.graph.reader_indexes)
+            response = self.timed("engage", "POST", f"/tweets/{target}/like", headers=self.audience.headers[reader])
+        else:
+            actor, _ = self.author()
+            path, body = {
+                "retweet": (f"/tweets/{target}/retweet", None),
+                "reply": ("/tweets", {"text": "#bench reply", "reply": {"in_reply_to_tweet_id": str(target)}}),
+                "quote": ("/tweets", {"text": "#bench quote", "quote_tweet_id": str(target)}),
+            }[kind]
+            response = self.timed("engage", "POST", path, json=body, headers=self.audience.headers[actor])
+            if response is not None and kind != "retweet":
+                self.audience.pool.add(int(response.json()["data"]["id"]))
+        if response is not None:
+            self.samples.engagements[kind] = self.samples.engagements.get(kind, 0) + 1
+
+    def post(self) -> None:
+        author, celebrity = self.author()
         text = f"#bench post {self.samples.posts} from client {self.number}"
         response = self.timed("post", "POST", "/tweets", json={"text": text}, headers=self.audience.headers[author])
         if response is None:
@@ -126,6 +181,7 @@ class MixClient(threading.Thread):
         self.samples.posts += 1
         self.samples.celebrity_posts += int(celebrity)
         tweet_id = int(response.json()["data"]["id"])
+        self.audience.pool.add(tweet_id)
         followers = self.audience.graph.active_followers(author)
         for follower in self.rng.sample(followers, min(self.plan.watched_followers, len(followers))):
             self.deliveries(Delivery(tweet_id, self.audience.graph.user_ids[follower], celebrity, posted_at))
@@ -143,7 +199,8 @@ class MixClient(threading.Thread):
             key = f"{kind}: HTTP {response.status_code}"
             self.samples.errors[key] = self.samples.errors.get(key, 0) + 1
             return None
-        {"home": self.samples.home_ms, "user": self.samples.user_ms, "post": self.samples.post_ms}[kind].append(elapsed)
+        samples = {"home": self.samples.home_ms, "user": self.samples.user_ms, "post": self.samples.post_ms}
+        (samples | {"engage": self.samples.engage_ms})[kind].append(elapsed)
         return response
 
 

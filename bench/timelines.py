@@ -79,6 +79,7 @@ from bench.timeline_stack import (
 )
 from bench.timeline_workload import (
     Audience,
+    TweetPool,
     WorkloadPlan,
     WorkloadSamples,
     post_one_at_a_time,
@@ -115,6 +116,10 @@ def parse_arguments() -> argparse.Namespace:
     load.add_argument("--rate", type=float, default=24.0, help="operations per second, all clients together")
     load.add_argument("--celebrity-post-share", type=float, default=0.1, help="share of posts by celebrities")
     load.add_argument("--watched-followers", type=int, default=2, help="active followers polled per post")
+    load.add_argument(
+        "--engagement-share", type=float, default=0.0,
+        help="share of the posts that are likes, retweets, replies and quotes instead (bench.timeline_workload)",
+    )  # fmt: skip
     load.add_argument("--post-samples", type=int, default=20, help="posts per author class in the cost phase")
     load.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dynamodb-storage", choices=("memory", "disk"), default="memory")
@@ -150,6 +155,7 @@ def main() -> None:
         celebrity_post_share=arguments.celebrity_post_share,
         watched_followers=arguments.watched_followers,
         seed=arguments.seed,
+        engagement_share=arguments.engagement_share,
     )
     graph = generate_follower_graph(shape)
     celebrities = graph.celebrity_indexes(arguments.celebrity_threshold)
@@ -265,7 +271,9 @@ class StrategyMeasurer:
             index: {"authorization": f"Bearer {access_token(runtime, user_id)}"}
             for index, user_id in enumerate(self.graph.user_ids)
         }
-        audience = Audience(self.graph, self.celebrities, self.ordinary_authors, headers)
+        popular = sorted(range(len(self.graph.user_ids)), key=self.graph.follower_count, reverse=True)[:50]
+        pool = TweetPool([tweet_id for index in popular for tweet_id in self.graph.tweet_ids[index]])
+        audience = Audience(self.graph, self.celebrities, self.ordinary_authors, headers, pool)
         phases: dict[str, float] = {}
         with timed(phases, "warm_up"):
             fill = self.warm_up(runtime, audience, settings)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.config
 import chirp.wiring
 import pytest
 from chalice import Chalice
@@ -27,10 +29,18 @@ from pynamodb.connection import Connection
 
 from infra.local.aws import AwsClients, ServiceEndpoints
 from infra.local.emulators import free_port, start_dynamodb_local
+from infra.local.functions import function_specs
 from infra.local.intrinsics import PseudoParameters, Resolver, ResourceOutputs, parameter_values
-from infra.local.provision import ProvisionContext, _create_table_arguments, physical_name
+from infra.local.provision import (
+    ProvisionContext,
+    _create_table_arguments,
+    physical_name,
+    provision_all,
+    skipped_resource_ids,
+)
 from infra.local.template import Template, load_template, referenced_logical_ids
 from tests.integration.api_client import Api
+from tests.integration.pipeline import TIMELINE_FUNCTIONS, Pipeline, StartPipeline
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 REGION = "us-east-1"
@@ -196,3 +206,69 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceEndpoi
     finally:
         moto.stop()
         dynamodb.stop()
+
+
+# ---------------------------------------------------------------- the pipeline behind the API (pipeline.py)
+
+
+@pytest.fixture(scope="session")
+def streams_client(boto_clients: AwsClients) -> Any:
+    """DynamoDB Streams without account-based endpoints (`<account>.streams-ddb...`), which moto
+    does not route."""
+    return boto3.client(
+        "dynamodbstreams",
+        region_name=REGION,
+        aws_access_key_id=TEST_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=TEST_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+        config=botocore.config.Config(account_id_endpoint_mode="disabled"),
+    )
+
+
+@pytest.fixture
+def start_pipeline(
+    *,
+    aws: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    template: Template,
+    boto_clients: AwsClients,
+    streams_client: Any,
+    tmp_path: Path,
+    act_as: Callable[..., AbstractContextManager[object]],
+) -> Iterator[StartPipeline]:
+    """Provision the rest of the template (queues and the bus's topic above all) in the test's mock, give
+    this process the environment of the functions the pipeline drives (`functions`: the timeline fan-out
+    and writer unless told), resolved with the given template parameters, plus `environment` (settings
+    the template does not set), and return the pipeline driver."""
+
+    def start(
+        parameters: Mapping[str, str] | None = None,
+        environment: Mapping[str, str] | None = None,
+        functions: Sequence[str] = TIMELINE_FUNCTIONS,
+    ) -> Pipeline:
+        resolver = Resolver(
+            template,
+            parameter_values(template, dict(parameters or {})),
+            PseudoParameters(region=REGION, account_id=ACCOUNT_ID, stack_name="chirp-test"),
+            placeholder_ids=skipped_resource_ids(template),
+        )
+        context = ProvisionContext(
+            clients=boto_clients, resolver=resolver, prefix="chirp-test-", secrets_dir=tmp_path / "secrets"
+        )
+        provision_all(template, context)
+        specs = {spec.logical_id: spec for spec in function_specs(template, resolver)}
+        driven = {function_id: specs[function_id] for function_id in functions}
+        for spec in driven.values():
+            for name, value in spec.environment.items():
+                monkeypatch.setenv(name, value)
+        for name, value in (environment or {}).items():
+            monkeypatch.setenv(name, value)
+        clear_settings_caches()
+        return Pipeline(functions=driven, clients=boto_clients, streams_client=streams_client, act_as=act_as)
+
+    yield start
+
+
+@pytest.fixture
+def pipeline(start_pipeline: StartPipeline) -> Pipeline:
+    """The timeline pipeline with the template's default parameters."""
+    return start_pipeline()

@@ -16,7 +16,6 @@ from types import ModuleType
 from typing import Any
 
 import boto3
-import botocore.config
 import pytest
 from chirp.adapters.dynamodb import counters
 from chirp.adapters.dynamodb.connection import Tables, bind_models, shared_connection
@@ -37,7 +36,7 @@ from chirp.tweets.models import Tweet
 from chirp.wiring import engagement_counter
 
 from infra.local.records import stream_record_event
-from tests.integration.conftest import ACCOUNT_ID, REGION, TEST_ENVIRONMENT
+from tests.integration.conftest import ACCOUNT_ID, REGION
 
 COUNTER_FUNCTION = "EngagementCounterFunction"
 HANDLER_FILE = Path(__file__).resolve().parents[2] / "functions" / "engagement_counter" / "app.py"
@@ -82,18 +81,6 @@ def fresh_counter_wiring() -> Iterator[None]:
     engagement_counter.dependencies.cache_clear()
     yield
     engagement_counter.dependencies.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def streams_client() -> Any:
-    """DynamoDB Streams without account-based endpoints, which moto does not route."""
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=REGION,
-        aws_access_key_id=TEST_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=TEST_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-        config=botocore.config.Config(account_id_endpoint_mode="disabled"),
-    )
 
 
 @dataclass

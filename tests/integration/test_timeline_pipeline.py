@@ -4,371 +4,39 @@ The API (the Chalice app) writes users, tweets and follows; the tweets, follows 
 stream records are read from moto's DynamoDB Streams and handed to the fan-out function's `handler`
 in Lambda's event format; the timeline queue's messages are received from moto's SQS and handed to
 the timeline writer's `handler`, until nothing is left to deliver. The queues, the functions'
-environment and their event sources (streams, queue, batch sizes) all come from `template.yaml`.
+environment and their event sources (streams, queue, batch sizes) all come from `template.yaml`
+(the driver: `pipeline.py`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import boto3
-import botocore.config
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID
 from chirp.pages import PageRequest
 from chirp.timelines.service import home_timeline_page
 from chirp.wiring.api import dependencies
 
-from infra.local.aws import AwsClients
-from infra.local.functions import FunctionSpec, function_specs
-from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values
-from infra.local.pollers import MappingSettings, queue_url_of_arn, sqs_mapping_settings, stream_mapping_settings
-from infra.local.provision import ProvisionContext, provision_all, skipped_resource_ids
-from infra.local.records import sqs_record_event, stream_record_event
-from infra.local.template import Template
-from tests.integration.api_client import Account, Api
-from tests.integration.conftest import ACCOUNT_ID, REGION, TEST_ENVIRONMENT, clear_settings_caches
+from tests.integration.api_client import Api
+from tests.integration.conftest import REGION
+from tests.integration.pipeline import (
+    Pipeline,
+    StartPipeline,
+    activity_record,
+    delete_tweet,
+    home_ids,
+    is_celebrity,
+    post,
+    pulls,
+    readers,
+    stored_entries,
+    unfollow,
+    walk_home,
+)
 
-FANOUT_FUNCTION = "TimelineFanoutFunction"
-WRITER_FUNCTION = "TimelineWriterFunction"
 DAY_MS = 86_400_000
-MAX_ROUNDS = 20
-
-Record = dict[str, Any]
-Entry = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of Lambda's context object the handlers' Powertools decorators read."""
-
-    function_name: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    aws_request_id: str = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
-    log_group_name: str = "/aws/lambda/test"
-    log_stream_name: str = "2026/11/21/[$LATEST]0123456789abcdef"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def handler_module(spec: FunctionSpec) -> ModuleType:
-    """The function's handler module, imported once per process by file path under a unique name
-    (every function's module is called `app`)."""
-    name = f"chirp_function_{spec.logical_id}"
-    if name not in sys.modules:
-        import_spec = importlib.util.spec_from_file_location(name, spec.handler_file)
-        assert import_spec is not None and import_spec.loader is not None
-        module = importlib.util.module_from_spec(import_spec)
-        sys.modules[name] = module
-        import_spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def failures(response: Mapping[str, Any] | None) -> list[str]:
-    return [str(item["itemIdentifier"]) for item in (response or {}).get("batchItemFailures", [])]
-
-
-@dataclass
-class Pipeline:
-    """Plays Lambda's event source mappings for the fan-out and writer functions, step by step."""
-
-    fanout: FunctionSpec
-    writer: FunctionSpec
-    clients: AwsClients
-    streams_client: Any
-    # Runs a function's invocation under its IAM policies (tests/iam_guard.py), as its sandbox would.
-    act_as: Callable[..., AbstractContextManager[object]]
-    positions: dict[tuple[str, str], str] = field(default_factory=dict)  # (stream, shard) -> last sequence read
-
-    @property
-    def stream_sources(self) -> list[MappingSettings]:
-        return [
-            stream_mapping_settings(self.fanout.logical_id, event.name, event.properties)
-            for event in self.fanout.events_of_type("DynamoDB")
-        ]
-
-    @property
-    def queue(self) -> MappingSettings:
-        (event,) = self.writer.events_of_type("SQS")
-        return sqs_mapping_settings(self.writer.logical_id, event.name, event.properties)
-
-    @property
-    def queue_url(self) -> str:
-        return queue_url_of_arn(self.clients, self.queue.source_arn)
-
-    @property
-    def redrive_policy(self) -> dict[str, Any]:
-        """The timeline queue's RedrivePolicy, as the SQS service reports it."""
-        attributes = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"])
-        policy: dict[str, Any] = json.loads(attributes["Attributes"]["RedrivePolicy"])
-        return policy
-
-    @property
-    def dead_letter_queue_url(self) -> str:
-        return queue_url_of_arn(self.clients, self.redrive_policy["deadLetterTargetArn"])
-
-    @property
-    def sqs(self) -> Any:
-        return self.clients.client("sqs")
-
-    # ------------------------------------------------------------ streams -> fan-out
-    def new_stream_records(self, source: MappingSettings) -> list[Record]:
-        """The stream's records not read yet, in Lambda's event format."""
-        description = self.streams_client.describe_stream(StreamArn=source.source_arn)["StreamDescription"]
-        events: list[Record] = []
-        for shard in description["Shards"]:
-            shard_id = shard["ShardId"]
-            position = self.positions.get((source.source_arn, shard_id))
-            start = (
-                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
-                if position
-                else {"ShardIteratorType": "TRIM_HORIZON"}
-            )
-            iterator = self.streams_client.get_shard_iterator(StreamArn=source.source_arn, ShardId=shard_id, **start)[
-                "ShardIterator"
-            ]
-            records = self.streams_client.get_records(ShardIterator=iterator)["Records"]
-            if records:
-                self.positions[source.source_arn, shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
-            events += [stream_record_event(record, source.source_arn, REGION) for record in records]
-        return events
-
-    def fan_out(self, records: Sequence[Record]) -> list[str]:
-        """Invoke the fan-out handler with one batch; returns the reported item failures."""
-        with self.act_as(self.fanout.logical_id):
-            response = handler_module(self.fanout).handler({"Records": list(records)}, LambdaContext(self.fanout.name))
-        return failures(response)
-
-    def fan_out_pending(self) -> int:
-        """Hand every stream's new records to the fan-out function, in the mapping's batch sizes."""
-        handled = 0
-        for source in self.stream_sources:
-            records = self.new_stream_records(source)
-            for start in range(0, len(records), source.batch_size):
-                batch = records[start : start + source.batch_size]
-                failed = self.fan_out(batch)
-                assert not failed, f"fan-out failed on {failed}"
-                handled += len(batch)
-        return handled
-
-    # ------------------------------------------------------------ queue -> writer
-    def receive(self) -> list[Record]:
-        """Up to one batch of the timeline queue's messages, in Lambda's event format."""
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(10, self.queue.batch_size),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        return [sqs_record_event(message, self.queue.source_arn, REGION) for message in response.get("Messages", [])]
-
-    def receive_all(self) -> list[Record]:
-        received: list[Record] = []
-        while batch := self.receive():
-            received += batch
-        return received
-
-    def write(self, records: Sequence[Record]) -> list[str]:
-        """Invoke the writer with one batch and delete the messages it did not report, as Lambda does; a
-        handler that raises (Powertools does when every record failed) fails the whole batch."""
-        try:
-            with self.act_as(self.writer.logical_id):
-                response = handler_module(self.writer).handler(
-                    {"Records": list(records)}, LambdaContext(self.writer.name)
-                )
-        except BatchProcessingError:
-            return [record["messageId"] for record in records]
-        failed = failures(response)
-        done = [record for record in records if record["messageId"] not in failed]
-        for start in range(0, len(done), 10):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": record["receiptHandle"]}
-                for n, record in enumerate(done[start : start + 10])
-            ]
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-        return failed
-
-    def write_pending(self) -> int:
-        handled = 0
-        while batch := self.receive():
-            failed = self.write(batch)
-            assert not failed, f"the writer failed on {failed}"
-            handled += len(batch)
-        return handled
-
-    def run_until_quiet(self) -> None:
-        """Deliver stream records and queue messages until a round finds none."""
-        for _ in range(MAX_ROUNDS):
-            if not self.fan_out_pending() + self.write_pending():
-                return
-        raise AssertionError(f"the pipeline still had work after {MAX_ROUNDS} rounds")
-
-
-StartPipeline = Callable[..., Pipeline]
-
-
-@pytest.fixture(scope="session")
-def streams_client(boto_clients: AwsClients) -> Any:
-    """DynamoDB Streams without account-based endpoints (`<account>.streams-ddb...`), which moto
-    does not route."""
-    return boto3.client(
-        "dynamodbstreams",
-        region_name=REGION,
-        aws_access_key_id=TEST_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=TEST_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-        config=botocore.config.Config(account_id_endpoint_mode="disabled"),
-    )
-
-
-@pytest.fixture
-def start_pipeline(
-    *,
-    aws: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-    template: Template,
-    boto_clients: AwsClients,
-    streams_client: Any,
-    tmp_path: Path,
-    act_as: Callable[..., AbstractContextManager[object]],
-) -> Iterator[StartPipeline]:
-    """Provision the rest of the template (queues above all) in the test's mock, give this process the
-    fan-out and writer functions' environment, resolved with the given template parameters, plus
-    `environment` (settings the template does not set), and return the pipeline driver."""
-
-    def start(parameters: Mapping[str, str] | None = None, environment: Mapping[str, str] | None = None) -> Pipeline:
-        resolver = Resolver(
-            template,
-            parameter_values(template, dict(parameters or {})),
-            PseudoParameters(region=REGION, account_id=ACCOUNT_ID, stack_name="chirp-test"),
-            placeholder_ids=skipped_resource_ids(template),
-        )
-        context = ProvisionContext(
-            clients=boto_clients, resolver=resolver, prefix="chirp-test-", secrets_dir=tmp_path / "secrets"
-        )
-        provision_all(template, context)
-        specs = {spec.logical_id: spec for spec in function_specs(template, resolver)}
-        fanout, writer = specs[FANOUT_FUNCTION], specs[WRITER_FUNCTION]
-        for name, value in {**writer.environment, **fanout.environment, **(environment or {})}.items():
-            monkeypatch.setenv(name, value)
-        clear_settings_caches()
-        return Pipeline(
-            fanout=fanout, writer=writer, clients=boto_clients, streams_client=streams_client, act_as=act_as
-        )
-
-    yield start
-
-
-@pytest.fixture
-def pipeline(start_pipeline: StartPipeline) -> Pipeline:
-    """The pipeline with the template's default parameters."""
-    return start_pipeline()
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def home(api: Api, reader: Account, limit: int = 100, cursor: str | None = None) -> tuple[list[Entry], str | None]:
-    """One page of the home timeline; every page read is checked to show each original once."""
-    query = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
-    reply = api.get("/api/timeline", query=query, token=reader.access_token)
-    assert reply.status == 200, reply.body
-    document = reply.json()
-    ids = [entry["id"] for entry in document["data"]]
-    assert len(ids) == len(set(ids)), f"a page showed an original twice: {ids}"
-    return document["data"], document["meta"]["next_cursor"]
-
-
-def home_ids(api: Api, reader: Account, limit: int = 100) -> list[str]:
-    return [entry["id"] for entry in home(api, reader, limit)[0]]
-
-
-def walk_home(api: Api, reader: Account, limit: int) -> list[list[Entry]]:
-    pages: list[list[Entry]] = []
-    cursor: str | None = None
-    while True:
-        entries, cursor = home(api, reader, limit, cursor)
-        pages.append(entries)
-        if cursor is None:
-            return pages
-        assert len(pages) < 100, "the cursor never ran out"
-
-
-def stored_entries(owner: Account) -> dict[int, int]:
-    """The timeline items physically in the owner's partition: entry id -> author id (no activity record)."""
-    client = boto3.client("dynamodb", region_name=REGION)
-    paginator = client.get_paginator("query")
-    items = [
-        item
-        for page in paginator.paginate(
-            TableName=dependencies().settings.timelines_table,
-            KeyConditionExpression="owner_id = :owner AND entry_id < :activity",
-            ExpressionAttributeValues={":owner": {"N": owner.id}, ":activity": {"N": str(ACTIVITY_ENTRY_ID)}},
-            ConsistentRead=True,
-        )
-        for item in page["Items"]
-    ]
-    return {int(item["entry_id"]["N"]): int(item["author_id"]["N"]) for item in items}
-
-
-def activity_record(owner: Account) -> dict[str, int] | None:
-    client = boto3.client("dynamodb", region_name=REGION)
-    item = client.get_item(
-        TableName=dependencies().settings.timelines_table,
-        Key={"owner_id": {"N": owner.id}, "entry_id": {"N": str(ACTIVITY_ENTRY_ID)}},
-        ConsistentRead=True,
-    ).get("Item")
-    return {name: int(value["N"]) for name, value in item.items() if "N" in value} if item else None
-
-
-def is_celebrity(user: Account) -> bool:
-    found = dependencies().users.get(int(user.id))
-    assert found is not None
-    return found.celebrity
-
-
-def pulls(reader: Account) -> list[int]:
-    """The celebrities the reader's activity record lists: those it pulls at read time."""
-    activity = dependencies().timelines.activity([int(reader.id)]).get(int(reader.id))
-    return sorted(activity.pulls) if activity else []
-
-
-def post(api: Api, author: Account, count: int, label: str = "tweet") -> list[str]:
-    """Post `count` tweets; their ids, oldest first."""
-    return [api.tweet(author, f"{label} {n} by {author.username}")["id"] for n in range(count)]
-
-
-def unfollow(api: Api, follower: Account, followee: Account) -> None:
-    reply = api.delete(f"/api/users/{followee.id}/follow", token=follower.access_token)
-    assert reply.status == 200, reply.body
-
-
-def delete_tweet(api: Api, author: Account, tweet_id: str) -> None:
-    reply = api.delete(f"/api/tweets/{tweet_id}", token=author.access_token)
-    assert reply.status == 204, reply.body
-
-
-def readers(api: Api, count: int) -> list[Account]:
-    """`count` new accounts that have read their home timeline once, so fan-out writes to them."""
-    accounts = [api.register() for _ in range(count)]
-    for account in accounts:
-        home(api, account)
-    return accounts
 
 
 # ---------------------------------------------------------------- posting, following, deleting

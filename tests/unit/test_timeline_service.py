@@ -31,6 +31,12 @@ def entry(tweet_id: int, author_id: int = 1, entry_id: int | None = None, via_id
     return TimelineEntry(entry_id or tweet_id, tweet_id, author_id, via_id)
 
 
+def retweet(retweet_id: int, retweeter_id: int, original: Tweet) -> Tweet:
+    return replace(
+        tweet(retweet_id, retweeter_id), text="", retweet_of=original.id, retweet_of_author=original.author_id
+    )
+
+
 # ---------------------------------------------------------------- merge
 
 
@@ -48,7 +54,7 @@ def test_merge_shows_each_original_once() -> None:
     # Given a tweet that is both pushed (before a promotion) and pulled, and a retweet of another one
     pushed = [entry(40, author_id=2), entry(10, entry_id=35, via_id=3), entry(10)]
     pulled = [Pulled(tweets=[tweet(40, author_id=2)], floor=None)]
-    tweets = {40: tweet(40, author_id=2), 10: tweet(10)}
+    tweets = {40: tweet(40, author_id=2), 10: tweet(10), 35: retweet(35, 3, tweet(10))}
     # When they are merged
     merged = merge(pushed, tweets, pulled)
     # Then each original appears once, at its newest entry
@@ -61,6 +67,16 @@ def test_merge_drops_entries_whose_tweet_is_gone() -> None:
     merged = merge([entry(2), entry(1)], {1: tweet(1)}, [])
     # Then only the surviving tweet is left
     assert [tweet.id for _, tweet in merged] == [1]
+
+
+def test_merge_drops_a_pushed_retweet_that_was_undone() -> None:
+    # Given a tweet pushed itself and by two retweets, the newest of which was undone (missing from the read)
+    pushed = [entry(10, entry_id=35, via_id=3), entry(10, entry_id=20, via_id=2), entry(10)]
+    tweets = {10: tweet(10), 20: retweet(20, 2, tweet(10))}
+    # When they are merged
+    merged = merge(pushed, tweets, [])
+    # Then the original is shown once, brought by the retweet that is still there
+    assert [(entry.entry_id, tweet.id) for entry, tweet in merged] == [(20, 10)]
 
 
 # ---------------------------------------------------------------- existing
@@ -483,6 +499,7 @@ def test_a_pushed_retweet_shows_its_original_inside_the_retweeters_retweet() -> 
     # Given the ordinary author's retweet (entry 60) of the celebrity's tweet 20, pushed to the reader
     memory = world({}, celebrity_tweets=[20])
     memory.recent_kept[CELEBRITY] = RecentTweets(tweets=[], has_older=False)  # nothing of it pulled
+    memory.tweets_by_id[60] = retweet(60, ORDINARY, memory.tweets_by_id[20])
     memory.write([READER], [entry(20, CELEBRITY, entry_id=60, via_id=ORDINARY)], 0)
     # When the reader reads its timeline
     (shown,) = first_page(memory)

@@ -49,9 +49,8 @@ def fan_out_deleted(
     stores: TimelineStores, publisher: ChangePublisher, settings: TimelineSettings, entry: TimelineEntry
 ) -> int:
     """Remove a deleted entry (a tweet, or a retweet: `entry.entry_id` is its id) from the followers'
-    timelines it was pushed to. Readers never see it meanwhile: a page's tweets are read back
-    consistently and missing ones are dropped; an undone retweet's entry may show its original for as
-    long as the removal takes."""
+    timelines it was pushed to. Readers never see it meanwhile: a page's tweets (a pushed retweet's
+    too) are read back consistently and entries whose tweet is missing are dropped."""
     author = stores.users.get(entry.bringer)
     if author is None or settings.timeline_strategy is Strategy.PULL:
         return 0

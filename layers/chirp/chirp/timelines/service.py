@@ -5,10 +5,11 @@ A read costs two sequential DynamoDB round trips:
   1. Query the top of the owner's timeline: the activity record sits above the entries, so the first
      page's Query returns it too, and with it the celebrities the owner follows (its `pulls`)
   2. one BatchGetItem for everything those point at: the page's tweets (strongly consistent: a deleted
-     tweet is never served) and the tweets they quote, the people who wrote or brought them, each
-     celebrity's recent tweets (the item kept beside their tweets, written in the tweets' own
-     transactions, read strongly consistent), and the owner's summaries of those authors (what it
-     liked and retweeted of each, written in the like's or retweet's own transaction)
+     tweet is never served) and the tweets they quote, the pushed retweets themselves (an undone retweet
+     is never served either, whatever order its entry's changes reach the writer in), the people who
+     wrote or brought them, each celebrity's recent tweets (the item kept beside their tweets, written
+     in the tweets' own transactions, read strongly consistent), and the owner's summaries of those
+     authors (what it liked and retweeted of each, written in the like's or retweet's own transaction)
 A third, only when the page needs it: what the second's answers pointed at that was not known before
 it (the originals of a celebrity's retweets, the tweets a celebrity quoted, and their authors), and
 the owner's like and retweet edges of tweets no summary speaks for (a retweet's original by an author
@@ -33,7 +34,6 @@ from functools import partial
 
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
-from chirp.ids import id_timestamp_ms
 from chirp.pages import Page, PageRequest, encode_cursor
 from chirp.timelines.models import (
     PageContents,
@@ -89,7 +89,11 @@ def home_timeline_page(
     queried = submit_pull_queries(stores, [] if windows else authors, request.before, limit)
     page_authors = {entry.author_id for entry in pushed} | set(authors)
     contents = stores.timelines.page_contents(
-        [*(entry.tweet_id for entry in pushed), *(entry.quoted_id for entry in pushed if entry.quoted_id)],
+        [
+            *(entry.tweet_id for entry in pushed),
+            *(entry.quoted_id for entry in pushed if entry.quoted_id),
+            *(entry.entry_id for entry in pushed if entry.via_id is not None),  # is each retweet still there?
+        ],
         page_authors | {entry.bringer for entry in pushed} | {e.quoted_author_id for e in pushed if e.quoted_author_id},
         authors if windows else [],
         ViewerReads(owner_id, summaries_of=frozenset(page_authors)),
@@ -216,9 +220,15 @@ def reaching(pulled: Sequence[Pulled], owner_id: int, pulls: set[int]) -> list[P
 
 
 def merge(pushed: Sequence[TimelineEntry], tweets: dict[int, Tweet], pulled: Sequence[Pulled]) -> list[Candidate]:
-    """Newest first, each original once (the newest entry that brings it), deleted tweets dropped.
+    """Newest first, each original once (the newest entry that brings it), deleted tweets dropped, and
+    undone retweets: a pushed retweet's entry counts only while the retweet itself is in `tweets` (its
+    removal may reach the writer before its addition, which would otherwise bring it back for good).
     A pushed entry comes with its original; a pulled tweet as it is (a retweet, for a retweet)."""
-    pairs = [(entry, tweets[entry.tweet_id]) for entry in pushed if entry.tweet_id in tweets]
+    pairs = [
+        (entry, tweets[entry.tweet_id])
+        for entry in pushed
+        if entry.tweet_id in tweets and (entry.via_id is None or entry.entry_id in tweets)
+    ]
     pairs += [(TimelineEntry.for_tweet(tweet), tweet) for source in pulled for tweet in source.tweets]
     pairs.sort(key=lambda pair: pair[0].entry_id, reverse=True)
     seen: set[int] = set()
@@ -289,9 +299,9 @@ def shown(
             page.append(ShownTweet(tweet=original, author=author, viewer=viewer, quoted=embedded))
             continue
         retweeter = users.get(entry.via_id)
-        if retweeter is None:
+        retweet = tweet if tweet.is_retweet else tweets.get(entry.entry_id)  # pushed: read with the original
+        if retweeter is None or retweet is None:
             continue
-        retweet = tweet if tweet.is_retweet else retweet_of(entry, original)
         nested = ShownTweet(tweet=original, author=author, viewer=viewer)
         page.append(ShownTweet(tweet=retweet, author=retweeter, viewer=viewer, retweeted=nested))
     return page
@@ -316,18 +326,6 @@ def known_state(contents: PageContents, summarised: set[int], entry: TimelineEnt
         return None
     summary = contents.summaries.get(entry.author_id)
     return ViewerState() if summary is None else summary.state(entry.tweet_id)
-
-
-def retweet_of(entry: TimelineEntry, original: Tweet) -> Tweet:
-    """The retweet a pushed entry stands for (a retweet has no text or counts of its own)."""
-    return Tweet(
-        id=entry.entry_id,
-        author_id=entry.bringer,
-        text="",
-        created_at_ms=id_timestamp_ms(entry.entry_id),
-        retweet_of=original.id,
-        retweet_of_author=original.author_id,
-    )
 
 
 def _embedded(tweets: dict[int, Tweet], users: dict[int, User], tweet_id: int) -> ShownTweet | None:
