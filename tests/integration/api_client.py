@@ -134,12 +134,12 @@ class Api:
         reply = self.post(f"/api/users/{followee.id}/follow", token=follower.access_token)
         assert reply.status == 200, reply.body
 
-    def walk(self, path: str, limit: int) -> list[list[dict[str, Any]]]:
+    def walk(self, path: str, limit: int, token: str | None = None) -> list[list[dict[str, Any]]]:
         """Every page of a list, following meta.next_cursor until it runs out."""
         pages: list[list[dict[str, Any]]] = []
         query = {"limit": str(limit)}
         while True:
-            reply = self.get(path, query=query)
+            reply = self.get(path, query=query, token=token)
             assert reply.status == 200, reply.body
             document = reply.json()
             pages.append(document["data"])

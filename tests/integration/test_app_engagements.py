@@ -15,6 +15,7 @@ from typing import Any
 
 import jwt
 import pytest
+from chirp.adapters.dynamodb import engagements
 
 from tests.integration.api_client import Account, Api, Reply, assert_error
 
@@ -821,3 +822,26 @@ def test_a_list_refuses_a_bad_limit_or_cursor(api: Api, alice: Account, path: st
     # Then
     assert_error(bad_limit, 400, "malformed_request", "limit")
     assert_error(bad_cursor, 400, "malformed_request", "cursor")
+
+
+def test_a_reader_who_engages_with_more_of_an_author_than_its_summary_keeps_sees_every_state(
+    api: Api, alice: Account, bob: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given summaries that keep 20 ids and are trimmed past 25 (200 and 250 in production: the same code
+    # path, at a tenth of the requests), and 20 tweets of alice, each liked and retweeted by bob: 40 ids,
+    # so bob's summary of alice is trimmed and its older ids are then read from bob's edges
+    monkeypatch.setattr(engagements, "SUMMARY_KEPT", 20)
+    monkeypatch.setattr(engagements, "SUMMARY_LIMIT", 25)
+    tweet_ids = [api.tweet(alice, f"tweet {n}")["id"] for n in range(20)]
+    for tweet_id in tweet_ids:
+        assert like(api, bob, tweet_id).status == 200
+        assert retweet(api, bob, tweet_id).status == 200
+    # When bob unlikes the three oldest and the three newest
+    unliked = set(tweet_ids[:3] + tweet_ids[-3:])
+    for tweet_id in unliked:
+        assert unlike(api, bob, tweet_id).status == 200
+    # Then every like and retweet was taken (none refused while the summary was trimmed), and his home
+    # timeline (his own retweets) shows his state of every tweet right, old or new
+    shown = [item for page in api.walk("/api/timeline", limit=7, token=bob.access_token) for item in page]
+    states = {item["retweeted_tweet"]["id"]: item["viewer"] for item in shown}
+    assert states == {tweet_id: {"liked": tweet_id not in unliked, "retweeted": True} for tweet_id in tweet_ids}

@@ -96,20 +96,22 @@ def summary_update(
 
 
 def trim_summary(user_id: int, author_id: int) -> None:
-    """Keep the SUMMARY_KEPT highest ids of each set, and say from which id up they are still exact."""
+    """Keep the SUMMARY_KEPT highest ids of the two sets together (a tweet liked and retweeted counts
+    twice), and say from which id up they are still exact: above every id dropped."""
     try:
         found = EngagementSummaryItem.get(user_id, f"{SUMMARY}{author_id}", consistent_read=True)
     except EngagementSummaryItem.DoesNotExist:
         return
-    liked, retweeted = sorted(found.liked or (), reverse=True), sorted(found.retweeted or (), reverse=True)
-    floors = [int(found.complete_from or 0)]
-    floors += [int(ids[SUMMARY_KEPT - 1]) for ids in (liked, retweeted) if len(ids) > SUMMARY_KEPT]
-    kept_liked, kept_retweeted = liked[:SUMMARY_KEPT], retweeted[:SUMMARY_KEPT]
+    liked, retweeted = {int(i) for i in found.liked or ()}, {int(i) for i in found.retweeted or ()}
+    entries = sorted([(i, "liked") for i in liked] + [(i, "retweeted") for i in retweeted], reverse=True)
+    dropped = entries[SUMMARY_KEPT:]
+    complete_from = max([int(found.complete_from or 0)] + [tweet_id + 1 for tweet_id, _ in dropped])
     actions: list[Action] = [
-        EngagementSummaryItem.kept.set(len(kept_liked) + len(kept_retweeted)),
-        EngagementSummaryItem.complete_from.set(max(floors)),
+        EngagementSummaryItem.kept.set(len(entries) - len(dropped)),
+        EngagementSummaryItem.complete_from.set(complete_from),
     ]
-    dropped_liked, dropped_retweeted = set(liked[SUMMARY_KEPT:]), set(retweeted[SUMMARY_KEPT:])
+    dropped_liked = {tweet_id for tweet_id, kind in dropped if kind == "liked"}
+    dropped_retweeted = {tweet_id for tweet_id, kind in dropped if kind == "retweeted"}
     if dropped_liked:
         actions.append(EngagementSummaryItem.liked.delete(dropped_liked))
     if dropped_retweeted:

@@ -289,8 +289,8 @@ class EngagementItem(Model):
 class EngagementSummaryItem(Model):
     """edge = A#<author>: the tweets of `author` that `user_id` has liked and retweeted, so that a page
     reads a viewer's flags for every tweet of an author with one key it knows before it has the tweets
-    (a celebrity's, pulled at read time). The largest ids are kept (SUMMARY_KEPT of each, trimmed past
-    SUMMARY_LIMIT); `complete_from`: the sets are exact for tweet ids from there up (0: for all)."""
+    (a celebrity's, pulled at read time). The largest ids are kept (SUMMARY_KEPT of the two sets together,
+    trimmed past SUMMARY_LIMIT); `complete_from`: the sets are exact for tweet ids from there up (0: for all)."""
 
     class Meta:
         table_name = ""
@@ -299,8 +299,8 @@ class EngagementSummaryItem(Model):
     edge = UnicodeAttribute(range_key=True)
     liked = NumberSetAttribute(null=True)
     retweeted = NumberSetAttribute(null=True)
-    # How many ids the sets hold at most (an element removed that was not there still counts down):
-    # the trigger of a trim, recounted by it.
+    # How many ids the sets were given (a removal does not count down, so it may run high): the trigger of
+    # a trim, which recounts it.
     kept = NumberAttribute(null=True)
     complete_from = NumberAttribute(null=True)
 

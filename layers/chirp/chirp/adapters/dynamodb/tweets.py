@@ -39,6 +39,9 @@ from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
 from chirp.tweets.repository import AlreadyRetweeted
 
+# Tweets a trim of a recent-tweets item removes per UpdateItem.
+TRIMMED_PER_UPDATE = 20
+
 
 class DynamoTweetRepository:
     def __init__(self, timeline_entry_ttl_seconds: int, recent_tweets_kept: int = 20) -> None:
@@ -138,11 +141,17 @@ class DynamoTweetRepository:
         surplus = newest_first[keep:] if len(newest_first) > keep + slack else []
         if not surplus and not (recount and item):
             return 0
-        actions: list[Any] = [Path([name]).remove() for tweet_id in surplus for name in recent_attributes(tweet_id)]
-        actions.append(RecentTweetsItem.kept.set(len(newest_first) - len(surplus)))
-        if surplus:
+        # Oldest first, a few tweets per update: each update's expression stays small (DynamoDB caps one at
+        # 4 KB; a tweet is five attributes), and one that fails leaves the newer tweets kept.
+        oldest_first = surplus[::-1]
+        for start in range(0, len(oldest_first), TRIMMED_PER_UPDATE):
+            chunk = oldest_first[start : start + TRIMMED_PER_UPDATE]
+            actions: list[Any] = [Path([name]).remove() for tweet_id in chunk for name in recent_attributes(tweet_id)]
             actions.append(RecentTweetsItem.has_older.set(True))
-        RecentTweetsItem(author_id=author_id).update(actions=actions)
+            RecentTweetsItem(author_id=author_id).update(actions=actions)
+        RecentTweetsItem(author_id=author_id).update(
+            actions=[RecentTweetsItem.kept.set(len(newest_first) - len(surplus))]
+        )
         return len(surplus)
 
     # ------------------------------------------------------------------ reads
