@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement clean
+.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -58,7 +58,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-engagement bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -77,6 +77,9 @@ bench-events: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-engagement: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.engagement $(BENCH_ARGS)
+
+bench-notifications: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.notifications $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

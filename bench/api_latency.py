@@ -44,6 +44,8 @@ HANDLER_ENV = {
     "SESSIONS_TABLE": "bench",
     "TIMELINES_TABLE": "bench",
     "AUTHOR_TWEETS_TABLE": "bench",
+    "ENGAGEMENTS_TABLE": "bench",
+    "NOTIFICATIONS_TABLE": "bench",
     "JWT_SECRET": "bench-signing-key",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_TRACE_DISABLED": "true",

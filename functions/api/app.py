@@ -18,7 +18,7 @@ from chalice.app import Request
 from chirp.http.openapi import Operation
 from chirp.wiring import prepare_process
 from chirp.wiring.api import dependencies
-from routes import accounts, engagements, follows, profiles, service, timelines, tweets
+from routes import accounts, engagements, follows, notifications, profiles, service, timelines, tweets
 from routes.routing import authenticate_callers, metrics, operations_of
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -54,6 +54,7 @@ for blueprint in (
     tweets.blueprint,
     engagements.blueprint,
     timelines.blueprint,
+    notifications.blueprint,
 ):
     app.register_blueprint(blueprint)
 

@@ -1,5 +1,6 @@
 """Timeline writer: consumes the timeline queue and applies each TimelineChange
-(chirp.timelines.writer) with BatchWriteItem. Changes are idempotent, so a redelivered
+(chirp.timelines.writer) with BatchWriteItem, then tells the owners with an open WebSocket how many
+entries landed in their home timeline. Changes are idempotent, so a redelivered
 message writes no duplicate; a message that keeps failing reaches the queue's DLQ after
 maxReceiveCount receives, each failure logged and counted, its batch-mates unaffected."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from chirp.notifications.service import push_home_timeline_news
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.writer import apply_change
 from chirp.wiring import prepare_process
@@ -31,7 +34,9 @@ _rng = random.Random()
 def handle_record(record: SQSRecord) -> None:
     try:
         change = TimelineChange.model_validate_json(record.body)
-        touched = apply_change(dependencies(), dependencies().settings, change, int(time.time() * 1000), _rng)
+        touched = apply_change(
+            dependencies(), dependencies().settings, change, int(time.time() * 1000), _rng, on_added=tell_owners
+        )
         metrics.add_metric(name="TimelinesWritten", unit=MetricUnit.Count, value=touched)
     except Exception:
         metrics.add_metric(name="TimelineChangeFailed", unit=MetricUnit.Count, value=1)
@@ -40,6 +45,17 @@ def handle_record(record: SQSRecord) -> None:
             extra={"message_id": record.message_id, "receive_count": record.attributes.approximate_receive_count},
         )
         raise
+
+
+def tell_owners(added: Mapping[int, list[int]]) -> None:
+    """Tell the owners with an open WebSocket that entries landed in their home timeline. Best effort: the
+    entries are written whatever happens here, and a client that missed it sees them on its next read."""
+    try:
+        told = push_home_timeline_news(dependencies().connections, dependencies().pusher, added, int(time.time()))
+        metrics.add_metric(name="HomeTimelineNewsPushed", unit=MetricUnit.Count, value=told)
+    except Exception:
+        metrics.add_metric(name="HomeTimelineNewsFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("telling owners about their new entries failed", extra={"owners": len(added)})
 
 
 @logger.inject_lambda_context

@@ -5,6 +5,9 @@ Gateway does it (the most specific resource wins: literal segments before `{para
 `{proxy+}`; then the method, or `ANY`), turned into the v1 proxy event the function would receive in
 AWS, and the function's proxy response is written back. Errors that API Gateway itself produces
 (unknown path or method, oversized body, failed integration) are answered in Chirp's JSON error shape.
+
+The same HTTP server serves the template's WebSocket APIs (`infra.local.websocket`) when there are any:
+their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any REST route.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from infra.local.sandbox import FunctionError
+
+if TYPE_CHECKING:
+    from infra.local.websocket import WebSocketGateway
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _BODILESS_STATUSES = frozenset({204, 304})
@@ -140,10 +146,10 @@ def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: Api
     """The API Gateway REST (v1) proxy integration event for `request`."""
     split = urlsplit(request.raw_path)
     path = unquote(split.path)
-    headers = _gateway_headers(request)
-    single_headers, multi_headers = _single_and_multi(headers)
+    headers = gateway_headers(request)
+    single_headers, multi_headers = single_and_multi(headers)
     query = parse_qsl(split.query, keep_blank_values=True)
-    single_query, multi_query = _single_and_multi(query)
+    single_query, multi_query = single_and_multi(query)
     body, is_base64 = _event_body(request.body)
     now = datetime.now(UTC)
     request_id = str(uuid.uuid4())
@@ -179,7 +185,7 @@ def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: Api
     }
 
 
-def _gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
+def gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
     """The request's headers plus those API Gateway adds (X-Forwarded-*, a trace id)."""
     present = {name.lower() for name, _value in request.headers}
     added = [
@@ -191,7 +197,7 @@ def _gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
     return list(request.headers) + [(name, value) for name, value in added if name.lower() not in present]
 
 
-def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
     """API Gateway's two views of repeated keys: the last value, and every value in order."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -307,19 +313,32 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     def do_request(self) -> None:
         started = time.perf_counter()
+        websockets = self.server.websockets
+        if websockets is not None and self.command == "GET" and websockets.serves_handshake(self.path):
+            self.close_connection = True  # the socket is the WebSocket's until it closes
+            websockets.serve(self._incoming(b""), self.connection)  # logs its own lines
+            return
         body = self._read_body()
         if body is None:
             response = error_response(413, "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
             self.close_connection = True
-        elif self.server.gateway is None:
-            response = error_response(503, "starting", "the local runtime is still starting")
         else:
-            response = self.server.gateway.handle(self._incoming(body))
+            response = self._respond(self._incoming(body))
         self._write(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
         print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_request  # noqa: N815
+
+    def _respond(self, request: IncomingRequest) -> GatewayResponse:
+        """A WebSocket API's `@connections` answer, else the REST API's."""
+        websockets = self.server.websockets
+        management = websockets.handle_management(request) if websockets is not None else None
+        if management is not None:
+            return management
+        if self.server.gateway is None:
+            return error_response(503, "starting", "the local runtime is still starting")
+        return self.server.gateway.handle(request)
 
     def _read_body(self) -> bytes | None:
         """The request body, or None when it exceeds the limit (then it is not read)."""
@@ -386,6 +405,7 @@ class GatewayHttpServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], gateway: ApiGateway | None) -> None:
         self.gateway = gateway
+        self.websockets: WebSocketGateway | None = None  # set when the template declares WebSocket APIs
         super().__init__(address, _GatewayRequestHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -4,11 +4,20 @@ The resolver knows the template's parameters (defaults, optionally overridden), 
 (`AWS::Region`, `AWS::AccountId`, ...), its conditions and mappings, and what each provisioned resource
 returns for `Ref` and `Fn::GetAtt`. Resources the runtime skips (IAM, API Gateway, layers, alarms...)
 resolve to stable placeholders so a template that mentions them still loads.
+
+API Gateway V2 resources (the WebSocket API, its stages, routes, integrations, deployments) are not
+created anywhere, yet their values mean something locally, since the runtime serves that API itself: an
+api, integration, route or deployment resolves to an id in AWS's style (lowercase letters and digits,
+derived from the stack name and logical id, so stable across restarts), a stage to its `StageName`, and
+`!GetAtt Api.ApiEndpoint` to `ws://<gateway host:port>/<api-id>` (AWS: `wss://<api-id>.execute-api.<region>
+.amazonaws.com`): the api id is a path segment locally, so `<ApiEndpoint>/<stage>` is where the runtime
+serves the stage, and the same URL over http is its `@connections` management API.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +26,33 @@ from infra.local.template import JsonValue, Template, TemplateError
 
 NO_VALUE = object()
 """What `!Ref AWS::NoValue` resolves to: the enclosing key or list item is dropped."""
+
+DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+"""host:port of the runtime's API gateway unless told otherwise (`PORT`'s default)."""
+
+API_GATEWAY_V2_STAGE = "AWS::ApiGatewayV2::Stage"
+API_GATEWAY_V2_API = "AWS::ApiGatewayV2::Api"
+# The length of the ids AWS gives each API Gateway V2 resource it names itself (`Ref` returns them).
+_LOCAL_ID_LENGTHS = {
+    API_GATEWAY_V2_API: 10,
+    "AWS::ApiGatewayV2::Integration": 7,
+    "AWS::ApiGatewayV2::Route": 7,
+    "AWS::ApiGatewayV2::Deployment": 6,
+    "AWS::ApiGatewayV2::Authorizer": 6,
+    "AWS::ApiGatewayV2::RouteResponse": 6,
+    "AWS::ApiGatewayV2::IntegrationResponse": 6,
+}
+_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def local_resource_id(scope: str, logical_id: str, length: int) -> str:
+    """An id in the style of AWS's generated ones (lowercase letters and digits), stable for `scope`."""
+    number = int.from_bytes(hashlib.sha256(f"{scope}/{logical_id}".encode()).digest(), "big")
+    characters = []
+    for _ in range(length):
+        number, index = divmod(number, len(_ID_ALPHABET))
+        characters.append(_ID_ALPHABET[index])
+    return "".join(characters)
 
 
 @dataclass
@@ -34,6 +70,8 @@ class PseudoParameters:
     stack_name: str
     partition: str = "aws"
     url_suffix: str = "amazonaws.com"
+    # Not a pseudo parameter: where the runtime serves API Gateway (host:port), for `ApiEndpoint`.
+    gateway_address: str = DEFAULT_GATEWAY_ADDRESS
 
     def as_mapping(self) -> dict[str, JsonValue]:
         return {
@@ -154,6 +192,11 @@ class Resolver:
         return condition is None or self.condition(condition)
 
     def placeholder_ref(self, logical_id: str) -> str:
+        """What a resource the runtime does not create returns for `Ref` (an API Gateway V2 one: its id)."""
+        resource = self.template.resources.get(logical_id)
+        length = _LOCAL_ID_LENGTHS.get(resource.type) if resource is not None else None
+        if length is not None:
+            return local_resource_id(self.pseudo.stack_name, logical_id, length)
         return f"{self.pseudo.stack_name}-{logical_id}"
 
     # ------------------------------------------------------------------ Ref / GetAtt / Sub
@@ -169,8 +212,14 @@ class Resolver:
         if name in self.outputs:
             return self.outputs[name].ref
         if name in self.placeholder_ids:
-            return self.placeholder_ref(name)
+            return self._skipped_ref(name)
         raise TemplateError(f"!Ref {name}: no such parameter, or a resource not provisioned (yet)")
+
+    def _skipped_ref(self, logical_id: str) -> str:
+        resource = self.template.resources.get(logical_id)
+        if resource is not None and resource.type == API_GATEWAY_V2_STAGE:
+            return self.resolve_string(resource.properties.get("StageName"), f"{logical_id}.StageName")
+        return self.placeholder_ref(logical_id)
 
     def _get_att(self, argument: JsonValue) -> JsonValue:
         resolved = self.resolve(argument)
@@ -181,9 +230,28 @@ class Resolver:
         if outputs is not None and attribute in outputs.attributes:
             return outputs.attributes[attribute]
         if logical_id in self.placeholder_ids:
+            api_attribute = self._api_attribute(logical_id, attribute)
+            if api_attribute is not None:
+                return api_attribute
             pseudo = self.pseudo
             return f"arn:{pseudo.partition}:local:{pseudo.region}:{pseudo.account_id}:{logical_id}/{attribute}"
         raise TemplateError(f"!GetAtt {logical_id}.{attribute}: unknown resource or attribute")
+
+    def _api_attribute(self, logical_id: str, attribute: str) -> str | None:
+        """`ApiId` and `ApiEndpoint` of an API Gateway V2 api, as the runtime serves it."""
+        resource = self.template.resources.get(logical_id)
+        if resource is None or resource.type != API_GATEWAY_V2_API:
+            return None
+        api_id = self.placeholder_ref(logical_id)
+        if attribute == "ApiId":
+            return api_id
+        if attribute == "ApiEndpoint":
+            protocol = self.resolve_string(
+                resource.properties.get("ProtocolType", "HTTP"), f"{logical_id}.ProtocolType"
+            )
+            scheme = "ws" if protocol.upper() == "WEBSOCKET" else "http"
+            return f"{scheme}://{self.pseudo.gateway_address}/{api_id}"
+        return None
 
     def _sub(self, argument: JsonValue) -> JsonValue:
         if isinstance(argument, list):

@@ -4,8 +4,10 @@ Supported: DynamoDB tables (with GSIs, streams and TTL; GSIs and streams added l
 are added to existing tables too), SQS queues and their policies, S3 buckets (with SQS notifications and
 CORS), Secrets Manager secrets, SSM parameters, SNS topics and their subscriptions (filter policies and
 raw delivery included). Functions and layers get names and ARNs but nothing is
-created for them. Every other type has no local meaning and resolves to a placeholder. Physical names
-are `<prefix><LogicalId>` unless the template names the resource.
+created for them. Every other type is not created and resolves to a placeholder; among them, API Gateway
+V2's (a WebSocket API, its stages, routes and integrations) resolve to local ids and endpoints
+(`infra.local.intrinsics`), since the runtime serves that API itself (`infra.local.websocket`). Physical
+names are `<prefix><LogicalId>` unless the template names the resource.
 """
 
 from __future__ import annotations

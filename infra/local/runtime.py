@@ -3,9 +3,9 @@
 Order of start: lock the data dir and bind the API port (fail fast), start the emulators, provision
 the template's resources, set the functions' environment, expand their IAM policies (SAM's translation runs
 in a thread from the start) and check what Lambda needs from them, import the handlers (each sandbox enforces
-its function's policies on every AWS call), start the pollers, serve the API, write `<data>/endpoints.json`,
-print the ready line. Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the
-process exits 0.
+its function's policies on every AWS call), start the pollers, serve the API (and the template's WebSocket
+APIs, on the same port: `infra.local.websocket`), write `<data>/endpoints.json`, print the ready line.
+Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from infra.local.sqs_poller import SqsPoller
 from infra.local.stream_poller import StreamPoller
 from infra.local.subscriptions import check_sqs_subscriptions, subscription_properties
 from infra.local.template import JsonValue, Template, TemplateError, load_template
+from infra.local.websocket import ConnectionLimits, WebSocketGateway, WebSocketStage, websocket_stages
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto server's default account
 EMULATOR_START_TIMEOUT_SECONDS = 120.0
@@ -76,6 +77,8 @@ class LocalRuntime:
     functions: list[FunctionSpec] = field(default_factory=list)
     invoker: Invoker | None = None
     api_url: str = ""
+    websocket_stages: list[WebSocketStage] = field(default_factory=list)
+    websocket_limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # tests shorten them
     _lock_file: IO[str] | None = None
     _server_thread: threading.Thread | None = None
 
@@ -96,7 +99,7 @@ class LocalRuntime:
             endpoints = self.endpoints = self._start_services()
         self._prepare_process_environment(endpoints)
         clients = AwsClients(self.config.region, endpoints)
-        resolver = self._resolver(template, clients)
+        resolver = self._resolver(template, clients, server)
         context = ProvisionContext(clients, resolver, self.config.resource_prefix, self.data_dir / "secrets")
         with _phase("resources"):
             self.provisioned = provision_all(template, context)
@@ -107,7 +110,8 @@ class LocalRuntime:
         with _phase("handlers"):
             invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template), authority)
         self.pollers = self._start_pollers(self.functions, clients, invoker)
-        self._serve_api(server, template, resolver, invoker)
+        self._serve_websockets(server, template, resolver, invoker)
+        self._serve_api(server, template, resolver, invoker)  # from here on, requests are answered
         self._write_endpoints_file(endpoints)
 
     def _lock_data_dir(self) -> None:
@@ -147,9 +151,13 @@ class LocalRuntime:
         os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
         os.environ.setdefault("AWS_XRAY_SDK_ENABLED", "false")
 
-    def _resolver(self, template: Template, clients: AwsClients) -> Resolver:
+    def _resolver(self, template: Template, clients: AwsClients, server: GatewayHttpServer) -> Resolver:
+        host, port = server.server_address[:2]
         pseudo = PseudoParameters(
-            region=self.config.region, account_id=self._account_id(clients), stack_name=self.config.stack_name
+            region=self.config.region,
+            account_id=self._account_id(clients),
+            stack_name=self.config.stack_name,
+            gateway_address=f"{host!s}:{port}",  # where the WebSocket APIs' ApiEndpoint points
         )
         return Resolver(template, self._parameters(template), pseudo, placeholder_ids=skipped_resource_ids(template))
 
@@ -214,11 +222,39 @@ class LocalRuntime:
         host, port = server.server_address[:2]
         self.api_url = f"http://{host!s}:{port}{common_route_prefix(routes.routes)}"
 
+    def _serve_websockets(
+        self, server: GatewayHttpServer, template: Template, resolver: Resolver, invoker: Invoker
+    ) -> None:
+        """Serve the template's WebSocket APIs, if it declares any, on the API's port."""
+        self.websocket_stages = websocket_stages(template, resolver, self.functions)
+        if not self.websocket_stages:
+            return
+        for stage in self.websocket_stages:
+            for route in stage.routes.values():
+                if route.function_id is not None and not route.invoke_allowed:
+                    why = f"no AWS::Lambda::Permission lets API Gateway invoke {route.function_id}"
+                    log(f"{stage.api_logical_id} {route.route_key}: {why}; the route fails, as it would on AWS")
+        server.websockets = WebSocketGateway(self.websocket_stages, invoker.invoke, self.websocket_limits)
+
+    def websocket_url(self, stage: WebSocketStage) -> str:
+        """Where clients connect to `stage`; over http, its `@connections` management endpoint."""
+        host, port = self.server.server_address[:2] if self.server else (self.config.host, self.config.port)
+        return f"ws://{host!s}:{port}{stage.path}"
+
     def _write_endpoints_file(self, endpoints: ServiceEndpoints) -> None:
         document = {
             "target": self.config.target.value,
             "region": self.config.region,
             "api": self.api_url,
+            "websockets": {
+                f"{stage.api_logical_id}/{stage.stage}": {
+                    "url": self.websocket_url(stage),
+                    "managementEndpoint": "http" + self.websocket_url(stage).removeprefix("ws"),
+                    "apiId": stage.api_id,
+                    "stage": stage.stage,
+                }
+                for stage in self.websocket_stages
+            },
             "dynamodb": endpoints.for_service("dynamodb"),
             "moto": endpoints.default if self.config.target is Target.EMULATORS else None,
             "endpointUrl": endpoints.default,
@@ -245,7 +281,8 @@ class LocalRuntime:
     def ready_line(self, started: float) -> str:
         services = ", ".join(f"{child.name} :{child.url.split(':')[2].split('/')[0]}" for child in self.children)
         where = services or (self.endpoints.default if self.endpoints and self.endpoints.default else "AWS")
-        return (f"Chirp is running: {self.api_url} ({where}, data {_display_path(self.data_dir)}) "
+        urls = ", ".join([self.api_url, *(self.websocket_url(stage) for stage in self.websocket_stages)])
+        return (f"Chirp is running: {urls} ({where}, data {_display_path(self.data_dir)}) "
                 f"- ready in {time.monotonic() - started:.1f} s")  # fmt: skip
 
     # ------------------------------------------------------------------ stop
@@ -255,6 +292,8 @@ class LocalRuntime:
             if self._server_thread is not None:
                 self.server.shutdown()
             self.server.server_close()
+            if self.server.websockets is not None:
+                self.server.websockets.close_all()
         for poller in self.pollers:
             poller.stopping.set()
         for poller in self.pollers:

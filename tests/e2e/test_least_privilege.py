@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import boto3
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from infra.local.iam.report import build_report, render_markdown
 from infra.local.iam.usage import USAGE_DIR_VARIABLE, read_usage
@@ -150,10 +151,12 @@ def test_a_fan_out_missing_one_grant_is_denied_and_its_record_lands_in_the_failu
 
 
 # ---------------------------------------------------------------------- 2. everything used is granted
-def drive_every_route_and_event_function(api: httpx.Client) -> None:
-    """Accounts, tokens, profiles, follows, tweets, timelines: what each function does in normal use."""
+def drive_every_route_and_event_function(api: httpx.Client, websocket_url: str) -> None:
+    """Accounts, tokens, profiles, follows, tweets, timelines, notifications pushed to an open WebSocket:
+    what each function does in normal use."""
     author_id, author = register(api)
     follower_id, follower = register(api)
+    tab = connect(f"{websocket_url}?token={author['authorization'].removeprefix('Bearer ')}", open_timeout=30)
     username = api.get("/users/me", headers=author).json()["data"]["username"]
     assert api.get("/health").status_code == 200
     assert api.get("/openapi.json").status_code == 200
@@ -166,6 +169,9 @@ def drive_every_route_and_event_function(api: httpx.Client) -> None:
     assert api.get(f"/users/by/username/{username}").status_code == 200
     assert api.get("/timeline", headers=follower).status_code == 200  # an active reader gets fan-out
     assert api.post(f"/users/{author_id}/follow", headers=follower).status_code == 200
+    assert json.loads(tab.recv(timeout=60))["data"]["kind"] == "follow"  # the notifier pushed it
+    tab.close()
+    assert api.get("/notifications", headers=author).status_code == 200
     assert api.get(f"/users/{author_id}/followers").status_code == 200
     assert api.get(f"/users/{follower_id}/following").status_code == 200
     tweet_id = api.post("/tweets", json={"text": "fanned out #leastprivilege"}, headers=author).json()["data"]["id"]
@@ -201,7 +207,8 @@ def test_every_call_the_functions_make_is_granted(runtime_launcher: Any, tmp_pat
     runtime = runtime_launcher.start(tmp_path / "data", {USAGE_DIR_VARIABLE: str(usage)})
     # When a client uses every route, and the event functions do their part
     with httpx.Client(base_url=runtime.base_url, timeout=60) as api:
-        drive_every_route_and_event_function(api)
+        (stage,) = runtime.endpoints()["websockets"].values()
+        drive_every_route_and_event_function(api, stage["url"])
     runtime_launcher.stop_and_check_clean_exit(runtime)
     # Then the report lists what each function used (here and in this session's in-process tests), next to what
     # grants it

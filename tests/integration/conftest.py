@@ -39,7 +39,7 @@ from infra.local.provision import (
     skipped_resource_ids,
 )
 from infra.local.template import Template, load_template, referenced_logical_ids
-from tests.integration.api_client import Api
+from tests.integration.api_client import Account, Api
 from tests.integration.pipeline import TIMELINE_FUNCTIONS, Pipeline, StartPipeline
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -60,6 +60,10 @@ TEST_ENVIRONMENT = {
     "PASSWORD_TIME_COST": "1",
     "PASSWORD_MEMORY_KIB": "1024",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    # The VAPID key's seed given directly, and the WebSocket API's URL as AWS would give it (moto serves
+    # its management API's calls).
+    "VAPID_SECRET": "integration-test-vapid-seed-0123456789abcdef0123456789abcdef",
+    "LIVE_CONNECTIONS_ENDPOINT": "wss://testws0001.execute-api.us-east-1.amazonaws.com/v1",
 }
 # Variables from the developer's shell that would point boto3 elsewhere.
 FOREIGN_VARIABLES = (
@@ -69,6 +73,7 @@ FOREIGN_VARIABLES = (
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "JWT_SECRET_ARN",
+    "VAPID_SECRET_ARN",
     "TIMELINE_QUEUE_URL",
     "ACCESS_TOKEN_TTL_SECONDS",
     "REFRESH_TOKEN_TTL_SECONDS",
@@ -177,6 +182,21 @@ def api(chalice_app: Chalice, act_as: Callable[..., AbstractContextManager[objec
 
 
 @pytest.fixture
+def alice(api: Api) -> Account:
+    return api.register("alice")
+
+
+@pytest.fixture
+def bob(api: Api) -> Account:
+    return api.register("bob")
+
+
+@pytest.fixture
+def carol(api: Api) -> Account:
+    return api.register("carol")
+
+
+@pytest.fixture
 def sent_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every request PynamoDB sends from now on, as (operation name, parameters), in order."""
     sent: list[tuple[str, dict[str, Any]]] = []
@@ -260,6 +280,10 @@ def start_pipeline(
         for spec in driven.values():
             for name, value in spec.environment.items():
                 monkeypatch.setenv(name, value)
+        # The WebSocket API's URL as AWS would give it, with the api id and stage its pushers' policies name:
+        # moto serves its management API (keeping each push, per connection id).
+        api_id, stage = resolver.resolve({"Ref": "WebSocketApi"}), resolver.resolve({"Ref": "WebSocketStage"})
+        monkeypatch.setenv("LIVE_CONNECTIONS_ENDPOINT", f"wss://{api_id}.execute-api.{REGION}.amazonaws.com/{stage}")
         for name, value in (environment or {}).items():
             monkeypatch.setenv(name, value)
         clear_settings_caches()

@@ -22,21 +22,6 @@ from tests.integration.api_client import Account, Api, Reply, assert_error
 UNKNOWN_ID = "123456789"
 
 
-@pytest.fixture
-def alice(api: Api) -> Account:
-    return api.register("alice")
-
-
-@pytest.fixture
-def bob(api: Api) -> Account:
-    return api.register("bob")
-
-
-@pytest.fixture
-def carol(api: Api) -> Account:
-    return api.register("carol")
-
-
 def post(api: Api, account: Account, text: str = "hello", **refers: Any) -> Reply:
     return api.post("/api/tweets", json_body={"text": text, **refers}, token=account.access_token)
 

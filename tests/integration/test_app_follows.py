@@ -8,16 +8,6 @@ import pytest
 from tests.integration.api_client import Account, Api, assert_error
 
 
-@pytest.fixture
-def alice(api: Api) -> Account:
-    return api.register("alice")
-
-
-@pytest.fixture
-def bob(api: Api) -> Account:
-    return api.register("bob")
-
-
 def counts(api: Api, account: Account) -> tuple[int, int]:
     """(followers, following) of an account."""
     metrics = api.metrics(account.id)

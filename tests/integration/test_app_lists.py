@@ -15,11 +15,6 @@ def forged(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-@pytest.fixture
-def alice(api: Api) -> Account:
-    return api.register("alice")
-
-
 @pytest.mark.parametrize("path", LIST_PATHS)
 @pytest.mark.parametrize("limit", ["0", "101", "abc"])
 def test_every_list_refuses_a_limit_outside_1_to_100(api: Api, alice: Account, path: str, limit: str) -> None:

@@ -10,6 +10,7 @@ route added later is checked without anyone listing it here:
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from collections.abc import Callable
@@ -21,8 +22,11 @@ from chalice import Chalice
 from chirp.adapters.dynamodb import batch, connection
 from chirp.errors import Retryable
 from chirp.http.openapi import Operation
+from chirp.notifications.inputs import MarkRead, PushSubscriptionInput, PushUnsubscribe, SettingsChange
 from chirp.tweets.inputs import TweetDraft
 from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel
 from routes.routing import operation_for, operations_of
 
@@ -30,7 +34,8 @@ from tests.integration.api_client import PASSWORD, Account, Api, Reply
 
 Route = tuple[str, str]  # (path as declared, method)
 # Routes a caller may only use on itself: their `userId` is the caller's own.
-OWN_USER_ROUTES = {("/api/users/{userId}/timeline", "GET")}
+OWN_USER_ROUTES = {("/api/users/{userId}/timeline", "GET"), ("/api/users/{userId}/notifications", "GET")}
+PUSH_ENDPOINT = "https://fcm.googleapis.com/fcm/send/route-test"
 
 
 @dataclass
@@ -65,6 +70,10 @@ class World:
             RefreshTokenInput: lambda: {"refresh_token": self.refresh_tokens.pop()},
             ProfileUpdate: lambda: {"name": "Renamed"},
             TweetDraft: lambda: {"text": "hello #world"},
+            MarkRead: dict,
+            SettingsChange: lambda: {"like": False},
+            PushSubscriptionInput: lambda: {"endpoint": PUSH_ENDPOINT, "keys": browser_push_keys()},
+            PushUnsubscribe: lambda: {"endpoint": PUSH_ENDPOINT},
         }
         return samples[model]()
 
@@ -72,6 +81,17 @@ class World:
         if operation.body is None:
             return self.api.request(route[1], self.path(route), token=token)
         return self.api.request(route[1], self.path(route), json_body=self.body(operation.body), token=token)
+
+
+def browser_push_keys() -> dict[str, str]:
+    """What a browser's PushSubscription carries: its P-256 public key and a 16-byte auth secret."""
+    public = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return {"p256dh": base64url(point), "auth": base64url(secrets.token_bytes(16))}
+
+
+def base64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 @pytest.fixture

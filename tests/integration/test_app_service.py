@@ -157,11 +157,24 @@ def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: di
         ("/api/auth/logout", "POST"),
         ("/api/users/me", "PATCH"),
         ("/api/tweets", "POST"),
+        ("/api/notifications/read", "POST"),
+        ("/api/users/me/notification_settings", "PATCH"),
+        ("/api/users/me/push_subscriptions", "POST"),
+        ("/api/users/me/push_subscriptions", "DELETE"),
     }
     assert set(bodies["/api/users/register", "POST"]["properties"]) == {"username", "email", "password", "name"}
     assert set(bodies["/api/users/register", "POST"]["required"]) == {"username", "email", "password"}
     assert set(bodies["/api/users/me", "PATCH"]["properties"]) == {"name", "description", "location", "url"}
     assert bodies["/api/tweets", "POST"]["required"] == ["text"]
+    assert set(bodies["/api/users/me/notification_settings", "PATCH"]["properties"]) == {
+        "follow",
+        "like",
+        "retweet",
+        "quote",
+        "reply",
+        "mention",
+    }
+    assert set(bodies["/api/users/me/push_subscriptions", "POST"]["required"]) == {"endpoint", "keys"}
 
 
 def test_openapi_success_statuses_match_the_api(document: dict[str, Any]) -> None:

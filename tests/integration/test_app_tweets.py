@@ -15,11 +15,6 @@ from tests.integration.api_client import Account, Api, assert_error
 LONG_URL = "https://example.com/" + "a" * 100  # 120 characters, weighted 23
 
 
-@pytest.fixture
-def alice(api: Api) -> Account:
-    return api.register("alice")
-
-
 def post(api: Api, account: Account, text: object) -> Any:
     return api.post("/api/tweets", json_body={"text": text}, token=account.access_token)
 

@@ -66,15 +66,19 @@ def test_translation_has_one_rest_api_with_every_route_as_a_proxy_method(
 def test_translation_lets_api_gateway_invoke_the_function_for_every_route(
     translated: Template, api_app: AppProbe
 ) -> None:
-    # Given the Lambda permissions the translation created
+    # Given the Lambda permissions the translation created for API Gateway
     permissions = resources_of_type(translated, "AWS::Lambda::Permission").values()
-    api_permissions = [
+    gateway_permissions = [
         p["Properties"] for p in permissions if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
     ]
+    rest_permissions = [p for p in gateway_permissions if "ChirpApi" in json.dumps(p["SourceArn"])]
+    websocket_permissions = [p for p in gateway_permissions if p not in rest_permissions]
 
-    # Then there is one per route, each for ApiFunction
-    assert len(api_permissions) == len(api_app.routes)
-    assert all(p["FunctionName"] == {"Ref": API_FUNCTION_ID} for p in api_permissions)
+    # Then the REST API has one per route, each for ApiFunction; the WebSocket API one, for its own function
+    assert len(rest_permissions) == len(api_app.routes)
+    assert all(p["FunctionName"] == {"Ref": API_FUNCTION_ID} for p in rest_permissions)
+    assert [p["FunctionName"] for p in websocket_permissions] == [{"Ref": "LiveConnectionsFunction"}]
+    assert "WebSocketApi" in json.dumps(websocket_permissions[0]["SourceArn"])
 
 
 def test_translated_stage_keeps_the_throttling_and_tracing(translated: Template) -> None:

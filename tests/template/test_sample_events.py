@@ -161,7 +161,7 @@ def test_stream_sample_records_decode_into_the_events_they_are_named_after(event
     assert [type(event).__name__ for event in events] == [expected]
 
 
-BUS_EVENTS = sorted((EVENTS_DIR / "engagement_cleanup").glob("*.json"))
+BUS_EVENTS = sorted([*(EVENTS_DIR / "engagement_cleanup").glob("*.json"), *(EVENTS_DIR / "notifier").glob("*.json")])
 
 
 @pytest.mark.parametrize("event_path", BUS_EVENTS, ids=[f"{p.parent.name}/{p.stem}" for p in BUS_EVENTS])

@@ -21,6 +21,7 @@ API_ENVIRONMENT = {
     "TIMELINES_TABLE": "unit-TimelinesTable",
     "AUTHOR_TWEETS_TABLE": "unit-AuthorTweetsTable",
     "ENGAGEMENTS_TABLE": "unit-EngagementsTable",
+    "NOTIFICATIONS_TABLE": "unit-NotificationsTable",
     "JWT_SECRET": "unit-test-signing-key-0123456789abcdef",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }

@@ -16,6 +16,7 @@ API_ENVIRONMENT = {
     "TIMELINES_TABLE": "chirp-TimelinesTable",
     "AUTHOR_TWEETS_TABLE": "chirp-AuthorTweetsTable",
     "ENGAGEMENTS_TABLE": "chirp-EngagementsTable",
+    "NOTIFICATIONS_TABLE": "chirp-NotificationsTable",
     "JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt",
 }
 
@@ -87,6 +88,8 @@ def test_every_problem_is_named_at_once() -> None:
         "TIMELINE_MAX_ENTRIES must be an integer, got 'lots'",
         "TIMELINES_TABLE is not set",
         "FOLLOWS_TABLE is not set",
+        "LIVE_CONNECTIONS_TABLE is not set",
+        "LIVE_CONNECTIONS_ENDPOINT is not set",
     ]
 
 
@@ -94,7 +97,14 @@ def test_every_problem_is_named_at_once() -> None:
 def test_a_table_name_dynamodb_would_refuse_is_refused_at_init(name: str) -> None:
     # When / Then
     with pytest.raises(SettingsError, match=r"^TIMELINES_TABLE"):
-        WriterSettings.from_environ({"TIMELINES_TABLE": name or " ", "FOLLOWS_TABLE": "follows"})
+        WriterSettings.from_environ(
+            {
+                "TIMELINES_TABLE": name or " ",
+                "FOLLOWS_TABLE": "follows",
+                "LIVE_CONNECTIONS_TABLE": "live",
+                "LIVE_CONNECTIONS_ENDPOINT": "wss://abc.execute-api.us-east-1.amazonaws.com/v1",
+            }
+        )
 
 
 def test_the_api_needs_a_signing_key_one_way_or_the_other() -> None:

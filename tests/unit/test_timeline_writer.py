@@ -218,3 +218,34 @@ def test_a_change_about_an_author_without_author_id_is_refused(op: str) -> None:
     # Then applying it fails loudly (so the message is retried, then dead-lettered)
     with pytest.raises(ValueError, match="author_id"):
         apply(MemoryTimelines(), change)
+
+
+def test_an_add_tells_each_owner_which_entries_someone_else_brought_it() -> None:
+    # Given an active owner, an inactive one, and the author (9) of the entries among the owners
+    memory = MemoryTimelines(activities={**active(ACTIVE), 9: TimelineActivity(NOW_MS, NOW_MS)})
+    told: list[dict[int, list[int]]] = []
+    # When two entries of author 9 are added to all of them
+    apply_change(
+        cast(TimelineWriteStores, memory),
+        TimelineSettings(),
+        changes.add([ACTIVE, AWAY, 9], entries(10, 20)),
+        NOW_MS,
+        random.Random(0),
+        on_added=lambda added: told.append(dict(added)),
+    )
+    # Then the active owner is told of both; the inactive one got nothing; the author's own are no news
+    assert told == [{ACTIVE: [10, 20]}]
+
+
+def test_an_add_that_writes_nobody_news_tells_no_one() -> None:
+    memory = MemoryTimelines()
+    told: list[object] = []
+    apply_change(
+        cast(TimelineWriteStores, memory),
+        TimelineSettings(),
+        changes.add([AWAY, NEVER], entries(10)),
+        NOW_MS,
+        random.Random(0),
+        on_added=told.append,
+    )
+    assert told == []

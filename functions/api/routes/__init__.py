@@ -9,6 +9,7 @@
 | `tweets`      | post (a reply, a quote), read and delete a tweet; a user's tweets            |
 | `engagements` | like, retweet (and undo them), who liked or retweeted, liked tweets, threads |
 | `timelines`   | home timelines                                                               |
+| `notifications` | the caller's notifications, unread count, read mark, switches, Web Push subscriptions |
 
 `routing` holds what they share: how a route is declared (`ApiBlueprint.operation`), the
 authentication that runs before a view, and the mapping of domain errors to responses.

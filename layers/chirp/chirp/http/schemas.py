@@ -238,6 +238,81 @@ class FollowResponse(TypedDict):
     data: FollowState
 
 
+# ---------------------------------------------------------------- notifications
+
+NotificationKind = Literal["follow", "like", "retweet", "quote", "reply", "mention"]
+
+
+@with_config(Closed)
+class Notification(TypedDict):
+    """Likes and retweets of one tweet group per six-hour window ("ada, bob and 12 others liked your
+    tweet"), follows too; a reply, a quote or a mention is one notification each."""
+
+    id: Annotated[str, Field(description="stable while the notification groups more actors")]
+    kind: NotificationKind
+    count: Annotated[int, Field(ge=1, description="how many people did it (the actors listed are the latest)")]
+    actors: Annotated[list[TweetAuthor], Field(description="the most recent first, at most three")]
+    tweet: Annotated[
+        TimelineTweet | None,
+        Field(description="a like's or retweet's tweet (yours); a reply, quote or mention itself; null: a follow"),
+    ]
+    updated_at: Timestamp
+    read: bool
+
+
+@with_config(Closed)
+class NotificationPage(TypedDict):
+    data: list[Notification]
+    meta: PageMeta
+
+
+@with_config(Closed)
+class UnreadCount(TypedDict):
+    unread_count: Annotated[int, Field(ge=0, le=100, description="counted up to 100 (show 99+)")]
+
+
+@with_config(Closed)
+class UnreadCountResponse(TypedDict):
+    data: UnreadCount
+
+
+@with_config(Closed)
+class NotificationSettings(TypedDict):
+    follow: bool
+    like: bool
+    retweet: bool
+    quote: bool
+    reply: bool
+    mention: bool
+
+
+@with_config(Closed)
+class NotificationSettingsResponse(TypedDict):
+    data: NotificationSettings
+
+
+@with_config(Closed)
+class PushSubscribed(TypedDict):
+    subscribed: bool
+
+
+@with_config(Closed)
+class PushSubscribedResponse(TypedDict):
+    data: PushSubscribed
+
+
+@with_config(Closed)
+class PushKey(TypedDict):
+    application_server_key: Annotated[
+        str, Field(description="the VAPID public key, base64url: pass it to pushManager.subscribe()")
+    ]
+
+
+@with_config(Closed)
+class PushKeyResponse(TypedDict):
+    data: PushKey
+
+
 # ---------------------------------------------------------------- accounts and tokens
 
 

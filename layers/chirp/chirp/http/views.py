@@ -9,7 +9,9 @@ from typing import cast
 from chirp.auth.service import TokenGrant
 from chirp.engagements.service import Conversation
 from chirp.http import schemas
-from chirp.ids import iso_timestamp
+from chirp.ids import id_timestamp_ms, iso_timestamp
+from chirp.notifications.models import ACTORS_SHOWN, Kind, NotificationSettings
+from chirp.notifications.service import ShownNotification
 from chirp.pages import Page
 from chirp.tweets.models import Tweet, ViewerState
 from chirp.tweets.shown import ShownTweet
@@ -130,4 +132,32 @@ def conversation_json(conversation: Conversation) -> schemas.ConversationRespons
             "replies": [shown_json(reply) for reply in conversation.replies.items],
         },
         "meta": {"next_cursor": conversation.replies.next_cursor},
+    }
+
+
+def notification_json(shown: ShownNotification) -> schemas.Notification:
+    item = shown.notification
+    return {
+        "id": item.key,
+        "kind": item.kind.value,
+        "count": item.count,
+        "actors": [author_json(actor) for actor in shown.actors[:ACTORS_SHOWN]],
+        "tweet": shown_json(shown.tweet) if shown.tweet is not None else None,
+        "updated_at": iso_timestamp(id_timestamp_ms(item.sort_id)),
+        "read": shown.read,
+    }
+
+
+def notification_page_json(page: Page[ShownNotification]) -> schemas.NotificationPage:
+    return {"data": [notification_json(shown) for shown in page.items], "meta": {"next_cursor": page.next_cursor}}
+
+
+def notification_settings_json(settings: NotificationSettings) -> schemas.NotificationSettings:
+    return {
+        "follow": settings.allows(Kind.FOLLOW),
+        "like": settings.allows(Kind.LIKE),
+        "retweet": settings.allows(Kind.RETWEET),
+        "quote": settings.allows(Kind.QUOTE),
+        "reply": settings.allows(Kind.REPLY),
+        "mention": settings.allows(Kind.MENTION),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 
 from chirp.concurrency import submit
 from chirp.timelines.changes import TimelineChange
@@ -11,13 +12,22 @@ from chirp.timelines.service import is_inactive
 from chirp.timelines.settings import TimelineSettings
 from chirp.timelines.stores import TimelineWriteStores
 
+# Told, after an `add`, which owners got which entries brought by someone else (their own are no news).
+OnAdded = Callable[[Mapping[int, list[int]]], object]
+
 
 def apply_change(
-    stores: TimelineWriteStores, settings: TimelineSettings, change: TimelineChange, now_ms: int, rng: random.Random
+    stores: TimelineWriteStores,
+    settings: TimelineSettings,
+    change: TimelineChange,
+    now_ms: int,
+    rng: random.Random,
+    *,
+    on_added: OnAdded | None = None,
 ) -> int:
     """Apply one change; returns how many timelines it touched. Idempotent."""
     if change.op == "add":
-        return add_entries(stores, settings, change, now_ms, rng)
+        return add_entries(stores, settings, change, now_ms, rng, on_added=on_added)
     if change.op == "remove":
         stores.timelines.remove(change.owners, change.entry_ids)
         return len(change.owners)
@@ -39,7 +49,13 @@ def apply_change(
 
 
 def add_entries(
-    stores: TimelineWriteStores, settings: TimelineSettings, change: TimelineChange, now_ms: int, rng: random.Random
+    stores: TimelineWriteStores,
+    settings: TimelineSettings,
+    change: TimelineChange,
+    now_ms: int,
+    rng: random.Random,
+    *,
+    on_added: OnAdded | None = None,
 ) -> int:
     """Write the entries into the timelines of the owners who are active and still follow whoever
     brought each entry in (an unfollow applied before a late `add` must win), and, for a reply to
@@ -59,13 +75,18 @@ def add_entries(
         owners = tuple(sorted(owner for owner in change.owners if _takes(owner, entry, active, followers)))
         by_owners.setdefault(owners, []).append(entry)
     written: set[int] = set()
+    news: dict[int, list[int]] = {}
     for owners, brought in by_owners.items():
         if owners:
             stores.timelines.write(owners, brought, expires_at)
             written.update(owners)
+            for owner in owners:
+                news.setdefault(owner, []).extend(entry.entry_id for entry in brought if entry.bringer != owner)
     for owner in written:
         if rng.random() < settings.timeline_trim_probability:
             stores.timelines.trim(owner, settings.timeline_max_entries)
+    if on_added is not None and (added := {owner: ids for owner, ids in news.items() if ids}):
+        on_added(added)
     return len(written)
 
 

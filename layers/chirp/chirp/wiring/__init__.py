@@ -9,8 +9,10 @@ function uses, and only those: the tables it was not given stay unbound. Handler
 |---------------------|--------------------------------|--------------------------------------------------|
 | `api`               | `chirp.wiring.api`             | every repository, the JWT signing key             |
 | `timeline_fanout`   | `chirp.wiring.timeline_fanout` | users, tweets, follows, timelines; timeline queue |
-| `timeline_writer`   | `chirp.wiring.timeline_writer` | timelines, follows                                |
+| `timeline_writer`   | `chirp.wiring.timeline_writer` | timelines, follows; live connections and the pusher |
 | `engagement_counter` | `chirp.wiring.engagement_counter` | the counter store: tweets, author-tweets, counted records |
+| `notifier`          | `chirp.wiring.notifier`        | notifications, users, live connections; the pusher, Web Push |
+| `live_connections`  | `chirp.wiring.live_connections` | live connections; the JWT signing key                  |
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ from pydantic import model_validator
 
 from chirp.auth.repository import SessionRepository
 from chirp.engagements.repository import EngagementRepository
+from chirp.errors import NotFound
 from chirp.follows.repository import FollowRepository
+from chirp.notifications.repository import NotificationRepository
 from chirp.settings import AuthSettings, HttpSettings, TableName, load
 from chirp.timelines.repository import TimelineRepository
 from chirp.timelines.settings import TimelineSettings
@@ -26,6 +28,13 @@ class ApiSettings(AuthSettings, HttpSettings, TimelineSettings):
     timelines_table: TableName
     author_tweets_table: TableName
     engagements_table: TableName
+    notifications_table: TableName
+    # The VAPID key's secret (Web Push): a Secrets Manager secret, or given directly (tests).
+    vapid_secret_arn: str = ""
+    vapid_secret: str = ""
+    # The push services browsers may subscribe with (origins, `https://*.host` for a host's subdomains),
+    # comma-separated; empty: the browsers' own (chirp.notifications.push).
+    push_service_origins: str = ""
     # The JWT signing key: a Secrets Manager secret (AWS, the local runtime), or given directly (tests).
     jwt_secret_arn: str = ""
     jwt_secret: str = ""
@@ -35,6 +44,20 @@ class ApiSettings(AuthSettings, HttpSettings, TimelineSettings):
         if not (self.jwt_secret_arn or self.jwt_secret):
             raise ValueError("set JWT_SECRET_ARN (or JWT_SECRET) to configure token signing")
         return self
+
+    @model_validator(mode="after")
+    def _push_services_are_origins(self) -> ApiSettings:
+        from chirp.notifications.push import check_push_services
+
+        check_push_services(self.allowed_push_services)  # PUSH_SERVICE_ORIGINS: a ValueError names the entry
+        return self
+
+    @property
+    def allowed_push_services(self) -> list[str]:
+        from chirp.notifications.push import DEFAULT_PUSH_SERVICES
+
+        listed = [origin.strip() for origin in self.push_service_origins.split(",") if origin.strip()]
+        return listed or list(DEFAULT_PUSH_SERVICES)
 
 
 @dataclass(frozen=True)
@@ -46,15 +69,21 @@ class ApiDependencies:
     sessions: SessionRepository
     timelines: TimelineRepository
     engagements: EngagementRepository
+    notifications: NotificationRepository
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
+
+    def vapid_public_key(self) -> str:
+        """The VAPID public key browsers subscribe with (read from the secret once per sandbox)."""
+        return _vapid_public_key(self.settings.vapid_secret, self.settings.vapid_secret_arn)
 
 
 def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models
     from chirp.adapters.dynamodb.engagements import DynamoEngagementRepository
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
+    from chirp.adapters.dynamodb.notifications import DynamoNotificationRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
     from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
     from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
@@ -70,6 +99,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
             timelines=settings.timelines_table,
             author_tweets=settings.author_tweets_table,
             engagements=settings.engagements_table,
+            notifications=settings.notifications_table,
         )
     )
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
@@ -81,7 +111,17 @@ def build(settings: ApiSettings) -> ApiDependencies:
         sessions=DynamoSessionRepository(),
         timelines=DynamoTimelineRepository(settings.profile_cache_seconds),
         engagements=DynamoEngagementRepository(),
+        notifications=DynamoNotificationRepository(),
     )
+
+
+@cache
+def _vapid_public_key(vapid_secret: str, vapid_secret_arn: str) -> str:
+    if not (vapid_secret or vapid_secret_arn):
+        raise NotFound("Web Push is not configured on this deployment")
+    from chirp.adapters.webpush import vapid_key_from_secret
+
+    return vapid_key_from_secret(secret_signing_key(vapid_secret, vapid_secret_arn)).application_server_key
 
 
 @cache

@@ -42,6 +42,8 @@ class Tables:
     author_tweets: str = ""
     engagements: str = ""
     counted_records: str = ""
+    notifications: str = ""
+    live_connections: str = ""
 
 
 def bind_models(tables: Tables) -> None:
@@ -61,6 +63,12 @@ def bind_models(tables: Tables) -> None:
         models.EngagementItem: tables.engagements,
         models.EngagementSummaryItem: tables.engagements,
         models.CountedRecordItem: tables.counted_records,
+        models.NotificationItem: tables.notifications,
+        models.NotificationMarkerItem: tables.notifications,
+        models.NotificationStateItem: tables.notifications,
+        models.PushSubscriptionItem: tables.notifications,
+        models.LivePresenceItem: tables.live_connections,
+        models.LiveConnectionItem: tables.live_connections,
     }
     for model, table in by_model.items():
         if table and model.Meta.table_name != table:

@@ -9,8 +9,9 @@ from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 USER_PREFIX = "USER#"
@@ -322,3 +323,107 @@ class CountedRecordItem(Model):
 
 # A stream keeps a record for 24 hours: after two days it can no longer be delivered again.
 COUNTED_RECORD_TTL_SECONDS = 2 * 86_400
+
+
+# ---------------------------------------------------------------------- notifications
+class BySortIndex(LocalSecondaryIndex["NotificationItem"]):
+    """A user's notifications, latest change first (only notifications carry `sort_id`)."""
+
+    class Meta:
+        index_name = "by_sort_index"
+        projection = AllProjection()
+
+    user_id = NumberAttribute(hash_key=True)
+    sort_id = NumberAttribute(range_key=True)
+
+
+class NotificationItem(Model):
+    """key = <kind>-<tweet>-<window> (likes, retweets), follow-<window>, tweet-<tweet> (a reply, a quote, a
+    mention): one notification. `actors`: the most recent first, at most ACTORS_KEPT."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    sort_id = NumberAttribute()
+    # How many actors it counts (`count` is a Model method).
+    actor_count = NumberAttribute(default=0)
+    actors = ListAttribute(of=NumberAttribute, null=True)
+    tweet_id = NumberAttribute(null=True)
+    about_tweet_id = NumberAttribute(null=True)
+    expires_at = NumberAttribute()
+    by_sort = BySortIndex()
+
+
+class NotificationMarkerItem(Model):
+    """key = <notification key>@<actor>: the actor is counted on that notification (written in the same
+    transaction), so a redelivered event or a like-unlike-like counts nothing twice. Expires after its window."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute()
+
+
+class NotificationStateItem(Model):
+    """key = #state: the user's read mark and the kinds it switched off."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    read_mark = NumberAttribute(null=True)
+    switched_off = UnicodeSetAttribute(null=True)
+
+
+class PushSubscriptionItem(Model):
+    """key = push#<sha-256 of the endpoint>: one browser's Web Push subscription."""
+
+    class Meta:
+        table_name = ""
+
+    user_id = NumberAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    endpoint = UnicodeAttribute()
+    p256dh = UnicodeAttribute()
+    auth = UnicodeAttribute()
+
+
+NOTIFICATION_TTL_SECONDS = 90 * 86_400
+STATE_KEY = "#state"
+PUSH_PREFIX = "push#"
+MARKER_SEPARATOR = "@"
+
+
+# ---------------------------------------------------------------------- live connections
+class LivePresenceItem(Model):
+    """pk = USER#<id>: the user's open WebSocket connections, one attribute per connection (`c:<id>`,
+    its expiry in epoch seconds), so one BatchGetItem tells who of a hundred owners is online."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class LiveConnectionItem(Model):
+    """pk = CONN#<connection id>: whose connection it is ($disconnect is told only the connection id)."""
+
+    class Meta:
+        table_name = ""
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+CONNECTION_PREFIX = "CONN#"
+CONNECTION_ATTRIBUTE_PREFIX = "c:"
+# API Gateway closes a WebSocket connection after two hours, whatever happens on it.
+CONNECTION_LIFETIME_SECONDS = 2 * 3600

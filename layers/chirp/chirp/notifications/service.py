@@ -1,0 +1,263 @@
+"""Recording notifications, serving them, and pushing them to whoever should see them now.
+
+`notify` is the notifier's whole job for one activity: the recipient's switch for the kind and its
+filter (blocks and mutes, once trust and safety adds them) are asked first; the activity lands on its
+notification (idempotently: `NotificationRepository.record`); a notification that changed is pushed to
+every open WebSocket of the recipient, or, when none is open, by Web Push to each browser that
+subscribed (a subscription the push service says is gone is deleted).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from chirp.concurrency import submit
+from chirp.engagements.repository import EngagementRepository
+from chirp.errors import InvalidInput, NotFound
+from chirp.ids import id_timestamp_ms, new_id
+from chirp.notifications.models import (
+    ACTORS_SHOWN,
+    UNREAD_COUNT_CAP,
+    Activity,
+    Kind,
+    Notification,
+    NotificationSettings,
+)
+from chirp.notifications.push import PushOutcome, PushSender
+from chirp.notifications.repository import LiveConnections, LivePusher, NotificationRepository, PushFailed
+from chirp.pages import Page, PageRequest
+from chirp.tweets.repository import TweetRepository
+from chirp.tweets.shown import ShownTweet, show
+from chirp.users.models import User
+from chirp.users.repository import UserRepository
+
+logger = logging.getLogger(__name__)
+
+# How long a push service keeps a notification for an offline browser.
+PUSH_TTL_SECONDS = 24 * 3600
+# The largest payload sent whole by Web Push (what every push service accepts once encrypted).
+WEB_PUSH_PAYLOAD_BYTES = 2800
+
+
+class AudienceFilter(Protocol):
+    """Whether `recipient` wants to hear from `actor` at all (trust and safety's blocks and mutes)."""
+
+    def allows(self, recipient: int, actor: int) -> bool: ...
+
+
+class EveryoneAllowed:
+    def allows(self, recipient: int, actor: int) -> bool:
+        return True
+
+
+class Delivery(StrEnum):
+    SKIPPED = "skipped"  # one's own action, a switched-off kind, a filtered actor
+    UNCHANGED = "unchanged"  # seen before: nothing to store or push
+    STORED = "stored"  # stored; the recipient has no live connection and no push subscription
+    LIVE = "live"  # pushed to at least one open WebSocket
+    WEB_PUSH = "web_push"  # sent by Web Push to at least one browser
+
+
+@dataclass(frozen=True)
+class Notifier:
+    notifications: NotificationRepository
+    users: UserRepository
+    connections: LiveConnections
+    pusher: LivePusher
+    web_push: PushSender | None
+    audience: AudienceFilter
+
+
+def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
+    """Record the activity and push what changed (see the module's docstring)."""
+    settings = notifier.notifications.settings([activity.recipient])[activity.recipient]
+    if not settings.allows(activity.kind) or not notifier.audience.allows(activity.recipient, activity.actor):
+        return Delivery.SKIPPED
+    notification = notifier.notifications.record(activity, new_id())
+    if notification is None:
+        return Delivery.UNCHANGED
+    live = notifier.connections.of_users([activity.recipient], now_s).get(activity.recipient, [])
+    unread = unread_count(notifier.notifications, activity.recipient)
+    actors = notifier.users.get_many(notification.actors)
+    message = notification_message(notification, actors, read=False, unread_count=unread)
+    if live and push_live(notifier.connections, notifier.pusher, activity.recipient, live, encode_message(message)):
+        return Delivery.LIVE
+    sender = notifier.web_push
+    if sender is not None and send_web_push(
+        notifier.notifications, sender, activity.recipient, web_push_message(message)
+    ):
+        return Delivery.WEB_PUSH
+    return Delivery.STORED
+
+
+def push_live(
+    connections: LiveConnections, pusher: LivePusher, user_id: int, connection_ids: Sequence[str], message: bytes
+) -> bool:
+    """Send to every open connection of the user (each tab gets every message); a gone one is forgotten and
+    never stops the others. True if at least one took it."""
+    delivered = False
+    for connection_id in connection_ids:
+        try:
+            if pusher.post(connection_id, message):
+                delivered = True
+            else:
+                connections.forget(user_id, connection_id)
+        except PushFailed as error:
+            logger.warning("a live push failed", extra={"user_id": user_id, "error": str(error)})
+    return delivered
+
+
+def send_web_push(notifications: NotificationRepository, sender: PushSender, user_id: int, message: bytes) -> bool:
+    """Send the message to each browser the user subscribed; a subscription the push service refuses for
+    good (404, 410, another 4xx) is deleted. Best effort: one the service cannot take now (429, 5xx, a
+    timeout) is logged and skipped (the notification is stored, and shown on the next visit)."""
+    delivered = False
+    for subscription in notifications.push_subscriptions(user_id):
+        outcome = sender.send(subscription, message, PUSH_TTL_SECONDS)
+        if outcome is PushOutcome.GONE:
+            notifications.remove_push_subscription(user_id, subscription.endpoint)
+        elif outcome is PushOutcome.RETRY:
+            logger.warning("a push service could not take a notification now", extra={"user_id": user_id})
+        delivered |= outcome is PushOutcome.DELIVERED
+    return delivered
+
+
+def web_push_message(message: dict[str, Any]) -> bytes:
+    """The message as a Web Push payload: whole when it fits the size every push service takes (Firefox for
+    Android refuses bodies over ~3,000 bytes), else its notification's id, kind and count only."""
+    whole = encode_message(message)
+    if len(whole) <= WEB_PUSH_PAYLOAD_BYTES:
+        return whole
+    data = message["data"]
+    return encode_message({**message, "data": {key: data[key] for key in ("id", "kind", "count")}})
+
+
+def push_home_timeline_news(
+    connections: LiveConnections, pusher: LivePusher, added: Mapping[int, list[int]], now_s: int
+) -> int:
+    """Tell each owner with an open connection that entries landed in its home timeline (how many, and the
+    newest id), so a client shows "3 new tweets" without polling. How many owners were told."""
+    live = connections.of_users(added, now_s)
+    told = 0
+    for owner_id, connection_ids in live.items():
+        entry_ids = added[owner_id]
+        message = encode_message(
+            {"type": "home_timeline", "data": {"count": len(entry_ids), "newest_id": str(max(entry_ids))}}
+        )
+        told += push_live(connections, pusher, owner_id, connection_ids, message)
+    return told
+
+
+# ---------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class ShownNotification:
+    """`tweet`: the tweet it is about, as a list shows it (for a like or a retweet the recipient's tweet;
+    for a reply, a quote or a mention the new tweet); None for a follow."""
+
+    notification: Notification
+    actors: list[User]
+    tweet: ShownTweet | None
+    read: bool
+
+
+def notifications_page(
+    notifications: NotificationRepository,
+    users: UserRepository,
+    tweets: TweetRepository,
+    engagements: EngagementRepository,
+    *,
+    user_id: int,
+    page: PageRequest,
+) -> Page[ShownNotification]:
+    """The user's notifications, latest first; one whose tweet is gone (the liked tweet, the reply, the
+    mention) is not served, nor one whose every actor is gone."""
+    found = notifications.page(user_id, page)
+    mark = submit(notifications.read_mark, user_id)
+    people = submit(users.get_many, {actor for item in found.items for actor in item.actors})
+    listed = tweets.get_many({tweet_id for item in found.items for tweet_id in item.tweet_ids})
+    shown_tweets = {shown.tweet.id: shown for shown in show(tweets, users, engagements, user_id, list(listed.values()))}
+    shown = []
+    for item in found.items:
+        actors = [people.result()[actor] for actor in item.actors if actor in people.result()]
+        tweet = shown_tweets.get(item.tweet_id) if item.tweet_id is not None else None
+        if not actors or (item.tweet_id is not None and tweet is None):
+            continue
+        shown.append(ShownNotification(item, actors, tweet, read=item.sort_id <= mark.result()))
+    return Page(items=shown, next_cursor=found.next_cursor)
+
+
+def unread_count(notifications: NotificationRepository, user_id: int) -> int:
+    """Notifications changed since the user's read mark, up to UNREAD_COUNT_CAP (a client shows "99+")."""
+    return notifications.unread_count(user_id, notifications.read_mark(user_id), UNREAD_COUNT_CAP)
+
+
+def mark_read(notifications: NotificationRepository, user_id: int, up_to_key: str | None) -> int:
+    """Mark read every notification up to the named one (its latest change included), or all of them."""
+    if up_to_key is None:
+        return notifications.mark_read(user_id, new_id())
+    target = notifications.get(user_id, up_to_key)
+    if target is None:
+        raise NotFound(f"no notification {up_to_key!r}")
+    return notifications.mark_read(user_id, target.sort_id)
+
+
+def settings_of(notifications: NotificationRepository, user_id: int) -> NotificationSettings:
+    return notifications.settings([user_id])[user_id]
+
+
+def change_settings(
+    notifications: NotificationRepository, user_id: int, changes: Mapping[str, object]
+) -> NotificationSettings:
+    """Switch kinds on or off: `{"like": false}`. Every key a kind, every value a boolean."""
+    if not changes:
+        raise InvalidInput(f"name at least one kind to switch: {', '.join(kind.value for kind in Kind)}")
+    switched: dict[Kind, bool] = {}
+    for name, value in changes.items():
+        if name not in Kind.__members__.values():
+            raise InvalidInput(f"{name!r} is not a kind of notification: {', '.join(kind.value for kind in Kind)}")
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{name} must be true or false")
+        switched[Kind(name)] = value
+    settings = settings_of(notifications, user_id).with_changes(switched)
+    notifications.save_settings(user_id, settings)
+    return settings
+
+
+# ---------------------------------------------------------------------- messages
+
+
+def notification_message(
+    notification: Notification, actors: Mapping[int, User], *, read: bool, unread_count: int
+) -> dict[str, Any]:
+    """What an open WebSocket (or a browser's service worker) receives for a new or grown notification."""
+    return {
+        "type": "notification",
+        "data": notification_summary(notification, [actors[a] for a in notification.actors if a in actors], read=read),
+        "unread_count": unread_count,
+    }
+
+
+def notification_summary(notification: Notification, actors: Iterable[User], *, read: bool) -> dict[str, Any]:
+    return {
+        "id": notification.key,
+        "kind": notification.kind.value,
+        "count": notification.count,
+        "actors": [{"id": str(user.id), "username": user.username, "name": user.name} for user in actors][
+            :ACTORS_SHOWN
+        ],
+        "tweet_id": str(notification.tweet_id) if notification.tweet_id is not None else None,
+        "about_tweet_id": str(notification.about_tweet_id) if notification.about_tweet_id is not None else None,
+        "updated_at_ms": id_timestamp_ms(notification.sort_id),
+        "read": read,
+    }
+
+
+def encode_message(message: Mapping[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
