@@ -195,6 +195,7 @@ class MemoryStores:
     retweeted: set[tuple[int, int]] = field(default_factory=set)
     summaries: dict[tuple[int, int], AuthorSummary] = field(default_factory=dict)
     contents_reads: int = 0  # page_contents calls: one round trip each
+    summaries_asked: list[set[int]] = field(default_factory=list)  # each page_contents call's summaries_of
 
     @property
     def users(self) -> MemoryUsers:
@@ -237,6 +238,7 @@ class MemoryStores:
         states: dict[int, ViewerState] = {}
         if viewer is not None:
             reader = viewer.viewer_id
+            self.summaries_asked.append(set(viewer.summaries_of))
             summaries = {a: self.summaries[reader, a] for a in viewer.summaries_of if (reader, a) in self.summaries}
             states = {
                 t: ViewerState(liked=(reader, t) in self.liked, retweeted=(reader, t) in self.retweeted)
@@ -265,9 +267,12 @@ class MemoryStores:
         return {owner: self.activities[owner] for owner in owner_ids if owner in self.activities}
 
     def record_activity(self, owner_id: int, activity: TimelineActivity) -> None:
-        """Like the repository: the times are set, the pulls left as they are."""
-        pulls = self.activities[owner_id].pulls if owner_id in self.activities else frozenset()
-        self.activities[owner_id] = replace(activity, pulls=pulls)
+        """Like the repository: the times are set, the pulls and the engaged authors left as they are."""
+        known = self.activities.get(owner_id)
+        if known is None:
+            self.activities[owner_id] = activity
+        else:
+            self.activities[owner_id] = replace(activity, pulls=known.pulls, engaged=known.engaged)
 
 
 @dataclass(frozen=True)
@@ -572,11 +577,18 @@ def test_a_pulled_reply_shows_only_if_it_answers_the_reader_or_the_author_or_ano
     assert [item.tweet.id for item in first_page(memory)] == ([40] if shown else [])
 
 
+def summarise(memory: MemoryStores, summary: AuthorSummary) -> None:
+    """The reader's summary of an author, and the author listed on its activity record, as a like writes them."""
+    memory.summaries[READER, summary.author_id] = summary
+    activity = memory.activities[READER]
+    memory.activities[READER] = replace(activity, engaged=activity.engaged | {summary.author_id})
+
+
 def test_the_readers_state_comes_from_its_summaries_of_the_pages_authors() -> None:
     # Given a reader who liked the ordinary author's tweet 30 and retweeted the celebrity's 20 (its summaries say so)
     memory = world({ORDINARY: [10, 30]}, celebrity_tweets=[20])
-    memory.summaries[READER, ORDINARY] = AuthorSummary(ORDINARY, liked=frozenset({30}))
-    memory.summaries[READER, CELEBRITY] = AuthorSummary(CELEBRITY, retweeted=frozenset({20}))
+    summarise(memory, AuthorSummary(ORDINARY, liked=frozenset({30})))
+    summarise(memory, AuthorSummary(CELEBRITY, retweeted=frozenset({20})))
     # When the reader reads its timeline
     states = {item.tweet.id: item.viewer for item in first_page(memory)}
     # Then each tweet shows what the reader did to it, in two round trips
@@ -588,10 +600,22 @@ def test_the_readers_state_comes_from_its_summaries_of_the_pages_authors() -> No
     assert memory.contents_reads == 1
 
 
+def test_a_page_asks_only_for_the_summaries_of_the_authors_the_reader_engaged_with() -> None:
+    # Given a reader who liked a tweet of the celebrity's, and nothing of the ordinary author's
+    memory = world({ORDINARY: [10, 30]}, celebrity_tweets=[20])
+    summarise(memory, AuthorSummary(CELEBRITY, liked=frozenset({20})))
+    # When the reader reads its timeline
+    states = {item.tweet.id: item.viewer for item in first_page(memory)}
+    # Then the page asked for the celebrity's summary only, and still shows every state, in two round trips
+    assert memory.summaries_asked == [{CELEBRITY}]
+    assert states == {30: ViewerState(), 20: ViewerState(liked=True), 10: ViewerState()}
+    assert memory.contents_reads == 1
+
+
 def test_a_tweet_older_than_what_a_summary_keeps_reads_the_readers_edges() -> None:
     # Given a summary exact only from tweet 25 up, and a like of the older tweet 10
     memory = world({ORDINARY: [10, 30]}, celebrity_tweets=[])
-    memory.summaries[READER, ORDINARY] = AuthorSummary(ORDINARY, liked=frozenset({30}), complete_from=25)
+    summarise(memory, AuthorSummary(ORDINARY, liked=frozenset({30}), complete_from=25))
     memory.liked.add((READER, 10))
     # When the reader reads its timeline
     states = {item.tweet.id: item.viewer for item in first_page(memory)}

@@ -73,6 +73,8 @@ class TimelineActivity:
     last_seen_ms: int
     rebuilt_at_ms: int
     pulls: frozenset[int] = frozenset()
+    # The authors the owner has a summary of (it liked or retweeted some of their tweets).
+    engaged: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

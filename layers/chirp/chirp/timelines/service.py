@@ -96,7 +96,7 @@ def home_timeline_page(
         ],
         page_authors | {entry.bringer for entry in pushed} | {e.quoted_author_id for e in pushed if e.quoted_author_id},
         authors if windows else [],
-        ViewerReads(owner_id, summaries_of=frozenset(page_authors)),
+        ViewerReads(owner_id, summaries_of=summaries_to_read(head, page_authors, strategy, first_page=first_page)),
     )
     pulled = recent_pages(stores, contents, authors, limit) if windows else [query() for query in queried]
     if touched is not None:
@@ -271,7 +271,8 @@ def shown(
     """The page's entries as the owner sees them (as `chirp.tweets.shown.show` shows any list of
     tweets), reading what round trip 2 could not know to ask for in one more BatchGetItem, if any:
     the originals of pulled retweets, the tweets pulled quotes quote, their authors, and the owner's
-    edges of the tweets no summary read (`summarised`: whose summaries were asked for) speaks for."""
+    edges of the tweets no summary speaks for (`summarised`: the authors whose summaries were asked for, or
+    are known not to exist)."""
     tweets = contents.tweets | {tweet.id: tweet for _, tweet in items}
     users = contents.users
     quoted_ids = {entry.entry_id: quoted_of(entry, tweet) for entry, tweet in items}
@@ -317,6 +318,18 @@ def quoted_of(entry: TimelineEntry, tweet: Tweet) -> tuple[int, int] | None:
     if tweet.quoted_tweet_id is not None and tweet.quoted_author_id is not None:
         return tweet.quoted_tweet_id, tweet.quoted_author_id
     return None
+
+
+def summaries_to_read(
+    head: TimelineHead, page_authors: set[int], strategy: Strategy, *, first_page: bool
+) -> frozenset[int]:
+    """The page's authors whose summaries the owner has (its activity record lists them: `engaged`); all of
+    them when the record was not read (a later page of the push strategy). An author left out has had
+    nothing liked or retweeted by the owner."""
+    if first_page or strategy is Strategy.HYBRID:
+        engaged = head.activity.engaged if head.activity is not None else frozenset()
+        return frozenset(page_authors & engaged)
+    return frozenset(page_authors)
 
 
 def known_state(contents: PageContents, summarised: set[int], entry: TimelineEntry) -> ViewerState | None:

@@ -20,6 +20,7 @@ from pynamodb.expressions.update import Action
 from chirp.adapters.dynamodb.batch import TableRead, batch_get
 from chirp.adapters.dynamodb.connection import Step, run_steps
 from chirp.adapters.dynamodb.models import (
+    ACTIVITY_ENTRY_ID,
     LIKE,
     QUOTE,
     REPLY,
@@ -29,6 +30,7 @@ from chirp.adapters.dynamodb.models import (
     SUMMARY_LIMIT,
     EngagementItem,
     EngagementSummaryItem,
+    TimelineActivityItem,
     TweetItem,
     UserItem,
 )
@@ -93,6 +95,13 @@ def summary_update(
         (EngagementSummaryItem.kept.does_not_exist() | (EngagementSummaryItem.kept < SUMMARY_LIMIT)) if adds else None
     )
     return SummaryUpdate(item=item, author_id=author_id, actions=actions, condition=condition)
+
+
+def engaged_with(user_id: int, author_id: int) -> Step:
+    """The step of a like's or retweet's transaction that lists the author on the user's activity record
+    (`engaged`): a home page then reads the user's summary of that author, and no other author's."""
+    record = TimelineActivityItem(owner_id=user_id, entry_id=ACTIVITY_ENTRY_ID)
+    return Step(lambda t: t.update(record, actions=[TimelineActivityItem.engaged.add({author_id})]))
 
 
 def trim_summary(user_id: int, author_id: int) -> None:
@@ -166,6 +175,7 @@ class DynamoEngagementRepository:
                 ),
                 lambda: NotFound(f"user {user_id} does not exist"),
             ),
+            engaged_with(user_id, tweet.author_id),
         ]
         failed = run_steps(steps)
         return not failed  # a failed edge condition: liked already, nothing changed

@@ -209,6 +209,9 @@ class TimelineActivityItem(Model):
     rebuilt_at_ms = NumberAttribute(null=True)
     # The celebrities the owner follows (hybrid): their tweets are pulled at read time.
     pulls = NumberSetAttribute(null=True)
+    # The authors of whom the owner liked or retweeted something, so has a summary of (EngagementSummaryItem):
+    # a home page reads the summaries of those of its authors only.
+    engaged = NumberSetAttribute(null=True)
 
 
 class RefreshTokenItem(Model):

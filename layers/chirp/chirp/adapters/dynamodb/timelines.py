@@ -46,7 +46,7 @@ PROFILE_CACHE_SIZE = 20_000
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
 # What a timeline is read for: the entries and the activity record, not their keys and TTLs.
 HEAD_PROJECTION = (
-    "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls"
+    "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls, engaged"
 )
 
 
@@ -102,10 +102,12 @@ def _raw_entry(raw: dict[str, Any]) -> TimelineEntry:
 
 def _raw_activity(raw: dict[str, Any]) -> TimelineActivity:
     last_seen, rebuilt, pulls = raw.get("last_seen_ms"), raw.get("rebuilt_at_ms"), raw.get("pulls")
+    engaged = raw.get("engaged")
     return TimelineActivity(
         int(last_seen["N"]) if last_seen else 0,
         int(rebuilt["N"]) if rebuilt else 0,
         frozenset(int(author) for author in pulls["NS"]) if pulls else frozenset(),
+        frozenset(int(author) for author in engaged["NS"]) if engaged else frozenset(),
     )
 
 

@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.batch import TableRead, batch_get
 from chirp.adapters.dynamodb.connection import Step, run_steps, shared_connection
-from chirp.adapters.dynamodb.engagements import edge_item, summary_update, trim_summary
+from chirp.adapters.dynamodb.engagements import edge_item, engaged_with, summary_update, trim_summary
 from chirp.adapters.dynamodb.models import (
     COUNT_PREFIXES,
     QUOTE,
@@ -102,6 +102,7 @@ class DynamoTweetRepository:
                     make_room=lambda: trim_summary(author, summary.author_id),
                 )
             )
+            steps.append(engaged_with(author, tweet.retweet_of_author))
         return steps
 
     def delete(self, tweet: Tweet) -> bool:
