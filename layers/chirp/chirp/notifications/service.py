@@ -74,23 +74,25 @@ class Notifier:
 
 
 def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
-    """Record the activity and push what changed (see the module's docstring)."""
-    settings = notifier.notifications.settings([activity.recipient])[activity.recipient]
-    if not settings.allows(activity.kind) or not notifier.audience.allows(activity.recipient, activity.actor):
+    """Record the activity and push what changed (see the module's docstring). The reads that do not depend
+    on each other run side by side: the recipient's switches with its open connections, then its unread
+    count with the actors' names."""
+    recipient = activity.recipient
+    live_future = submit(notifier.connections.of_users, [recipient], now_s)
+    settings = notifier.notifications.settings([recipient])[recipient]
+    if not settings.allows(activity.kind) or not notifier.audience.allows(recipient, activity.actor):
         return Delivery.SKIPPED
     notification = notifier.notifications.record(activity, new_id())
     if notification is None:
         return Delivery.UNCHANGED
-    live = notifier.connections.of_users([activity.recipient], now_s).get(activity.recipient, [])
-    unread = unread_count(notifier.notifications, activity.recipient)
+    unread_future = submit(unread_count, notifier.notifications, recipient)
     actors = notifier.users.get_many(notification.actors)
-    message = notification_message(notification, actors, read=False, unread_count=unread)
-    if live and push_live(notifier.connections, notifier.pusher, activity.recipient, live, encode_message(message)):
+    message = notification_message(notification, actors, read=False, unread_count=unread_future.result())
+    live = live_future.result().get(recipient, [])
+    if live and push_live(notifier.connections, notifier.pusher, recipient, live, encode_message(message)):
         return Delivery.LIVE
     sender = notifier.web_push
-    if sender is not None and send_web_push(
-        notifier.notifications, sender, activity.recipient, web_push_message(message)
-    ):
+    if sender is not None and send_web_push(notifier.notifications, sender, recipient, web_push_message(message)):
         return Delivery.WEB_PUSH
     return Delivery.STORED
 
