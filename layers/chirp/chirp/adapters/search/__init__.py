@@ -1,0 +1,1 @@
+"""Search backends: OpenSearch (AWS) and the embedded engine (local), behind chirp.search.index."""

@@ -1,0 +1,160 @@
+"""The embedded search engine: tantivy (a Rust library with Python bindings, an index in a folder), so that
+`make run` searches with no server. It keeps `chirp.search.index.TweetIndex`.
+
+The text is indexed as `chirp.search.analysis` terms joined by spaces, in a field tantivy splits on
+whitespace only (its `whitespace` tokenizer: no lower-casing, no stemming), so it matches exactly the
+terms OpenSearch matches. Entities and usernames are `raw` (one term each). The tweet id is a fast field:
+results are ordered by it, and `since:`/`until:` are id ranges (ids are time-ordered Snowflakes).
+
+tantivy lets one writer hold an index at a time, across processes (a lock file in its folder): a write
+takes the writer, commits and lets it go, retrying while another process holds it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tantivy
+
+from chirp.errors import Retryable
+from chirp.ids import MAX_ID, lowest_id_at
+from chirp.pages import Page, PageRequest, page_from_overfetch
+from chirp.search.analysis import terms
+from chirp.search.index import TweetDocument
+from chirp.search.query import Term, TermKind, TweetQuery
+
+WRITER_HEAP_BYTES = 15_000_000
+WRITER_ATTEMPTS = 50  # ~5 s of waiting for another process's writer
+_ENTITY_FIELDS = {TermKind.HASHTAG: "hashtags", TermKind.CASHTAG: "cashtags", TermKind.MENTION: "mentions"}
+
+T = TypeVar("T")
+
+
+def tweet_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("tweet_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
+    for name in ("author", "hashtags", "cashtags", "mentions", "reply_to", "has", "lang"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+class EmbeddedTweetIndex:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._schema = tweet_schema()
+        self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+
+    # ------------------------------------------------------------------ writes
+    def put(self, documents: Sequence[TweetDocument]) -> None:
+        if not documents:
+            return
+        with self._writer() as writer:
+            for document in documents:
+                writer.delete_documents_by_term("tweet_id", document.tweet_id)
+                writer.add_document(_document(document))
+
+    def delete(self, tweet_ids: Sequence[int]) -> None:
+        if not tweet_ids:
+            return
+        with self._writer() as writer:
+            for tweet_id in tweet_ids:
+                writer.delete_documents_by_term("tweet_id", tweet_id)
+
+    @contextmanager
+    def _writer(self) -> Iterator[Any]:
+        writer = _retrying(lambda: self._index.writer(WRITER_HEAP_BYTES, 1))
+        try:
+            yield writer
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+
+    # ------------------------------------------------------------------ reads
+    def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
+        self._index.reload()
+        found = self._index.searcher().search(
+            self._query(query, page.before), limit=page.limit + 1, order_by_field="tweet_id", order=tantivy.Order.Desc
+        )
+        ids = [int(key) for key, _address in found.hits]
+        return page_from_overfetch(ids, page, lambda tweet_id: tweet_id)
+
+    def _query(self, query: TweetQuery, before: int | None) -> tantivy.Query:
+        must = [self._term_query(term) for term in query.required]
+        must_not = [self._term_query(term) for term in query.excluded]
+        for field, value in (("author", query.from_user), ("reply_to", query.to_user), ("lang", query.lang)):
+            if value is not None:
+                must.append(tantivy.Query.term_query(self._schema, field, value))
+        must.extend(tantivy.Query.term_query(self._schema, "has", value) for value in sorted(query.has))
+        low = lowest_id_at(_day_ms(query.since)) if query.since else None
+        high = lowest_id_at(_day_ms(query.until)) if query.until else None
+        if before is not None:
+            high = before if high is None else min(high, before)
+        if low is not None or high is not None:
+            must.append(
+                tantivy.Query.range_query(
+                    self._schema,
+                    "tweet_id",
+                    tantivy.FieldType.Integer,
+                    low if low is not None else 0,
+                    high if high is not None else MAX_ID,
+                    include_lower=True,
+                    include_upper=high is None,
+                )
+            )
+        clauses = [(tantivy.Occur.Must, clause) for clause in must]
+        clauses += [(tantivy.Occur.MustNot, clause) for clause in must_not]
+        return tantivy.Query.boolean_query(clauses)
+
+    def _term_query(self, term: Term) -> tantivy.Query:
+        field = _ENTITY_FIELDS.get(term.kind)
+        if field is not None:
+            return tantivy.Query.term_query(self._schema, field, term.value)
+        words = terms(term.value)
+        if not words:
+            return tantivy.Query.empty_query()
+        if len(words) == 1:
+            return tantivy.Query.term_query(self._schema, "terms", words[0])
+        phrase: list[str | tuple[int, str]] = list(words)
+        return tantivy.Query.phrase_query(self._schema, "terms", phrase)
+
+
+def _document(document: TweetDocument) -> tantivy.Document:
+    fields: dict[str, Any] = {
+        "tweet_id": document.tweet_id,
+        "terms": " ".join(terms(document.text)),
+        "author": document.author_username.lower(),
+        "hashtags": [tag.lower() for tag in document.hashtags],
+        "cashtags": [tag.lower() for tag in document.cashtags],
+        "mentions": [name.lower() for name in document.mentions],
+    }
+    if document.reply_to_username:
+        fields["reply_to"] = document.reply_to_username.lower()
+    if document.has_media:
+        fields["has"] = "media"
+    if document.lang:
+        fields["lang"] = document.lang
+    return tantivy.Document(**fields)
+
+
+def _day_ms(day: Any) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def _retrying(open_writer: Callable[[], T]) -> T:
+    for _ in range(WRITER_ATTEMPTS):
+        try:
+            return open_writer()
+        except ValueError as error:
+            if "lock" not in str(error).lower():
+                raise
+            time.sleep(0.1)
+    raise Retryable("the search index is busy with another writer; try again")

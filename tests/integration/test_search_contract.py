@@ -1,0 +1,111 @@
+"""The search backends' contract (chirp.search.index.TweetIndex): what every backend must answer for the
+same documents and queries. It runs on the embedded engine (tantivy, in a temporary folder)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from chirp.adapters.search.embedded import EmbeddedTweetIndex
+from chirp.ids import EPOCH_MS
+from chirp.pages import PageRequest
+from chirp.search.index import TweetDocument, TweetIndex
+from chirp.search.query import parse_tweet_query
+
+DAY_MS = 86_400_000
+
+
+def tweet_id_on(day: str, n: int) -> int:
+    """A Snowflake id minted on that day (UTC), the n-th of it."""
+    ms = int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() * 1000) + n
+    return (ms - EPOCH_MS) << 22
+
+
+DOCUMENTS = [
+    TweetDocument(
+        tweet_id_on("2026-11-01", 1), 1, "ada", "Serverless Python on a café terrace #Serverless", ("serverless",)
+    ),
+    TweetDocument(tweet_id_on("2026-11-02", 1), 2, "bob", "東京都に行きます 🎉", ()),
+    TweetDocument(tweet_id_on("2026-11-03", 1), 1, "ada", "@bob the hot dogs were great", (), mentions=("bob",)),
+    TweetDocument(
+        tweet_id_on("2026-11-04", 1),
+        2,
+        "bob",
+        "@ada a dog photo",
+        (),
+        mentions=("ada",),
+        reply_to_username="ada",
+        has_media=True,
+    ),
+    TweetDocument(tweet_id_on("2026-11-05", 1), 3, "cy", "buying $AAPL, not dogs", (), cashtags=("aapl",), lang="en"),
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[TweetIndex]:
+    engine = EmbeddedTweetIndex(tmp_path / "tweets")
+    engine.put(DOCUMENTS)
+    yield engine
+
+
+def found(index: TweetIndex, text: str, limit: int = 20) -> list[int]:
+    return list(index.search(parse_tweet_query(text), PageRequest(limit=limit)).items)
+
+
+def ids(*positions: int) -> list[int]:
+    """The documents' ids at these positions, newest first."""
+    return sorted((DOCUMENTS[p].tweet_id for p in positions), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("python", ids(0)),
+        ("CAFE", ids(0)),
+        ("serverless", ids(0)),  # the word, and the hashtag's text
+        ("#serverless", ids(0)),
+        ("京都", ids(1)),
+        ("🎉", ids(1)),
+        ('"hot dogs"', ids(2)),
+        ('"dogs hot"', []),
+        ("dogs", ids(2, 4)),
+        ("dogs -hot", ids(4)),
+        ('dogs -"hot dogs"', ids(4)),
+        ("@bob", ids(2)),
+        ("$aapl", ids(4)),
+        ("from:ada", ids(0, 2)),
+        ("from:ada dogs", ids(2)),
+        ("to:ada", ids(3)),
+        ("dog has:media", ids(3)),
+        ("dogs lang:en", ids(4)),
+        ("from:ada since:2026-11-02", ids(2)),
+        ("from:ada until:2026-11-03", ids(0)),
+        ("nothing-like-this", []),
+    ],
+)
+def test_a_query_finds_exactly_the_tweets_it_describes_newest_first(
+    index: TweetIndex, query: str, expected: list[int]
+) -> None:
+    assert found(index, query) == expected
+
+
+def test_pages_go_newest_first_below_the_cursor(index: TweetIndex) -> None:
+    query = parse_tweet_query("from:ada")
+    first = index.search(query, PageRequest(limit=1))
+    assert list(first.items) == ids(2) and first.next_cursor is not None
+    second = index.search(query, PageRequest(limit=1, before=first.items[-1]))
+    assert list(second.items) == ids(0) and second.next_cursor is None
+
+
+def test_a_deleted_tweet_is_not_found_and_a_replaced_one_is_found_by_its_new_text(index: TweetIndex) -> None:
+    index.delete([DOCUMENTS[2].tweet_id, 12345])  # an id never indexed is no error
+    index.put([TweetDocument(DOCUMENTS[4].tweet_id, 3, "cy", "selling everything", ())])
+    assert found(index, "dogs") == []
+    assert found(index, "selling") == ids(4)
+
+
+def test_the_index_survives_a_reopen(tmp_path: Path) -> None:
+    EmbeddedTweetIndex(tmp_path / "tweets").put(DOCUMENTS[:1])
+    assert found(EmbeddedTweetIndex(tmp_path / "tweets"), "python") == ids(0)
