@@ -8,6 +8,9 @@ results are ordered by it, and `since:`/`until:` are id ranges (ids are time-ord
 
 tantivy lets one writer hold an index at a time, across processes (a lock file in its folder): a write
 takes the writer, commits and lets it go, retrying while another process holds it.
+
+tantivy is a development dependency (requirements.txt), not the layer's: it is imported when an embedded
+index is opened, never at import, so this module imports on Lambda too, where search is OpenSearch's.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-
-import tantivy
 
 from chirp.errors import Retryable
 from chirp.ids import MAX_ID, lowest_id_at
@@ -35,7 +36,9 @@ _ENTITY_FIELDS = {TermKind.HASHTAG: "hashtags", TermKind.CASHTAG: "cashtags", Te
 T = TypeVar("T")
 
 
-def tweet_schema() -> tantivy.Schema:
+def tweet_schema() -> Any:
+    import tantivy
+
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("tweet_id", stored=True, indexed=True, fast=True)
     builder.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
@@ -46,7 +49,10 @@ def tweet_schema() -> tantivy.Schema:
 
 class EmbeddedTweetIndex:
     def __init__(self, folder: Path) -> None:
+        import tantivy
+
         folder.mkdir(parents=True, exist_ok=True)
+        self._tantivy = tantivy
         self._schema = tweet_schema()
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
 
@@ -57,7 +63,7 @@ class EmbeddedTweetIndex:
         with self._writer() as writer:
             for document in documents:
                 writer.delete_documents_by_term("tweet_id", document.tweet_id)
-                writer.add_document(_document(document))
+                writer.add_document(_document(self._tantivy, document))
 
     def delete(self, tweet_ids: Sequence[int]) -> None:
         if not tweet_ids:
@@ -82,12 +88,16 @@ class EmbeddedTweetIndex:
     def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
         self._index.reload()
         found = self._index.searcher().search(
-            self._query(query, page.before), limit=page.limit + 1, order_by_field="tweet_id", order=tantivy.Order.Desc
+            self._query(query, page.before),
+            limit=page.limit + 1,
+            order_by_field="tweet_id",
+            order=self._tantivy.Order.Desc,
         )
         ids = [int(key) for key, _address in found.hits]
         return page_from_overfetch(ids, page, lambda tweet_id: tweet_id)
 
-    def _query(self, query: TweetQuery, before: int | None) -> tantivy.Query:
+    def _query(self, query: TweetQuery, before: int | None) -> Any:
+        tantivy = self._tantivy
         must = [self._term_query(term) for term in query.required]
         must_not = [self._term_query(term) for term in query.excluded]
         for field, value in (("author", query.from_user), ("reply_to", query.to_user), ("lang", query.lang)):
@@ -114,7 +124,8 @@ class EmbeddedTweetIndex:
         clauses += [(tantivy.Occur.MustNot, clause) for clause in must_not]
         return tantivy.Query.boolean_query(clauses)
 
-    def _term_query(self, term: Term) -> tantivy.Query:
+    def _term_query(self, term: Term) -> Any:
+        tantivy = self._tantivy
         field = _ENTITY_FIELDS.get(term.kind)
         if field is not None:
             return tantivy.Query.term_query(self._schema, field, term.value)
@@ -127,7 +138,7 @@ class EmbeddedTweetIndex:
         return tantivy.Query.phrase_query(self._schema, "terms", phrase)
 
 
-def _document(document: TweetDocument) -> tantivy.Document:
+def _document(tantivy: Any, document: TweetDocument) -> Any:
     fields: dict[str, Any] = {
         "tweet_id": document.tweet_id,
         "terms": " ".join(terms(document.text)),
