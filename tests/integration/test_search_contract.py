@@ -1,5 +1,5 @@
-"""The search backends' contract (chirp.search.index.TweetIndex): what every backend must answer for the
-same documents and queries. It runs on the embedded engine (tantivy, in a temporary folder)."""
+"""The search backends' contract (chirp.search.index.TweetIndex, UserIndex): what every backend must answer
+for the same documents and queries. It runs on the embedded engine (tantivy, in a temporary folder)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from chirp.adapters.search.embedded import EmbeddedTweetIndex
+from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.ids import EPOCH_MS
-from chirp.pages import PageRequest
-from chirp.search.index import TweetDocument, TweetIndex
+from chirp.pages import PageRequest, decode_cursor
+from chirp.search.index import TweetDocument, TweetIndex, UserDocument, UserIndex
 from chirp.search.query import parse_tweet_query
 
 DAY_MS = 86_400_000
@@ -109,3 +109,61 @@ def test_a_deleted_tweet_is_not_found_and_a_replaced_one_is_found_by_its_new_tex
 def test_the_index_survives_a_reopen(tmp_path: Path) -> None:
     EmbeddedTweetIndex(tmp_path / "tweets").put(DOCUMENTS[:1])
     assert found(EmbeddedTweetIndex(tmp_path / "tweets"), "python") == ids(0)
+
+
+# ---------------------------------------------------------------- users: prefix autocomplete
+
+USERS = [
+    UserDocument(1, "ada", "Ada Lovelace", followers_count=50),
+    UserDocument(2, "adam", "Adam Smith", followers_count=900),
+    UserDocument(3, "bob", "Bob Adams", followers_count=10),
+    UserDocument(4, "zoe", "Zoë Ádámsdóttir", followers_count=5),
+    UserDocument(5, "carol", "Carol", followers_count=1_000),
+]
+
+
+@pytest.fixture
+def users(tmp_path: Path) -> Iterator[UserIndex]:
+    engine = EmbeddedUserIndex(tmp_path / "users")
+    engine.put(USERS)
+    yield engine
+
+
+def prefix_search(users: UserIndex, prefix: str, limit: int = 20) -> list[int]:
+    return list(users.search(prefix, PageRequest(limit=limit)).items)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("a", [2, 1, 3, 4]),  # every username or name word starting with "a", most followed first
+        ("ad", [2, 1, 3, 4]),
+        ("ada", [1, 2, 3, 4]),  # the user whose username it is first
+        ("@ADA", [1, 2, 3, 4]),
+        ("adams", [3, 4]),  # a name's word; accents folded
+        ("lovelace", [1]),
+        ("carol", [5]),
+        ("x", []),
+        ("   ", []),
+    ],
+)
+def test_a_prefix_finds_usernames_and_name_words_exact_match_first_then_by_followers(
+    users: UserIndex, prefix: str, expected: list[int]
+) -> None:
+    assert prefix_search(users, prefix) == expected
+
+
+def test_user_pages_follow_the_ranking(users: UserIndex) -> None:
+    first = users.search("a", PageRequest(limit=3))
+    assert list(first.items) == [2, 1, 3] and first.next_cursor is not None
+    _, served = decode_cursor(first.next_cursor)
+    second = users.search("a", PageRequest(limit=3, served=served))
+    assert list(second.items) == [4] and second.next_cursor is None
+
+
+def test_a_renamed_user_is_found_by_the_new_name_only_and_a_deleted_one_not_at_all(users: UserIndex) -> None:
+    users.put([UserDocument(5, "carol", "Caroline Herschel", followers_count=1_000)])
+    users.delete([1])
+    assert prefix_search(users, "hersch") == [5]
+    assert prefix_search(users, "lovelace") == []
+    assert prefix_search(users, "ada") == [2, 3, 4]

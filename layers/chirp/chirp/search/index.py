@@ -4,7 +4,8 @@ both keep, tested by one suite (tests/integration/test_search_contract.py).
 A tweet is indexed as a `TweetDocument`: its text as `chirp.search.analysis` terms (the backend matches
 terms, it analyses nothing itself), its entities, its author's username and the username it replies to.
 A search answers tweet ids, newest first, paged by id like every list; the caller reads the tweets from
-the tables (the source of truth: a tweet deleted since is left out there).
+the tables (the source of truth: a tweet deleted since is left out there). A user is indexed by its
+username and the words of its name, for prefix autocomplete, ranked by followers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class TweetDocument:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class UserDocument:
+    user_id: int
+    username: str
+    name: str
+    followers_count: int = 0
+
+
 class TweetIndex(Protocol):
     def put(self, documents: Sequence[TweetDocument]) -> None:
         """Index the documents, replacing any indexed before under the same ids."""
@@ -40,3 +49,15 @@ class TweetIndex(Protocol):
 
     def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
         """The ids of the tweets matching the query, newest first, below the page's cursor."""
+
+
+class UserIndex(Protocol):
+    def put(self, documents: Sequence[UserDocument]) -> None:
+        """Index the users, replacing any indexed before under the same ids (a rename: the new name only)."""
+
+    def delete(self, user_ids: Sequence[int]) -> None: ...
+
+    def search(self, prefix: str, page: PageRequest) -> Page[int]:
+        """Users whose username, or a word of whose name, starts with `prefix` (case- and accent-insensitive,
+        from its first character): the user whose username it is first, then by followers, most first.
+        Pages are offsets into that ranking (`PageRequest.served`)."""

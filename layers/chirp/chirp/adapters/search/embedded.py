@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 
 from chirp.errors import Retryable
 from chirp.ids import MAX_ID, lowest_id_at
-from chirp.pages import Page, PageRequest, page_from_overfetch
+from chirp.pages import Page, PageRequest, encode_cursor, page_from_overfetch
 from chirp.search.analysis import terms
-from chirp.search.index import TweetDocument
+from chirp.search.index import TweetDocument, UserDocument
 from chirp.search.query import Term, TermKind, TweetQuery
 
 WRITER_HEAP_BYTES = 15_000_000
@@ -60,7 +60,7 @@ class EmbeddedTweetIndex:
     def put(self, documents: Sequence[TweetDocument]) -> None:
         if not documents:
             return
-        with self._writer() as writer:
+        with _writer(self._index) as writer:
             for document in documents:
                 writer.delete_documents_by_term("tweet_id", document.tweet_id)
                 writer.add_document(_document(self._tantivy, document))
@@ -68,21 +68,9 @@ class EmbeddedTweetIndex:
     def delete(self, tweet_ids: Sequence[int]) -> None:
         if not tweet_ids:
             return
-        with self._writer() as writer:
+        with _writer(self._index) as writer:
             for tweet_id in tweet_ids:
                 writer.delete_documents_by_term("tweet_id", tweet_id)
-
-    @contextmanager
-    def _writer(self) -> Iterator[Any]:
-        writer = _retrying(lambda: self._index.writer(WRITER_HEAP_BYTES, 1))
-        try:
-            yield writer
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.wait_merging_threads()
 
     # ------------------------------------------------------------------ reads
     def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
@@ -169,3 +157,98 @@ def _retrying(open_writer: Callable[[], T]) -> T:
                 raise
             time.sleep(0.1)
     raise Retryable("the search index is busy with another writer; try again")
+
+
+# ---------------------------------------------------------------------- users
+MAX_PREFIX_CHARS = 20
+
+
+def user_schema() -> Any:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("user_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("followers", fast=True)
+    builder.add_text_field("username", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("prefixes", tokenizer_name="whitespace", index_option="basic")
+    return builder.build()
+
+
+class EmbeddedUserIndex:
+    """Users by prefix: each username and each word of each name is indexed with all its prefixes (edge
+    n-grams of the shared analysis' terms, up to MAX_PREFIX_CHARS), so a prefix is one term lookup."""
+
+    def __init__(self, folder: Path) -> None:
+        import tantivy
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self._tantivy = tantivy
+        self._schema = user_schema()
+        self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
+
+    def put(self, documents: Sequence[UserDocument]) -> None:
+        if not documents:
+            return
+        with _writer(self._index) as writer:
+            for document in documents:
+                writer.delete_documents_by_term("user_id", document.user_id)
+                writer.add_document(
+                    self._tantivy.Document(
+                        user_id=document.user_id,
+                        followers=max(0, document.followers_count),
+                        username=document.username.lower(),
+                        prefixes=" ".join(sorted(_prefixes(document))),
+                    )
+                )
+
+    def delete(self, user_ids: Sequence[int]) -> None:
+        if not user_ids:
+            return
+        with _writer(self._index) as writer:
+            for user_id in user_ids:
+                writer.delete_documents_by_term("user_id", user_id)
+
+    def search(self, prefix: str, page: PageRequest) -> Page[int]:
+        words = terms(prefix)
+        if not words:
+            return Page(items=[], next_cursor=None)
+        tantivy = self._tantivy
+        self._index.reload()
+        searcher = self._index.searcher()
+        exact_query = tantivy.Query.term_query(self._schema, "username", prefix.strip().lstrip("@").lower())
+        exact = [int(searcher.doc(address)["user_id"][0]) for _score, address in searcher.search(exact_query, 1).hits]
+        wanted = page.served + page.limit + 1
+        prefixed = searcher.search(
+            tantivy.Query.term_query(self._schema, "prefixes", words[0][:MAX_PREFIX_CHARS]),
+            limit=wanted,
+            order_by_field="followers",
+            order=tantivy.Order.Desc,
+        )
+        ranked = exact + [
+            user_id
+            for _followers, address in prefixed.hits
+            if (user_id := int(searcher.doc(address)["user_id"][0])) not in exact
+        ]
+        window = ranked[page.served : page.served + page.limit + 1]
+        if len(window) > page.limit:
+            kept = window[: page.limit]
+            return Page(items=kept, next_cursor=encode_cursor(kept[-1], page.served + page.limit))
+        return Page(items=window, next_cursor=None)
+
+
+def _prefixes(document: UserDocument) -> set[str]:
+    words = [document.username.lower(), *terms(document.name), *terms(document.username)]
+    return {word[:length] for word in words for length in range(1, min(len(word), MAX_PREFIX_CHARS) + 1)}
+
+
+@contextmanager
+def _writer(index: Any) -> Iterator[Any]:
+    writer = _retrying(lambda: index.writer(WRITER_HEAP_BYTES, 1))
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
