@@ -19,7 +19,14 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from tests.integration.api_client import Account, Api, assert_error
 from tests.integration.conftest import ACCOUNT_ID, REGION, clear_settings_caches
-from tests.integration.pipeline import PUBLISHER_FUNCTION, Pipeline, StartPipeline, handler_module, item_identifier
+from tests.integration.pipeline import (
+    PUBLISHER_FUNCTION,
+    LambdaContext,
+    Pipeline,
+    StartPipeline,
+    handler_module,
+    item_identifier,
+)
 from tests.push_service import PushService
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events" / "live_connections"
@@ -95,9 +102,7 @@ def close_connection(pipeline: Pipeline, connection_id: str) -> None:
         assert handler_module(spec).handler(event, _context(spec))["statusCode"] == 200
 
 
-def _context(spec: Any) -> Any:
-    from tests.integration.pipeline import LambdaContext
-
+def _context(spec: Any) -> LambdaContext:
     return LambdaContext(spec.name, spec.arn)
 
 

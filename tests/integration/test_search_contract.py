@@ -3,11 +3,13 @@ for the same documents and queries. It runs on the embedded engine (tantivy, in 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import tantivy
 from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.ids import EPOCH_MS
 from chirp.pages import PageRequest, decode_cursor
@@ -167,3 +169,21 @@ def test_a_renamed_user_is_found_by_the_new_name_only_and_a_deleted_one_not_at_a
     assert prefix_search(users, "hersch") == [5]
     assert prefix_search(users, "lovelace") == []
     assert prefix_search(users, "ada") == [2, 3, 4]
+
+
+def test_a_write_waits_while_another_writer_holds_the_index_then_goes_through(tmp_path: Path) -> None:
+    # Given another writer (another process, on AWS's side of things: another sandbox) holding the index
+    engine = EmbeddedTweetIndex(tmp_path / "tweets")
+    holder = tantivy.Index.open(str(tmp_path / "tweets")).writer(15_000_000, 1)
+
+    def release() -> None:
+        holder.commit()
+        holder.wait_merging_threads()  # the writer is gone, and its lock with it
+
+    releaser = threading.Timer(0.3, release)
+    releaser.start()
+    # When a document is put meanwhile
+    engine.put(DOCUMENTS[:1])
+    releaser.join()
+    # Then it was written once the other writer let go
+    assert found(engine, "python") == ids(0)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 
@@ -89,6 +89,20 @@ class PasswordSettings(EnvironmentSettings):
 
 class AuthSettings(TokenSettings, PasswordSettings):
     """What logging in needs: token lifetimes and the password hash's cost."""
+
+
+class SigningKeySettings(EnvironmentSettings):
+    """Where the JWT signing key is: a Secrets Manager secret (AWS, the local runtime), or given directly
+    (tests). One of the two must be set."""
+
+    jwt_secret_arn: str = ""
+    jwt_secret: str = ""
+
+    @model_validator(mode="after")
+    def _a_signing_key_is_configured(self) -> Self:
+        if not (self.jwt_secret_arn or self.jwt_secret):
+            raise ValueError("set JWT_SECRET_ARN (or JWT_SECRET) to configure token signing")
+        return self
 
 
 class HttpSettings(EnvironmentSettings):

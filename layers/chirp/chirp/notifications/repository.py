@@ -37,8 +37,8 @@ class NotificationRepository(Protocol):
 
     def push_subscriptions(self, user_id: int) -> list[PushSubscription]: ...
 
-    def add_push_subscription(self, user_id: int, subscription: PushSubscription) -> bool:
-        """False if the user had that endpoint already (its keys are replaced)."""
+    def add_push_subscription(self, user_id: int, subscription: PushSubscription) -> None:
+        """Keep the subscription (a browser subscribing again with the same endpoint replaces its keys)."""
 
     def remove_push_subscription(self, user_id: int, endpoint: str) -> bool:
         """False if the user had no such endpoint."""

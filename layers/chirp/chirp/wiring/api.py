@@ -12,7 +12,7 @@ from chirp.engagements.repository import EngagementRepository
 from chirp.errors import NotFound
 from chirp.follows.repository import FollowRepository
 from chirp.notifications.repository import NotificationRepository
-from chirp.settings import AuthSettings, HttpSettings, TableName, load
+from chirp.settings import AuthSettings, HttpSettings, SigningKeySettings, TableName, load
 from chirp.timelines.repository import TimelineRepository
 from chirp.timelines.settings import TimelineSettings
 from chirp.tweets.repository import TweetRepository
@@ -20,7 +20,7 @@ from chirp.users.repository import UserRepository
 from chirp.wiring import secret_signing_key
 
 
-class ApiSettings(AuthSettings, HttpSettings, TimelineSettings):
+class ApiSettings(AuthSettings, HttpSettings, TimelineSettings, SigningKeySettings):
     users_table: TableName
     tweets_table: TableName
     follows_table: TableName
@@ -35,15 +35,6 @@ class ApiSettings(AuthSettings, HttpSettings, TimelineSettings):
     # The push services browsers may subscribe with (origins, `https://*.host` for a host's subdomains),
     # comma-separated; empty: the browsers' own (chirp.notifications.push).
     push_service_origins: str = ""
-    # The JWT signing key: a Secrets Manager secret (AWS, the local runtime), or given directly (tests).
-    jwt_secret_arn: str = ""
-    jwt_secret: str = ""
-
-    @model_validator(mode="after")
-    def _a_signing_key_is_configured(self) -> ApiSettings:
-        if not (self.jwt_secret_arn or self.jwt_secret):
-            raise ValueError("set JWT_SECRET_ARN (or JWT_SECRET) to configure token signing")
-        return self
 
     @model_validator(mode="after")
     def _push_services_are_origins(self) -> ApiSettings:

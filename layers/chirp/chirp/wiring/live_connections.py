@@ -6,23 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import model_validator
-
 from chirp.notifications.repository import LiveConnections
-from chirp.settings import EnvironmentSettings, TableName, load
+from chirp.settings import SigningKeySettings, TableName, load
 from chirp.wiring import secret_signing_key
 
 
-class LiveConnectionsSettings(EnvironmentSettings):
+class LiveConnectionsSettings(SigningKeySettings):
     live_connections_table: TableName
-    jwt_secret_arn: str = ""
-    jwt_secret: str = ""
-
-    @model_validator(mode="after")
-    def _a_signing_key_is_configured(self) -> LiveConnectionsSettings:
-        if not (self.jwt_secret_arn or self.jwt_secret):
-            raise ValueError("set JWT_SECRET_ARN (or JWT_SECRET) to check access tokens")
-        return self
 
 
 @dataclass(frozen=True)

@@ -185,17 +185,14 @@ class DynamoNotificationRepository:
         )
         return [PushSubscription(endpoint=item.endpoint, p256dh=item.p256dh, auth=item.auth) for item in items]
 
-    def add_push_subscription(self, user_id: int, subscription: PushSubscription) -> bool:
-        item = PushSubscriptionItem(
+    def add_push_subscription(self, user_id: int, subscription: PushSubscription) -> None:
+        PushSubscriptionItem(
             user_id=user_id,
             key=_push_key(subscription.endpoint),
             endpoint=subscription.endpoint,
             p256dh=subscription.p256dh,
             auth=subscription.auth,
-        )
-        existed = PushSubscriptionItem.count(user_id, PushSubscriptionItem.key == item.key, consistent_read=True) > 0
-        item.save()
-        return not existed
+        ).save()
 
     def remove_push_subscription(self, user_id: int, endpoint: str) -> bool:
         item = PushSubscriptionItem(user_id=user_id, key=_push_key(endpoint))
