@@ -14,7 +14,7 @@ from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.ids import EPOCH_MS
 from chirp.pages import PageRequest, decode_cursor
 from chirp.search.index import TweetDocument, TweetIndex, UserDocument, UserIndex
-from chirp.search.query import parse_tweet_query
+from chirp.search.query import TweetQuery, parse_tweet_query, resolve_users
 
 DAY_MS = 86_400_000
 
@@ -25,23 +25,15 @@ def tweet_id_on(day: str, n: int) -> int:
     return (ms - EPOCH_MS) << 22
 
 
+USER_IDS = {"ada": 1, "bob": 2, "cy": 3}
 DOCUMENTS = [
+    TweetDocument(tweet_id_on("2026-11-01", 1), 1, "Serverless Python on a café terrace #Serverless", ("serverless",)),
+    TweetDocument(tweet_id_on("2026-11-02", 1), 2, "東京都に行きます 🎉", ()),
+    TweetDocument(tweet_id_on("2026-11-03", 1), 1, "@bob the hot dogs were great", (), mentions=("bob",)),
     TweetDocument(
-        tweet_id_on("2026-11-01", 1), 1, "ada", "Serverless Python on a café terrace #Serverless", ("serverless",)
+        tweet_id_on("2026-11-04", 1), 2, "@ada a dog photo", (), mentions=("ada",), reply_to_user_id=1, has_media=True
     ),
-    TweetDocument(tweet_id_on("2026-11-02", 1), 2, "bob", "東京都に行きます 🎉", ()),
-    TweetDocument(tweet_id_on("2026-11-03", 1), 1, "ada", "@bob the hot dogs were great", (), mentions=("bob",)),
-    TweetDocument(
-        tweet_id_on("2026-11-04", 1),
-        2,
-        "bob",
-        "@ada a dog photo",
-        (),
-        mentions=("ada",),
-        reply_to_username="ada",
-        has_media=True,
-    ),
-    TweetDocument(tweet_id_on("2026-11-05", 1), 3, "cy", "buying $AAPL, not dogs", (), cashtags=("aapl",), lang="en"),
+    TweetDocument(tweet_id_on("2026-11-05", 1), 3, "buying $AAPL, not dogs", (), cashtags=("aapl",), lang="en"),
 ]
 
 
@@ -52,8 +44,14 @@ def index(tmp_path: Path) -> Iterator[TweetIndex]:
     yield engine
 
 
+def query_of(text: str) -> TweetQuery:
+    resolved = resolve_users(parse_tweet_query(text), USER_IDS.get)
+    assert resolved is not None, f"{text} names a user the documents do not have"
+    return resolved
+
+
 def found(index: TweetIndex, text: str, limit: int = 20) -> list[int]:
-    return list(index.search(parse_tweet_query(text), PageRequest(limit=limit)).items)
+    return list(index.search(query_of(text), PageRequest(limit=limit)).items)
 
 
 def ids(*positions: int) -> list[int]:
@@ -94,7 +92,7 @@ def test_a_query_finds_exactly_the_tweets_it_describes_newest_first(
 
 
 def test_pages_go_newest_first_below_the_cursor(index: TweetIndex) -> None:
-    query = parse_tweet_query("from:ada")
+    query = query_of("from:ada")
     first = index.search(query, PageRequest(limit=1))
     assert list(first.items) == ids(2) and first.next_cursor is not None
     second = index.search(query, PageRequest(limit=1, before=first.items[-1]))
@@ -103,9 +101,35 @@ def test_pages_go_newest_first_below_the_cursor(index: TweetIndex) -> None:
 
 def test_a_deleted_tweet_is_not_found_and_a_replaced_one_is_found_by_its_new_text(index: TweetIndex) -> None:
     index.delete([DOCUMENTS[2].tweet_id, 12345])  # an id never indexed is no error
-    index.put([TweetDocument(DOCUMENTS[4].tweet_id, 3, "cy", "selling everything", ())])
+    index.put([TweetDocument(DOCUMENTS[4].tweet_id, 3, "selling everything", ())])
     assert found(index, "dogs") == []
     assert found(index, "selling") == ids(4)
+
+
+def test_an_authors_tweets_go_at_once_and_no_one_elses(index: TweetIndex) -> None:
+    index.delete_by_author(1)
+    assert found(index, "from:ada") == []
+    assert found(index, "dogs") == ids(4)
+    assert found(index, "to:ada") == ids(3)  # bob's reply to ada stays: it is bob's
+
+
+def test_an_unresolved_from_is_refused_rather_than_matching_nothing_silently(index: TweetIndex) -> None:
+    with pytest.raises(ValueError, match="resolve"):
+        index.search(parse_tweet_query("from:ada"), PageRequest())
+
+
+def test_relevance_scores_the_better_text_match_higher(index: TweetIndex) -> None:
+    index.put(
+        [
+            TweetDocument(tweet_id_on("2026-11-06", 1), 3, "dogs dogs dogs", ()),
+            TweetDocument(tweet_id_on("2026-11-06", 2), 3, "cats", ()),
+        ]
+    )
+    scored = index.search_scored(query_of("dogs"), limit=10)
+    assert [tweet_id for tweet_id, _ in scored][0] == tweet_id_on("2026-11-06", 1)
+    assert sorted(tweet_id for tweet_id, _ in scored) == sorted([*ids(2, 4), tweet_id_on("2026-11-06", 1)])
+    assert all(score > 0 for _, score in scored)
+    assert len(index.search_scored(query_of("dogs"), limit=2)) == 2
 
 
 def test_the_index_survives_a_reopen(tmp_path: Path) -> None:

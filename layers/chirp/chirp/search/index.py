@@ -2,9 +2,11 @@
 both keep, tested by one suite (tests/integration/test_search_contract.py).
 
 A tweet is indexed as a `TweetDocument`: its text as `chirp.search.analysis` terms (the backend matches
-terms, it analyses nothing itself), its entities, its author's username and the username it replies to.
-A search answers tweet ids, newest first, paged by id like every list; the caller reads the tweets from
-the tables (the source of truth: a tweet deleted since is left out there). A user is indexed by its
+terms, it analyses nothing itself), its entities, its author's id and the id of the user it replies to
+(from:/to: are resolved to ids before a search, so a renamed user's tweets are found by the new name).
+A search answers tweet ids, newest first, paged by id like every list, or the best-scoring ids with the
+backend's text score (BM25 on both backends) for `sort=relevant`; the caller reads the tweets from the
+tables (the source of truth: a tweet deleted since is left out there). A user is indexed by its
 username and the words of its name, for prefix autocomplete, ranked by followers.
 """
 
@@ -22,12 +24,11 @@ from chirp.search.query import TweetQuery
 class TweetDocument:
     tweet_id: int
     author_id: int
-    author_username: str
     text: str
     hashtags: tuple[str, ...] = ()
     cashtags: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()  # usernames
-    reply_to_username: str | None = None
+    reply_to_user_id: int | None = None
     has_media: bool = False
     lang: str | None = None
 
@@ -47,8 +48,14 @@ class TweetIndex(Protocol):
     def delete(self, tweet_ids: Sequence[int]) -> None:
         """Remove the tweets (an id never indexed is no error)."""
 
+    def delete_by_author(self, author_id: int) -> None:
+        """Remove every tweet of the author (a deleted account)."""
+
     def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
         """The ids of the tweets matching the query, newest first, below the page's cursor."""
+
+    def search_scored(self, query: TweetQuery, limit: int) -> list[tuple[int, float]]:
+        """The `limit` best matches by text score (BM25), best first: (tweet id, score > 0)."""
 
 
 class UserIndex(Protocol):

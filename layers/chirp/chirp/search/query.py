@@ -16,7 +16,8 @@ Twitter refuses it. Bad input raises MalformedRequest with a message that names 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -59,6 +60,10 @@ class TweetQuery:
     until: date | None = None  # exclusive
     has: frozenset[str] = field(default_factory=frozenset)
     lang: str | None = None
+    # from:/to: as user ids (`resolve_users`): what the backends match, so a renamed user's tweets are
+    # found by the new name.
+    from_user_id: int | None = None
+    to_user_id: int | None = None
 
     @property
     def required(self) -> tuple[Term, ...]:
@@ -67,6 +72,29 @@ class TweetQuery:
     @property
     def excluded(self) -> tuple[Term, ...]:
         return tuple(term for term in self.terms if term.excluded)
+
+
+def resolve_users(query: TweetQuery, user_id_of: Callable[[str], int | None]) -> TweetQuery | None:
+    """The query with from:/to: usernames resolved to ids; None when one names no user (nothing matches)."""
+    ids: dict[str, int | None] = {}
+    for name in (query.from_user, query.to_user):
+        if name is not None:
+            ids[name] = user_id_of(name)
+            if ids[name] is None:
+                return None
+    return replace(
+        query,
+        from_user_id=ids[query.from_user] if query.from_user is not None else None,
+        to_user_id=ids[query.to_user] if query.to_user is not None else None,
+    )
+
+
+def require_resolved(query: TweetQuery) -> None:
+    """What a backend calls first: it matches users by id only."""
+    if (query.from_user is not None and query.from_user_id is None) or (
+        query.to_user is not None and query.to_user_id is None
+    ):
+        raise ValueError("resolve the query's from:/to: usernames (resolve_users) before searching")
 
 
 def parse_tweet_query(text: str) -> TweetQuery:

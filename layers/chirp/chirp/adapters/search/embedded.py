@@ -27,7 +27,7 @@ from chirp.ids import MAX_ID, lowest_id_at
 from chirp.pages import Page, PageRequest, encode_cursor, page_from_overfetch
 from chirp.search.analysis import terms
 from chirp.search.index import TweetDocument, UserDocument
-from chirp.search.query import Term, TermKind, TweetQuery
+from chirp.search.query import Term, TermKind, TweetQuery, require_resolved
 
 WRITER_HEAP_BYTES = 15_000_000
 WRITER_ATTEMPTS = 50  # ~5 s of waiting for another process's writer
@@ -41,8 +41,10 @@ def tweet_schema() -> Any:
 
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("tweet_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("author_id", indexed=True)
+    builder.add_integer_field("reply_to_id", indexed=True)
     builder.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
-    for name in ("author", "hashtags", "cashtags", "mentions", "reply_to", "has", "lang"):
+    for name in ("hashtags", "cashtags", "mentions", "has", "lang"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
@@ -72,8 +74,13 @@ class EmbeddedTweetIndex:
             for tweet_id in tweet_ids:
                 writer.delete_documents_by_term("tweet_id", tweet_id)
 
+    def delete_by_author(self, author_id: int) -> None:
+        with _writer(self._index) as writer:
+            writer.delete_documents_by_term("author_id", author_id)
+
     # ------------------------------------------------------------------ reads
     def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
+        require_resolved(query)
         self._index.reload()
         found = self._index.searcher().search(
             self._query(query, page.before),
@@ -84,13 +91,22 @@ class EmbeddedTweetIndex:
         ids = [int(key) for key, _address in found.hits]
         return page_from_overfetch(ids, page, lambda tweet_id: tweet_id)
 
+    def search_scored(self, query: TweetQuery, limit: int) -> list[tuple[int, float]]:
+        require_resolved(query)
+        self._index.reload()
+        searcher = self._index.searcher()
+        found = searcher.search(self._query(query, None), limit=limit)
+        return [(int(searcher.doc(address)["tweet_id"][0]), float(score)) for score, address in found.hits]
+
     def _query(self, query: TweetQuery, before: int | None) -> Any:
         tantivy = self._tantivy
         must = [self._term_query(term) for term in query.required]
         must_not = [self._term_query(term) for term in query.excluded]
-        for field, value in (("author", query.from_user), ("reply_to", query.to_user), ("lang", query.lang)):
-            if value is not None:
-                must.append(tantivy.Query.term_query(self._schema, field, value))
+        for field, user_id in (("author_id", query.from_user_id), ("reply_to_id", query.to_user_id)):
+            if user_id is not None:
+                must.append(tantivy.Query.term_query(self._schema, field, user_id))
+        if query.lang is not None:
+            must.append(tantivy.Query.term_query(self._schema, "lang", query.lang))
         must.extend(tantivy.Query.term_query(self._schema, "has", value) for value in sorted(query.has))
         low = lowest_id_at(_day_ms(query.since)) if query.since else None
         high = lowest_id_at(_day_ms(query.until)) if query.until else None
@@ -130,13 +146,13 @@ def _document(tantivy: Any, document: TweetDocument) -> Any:
     fields: dict[str, Any] = {
         "tweet_id": document.tweet_id,
         "terms": " ".join(terms(document.text)),
-        "author": document.author_username.lower(),
+        "author_id": document.author_id,
         "hashtags": [tag.lower() for tag in document.hashtags],
         "cashtags": [tag.lower() for tag in document.cashtags],
         "mentions": [name.lower() for name in document.mentions],
     }
-    if document.reply_to_username:
-        fields["reply_to"] = document.reply_to_username.lower()
+    if document.reply_to_user_id is not None:
+        fields["reply_to_id"] = document.reply_to_user_id
     if document.has_media:
         fields["has"] = "media"
     if document.lang:
