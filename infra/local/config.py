@@ -12,6 +12,10 @@
 | `CHIRP_TARGET` | | `aws`: use the account of the current credentials |
 | `AWS_ENDPOINT_URL` | | use this endpoint (LocalStack) for every service |
 | `CHIRP_DYNAMODB_LOCAL_DIR` | `<repo>/.cache/dynamodb-local` | where DynamoDB Local is installed |
+| `CHIRP_OPENSEARCH_URL` | | an OpenSearch of your own (`http(s)://...`, LocalStack's): every domain's |
+| | | `DomainEndpoint`; unset: the embedded engine, `embedded:<data>/search/<domain>` |
+| `CHIRP_SCHEDULE_FIRST_RUN_SECONDS` | one period | seconds to each schedule's first run when sooner than its |
+| | | own (tests); the runs after it keep the schedule's period |
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class RuntimeConfig:
     moto_port: int | None
     dynamodb_local_dir: Path
     parameter_overrides: str
+    opensearch_url: str | None = None
+    schedule_first_run_seconds: float | None = None  # None: a schedule's own first run
 
     @property
     def stack_name(self) -> str:
@@ -74,7 +80,31 @@ def config_from_environ(environ: Mapping[str, str]) -> RuntimeConfig:
         moto_port=_optional_int_setting(environ, "CHIRP_MOTO_PORT"),
         dynamodb_local_dir=Path(environ.get("CHIRP_DYNAMODB_LOCAL_DIR") or REPO_ROOT / ".cache/dynamodb-local"),
         parameter_overrides=environ.get("CHIRP_PARAMETER_OVERRIDES", ""),
+        opensearch_url=_opensearch_url(environ),
+        schedule_first_run_seconds=_optional_seconds_setting(environ, "CHIRP_SCHEDULE_FIRST_RUN_SECONDS"),
     )
+
+
+def _opensearch_url(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("CHIRP_OPENSEARCH_URL", "").strip()
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"CHIRP_OPENSEARCH_URL must be an http:// or https:// URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def _optional_seconds_setting(environ: Mapping[str, str], name: str) -> float | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(f"{name} must be zero or more seconds, got {raw!r}")
+    return seconds
 
 
 def _target(environ: Mapping[str, str], endpoint_url: str | None) -> Target:

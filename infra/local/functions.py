@@ -40,6 +40,8 @@ class FunctionSpec:
     memory_mb: int
     environment: dict[str, str]
     events: list[EventSource] = field(default_factory=list)
+    # How Lambda retries the function's asynchronous invocations (schedules): `EventInvokeConfig`, resolved.
+    event_invoke_config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def handler_file(self) -> Path:
@@ -97,6 +99,7 @@ def _function_spec(
             for key, value in resolver.resolve(environment).items()  # AWS::NoValue drops a variable
         },
         events=[_event_source(resolver, name, body) for name, body in events.items()],
+        event_invoke_config=dict(resolver.resolve(properties.get("EventInvokeConfig") or {})),
     )
 
 

@@ -4,7 +4,9 @@ Supported: DynamoDB tables (with GSIs, streams and TTL; GSIs and streams added l
 are added to existing tables too), SQS queues and their policies, S3 buckets (with SQS notifications and
 CORS), Secrets Manager secrets, SSM parameters, SNS topics and their subscriptions (filter policies and
 raw delivery included). Functions and layers get names and ARNs but nothing is
-created for them. Every other type is not created and resolves to a placeholder; among them, API Gateway
+created for them. An OpenSearch Service domain runs no server here: it is a folder of the embedded search
+engine (`DomainEndpoint` = `embedded:<data>/search/<domain>`), or the OpenSearch that CHIRP_OPENSEARCH_URL
+names. Every other type is not created and resolves to a placeholder; among them, API Gateway
 V2's (a WebSocket API, its stages, routes and integrations) resolve to local ids and endpoints
 (`infra.local.intrinsics`), since the runtime serves that API itself (`infra.local.websocket`). Physical
 names are `<prefix><LogicalId>` unless the template names the resource.
@@ -13,6 +15,7 @@ names are `<prefix><LogicalId>` unless the template names the resource.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -23,9 +26,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from infra.local.aws import AwsClients
-from infra.local.intrinsics import Resolver, ResourceOutputs
+from infra.local.intrinsics import Resolver, ResourceOutputs, local_resource_id
 from infra.local.secret_values import persisted_secret_value
-from infra.local.template import JsonValue, Resource, Template
+from infra.local.template import JsonValue, Resource, Template, TemplateError
 
 FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 LAYER_TYPES = frozenset({"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"})
@@ -37,6 +40,12 @@ class ProvisionContext:
     resolver: Resolver
     prefix: str
     secrets_dir: Path
+    search_dir: Path | None = None  # the embedded engine's indexes; None: `search/` beside secrets_dir
+    opensearch_url: str | None = None  # an OpenSearch of the developer's own, for every domain (CHIRP_OPENSEARCH_URL)
+
+    @property
+    def search_root(self) -> Path:
+        return (self.search_dir or self.secrets_dir.parent / "search").resolve()
 
     @property
     def region(self) -> str:
@@ -360,6 +369,51 @@ def provision_queue_policy(
     return ResourceOutputs(ref=f"{context.prefix}{resource.logical_id}")
 
 
+# ---------------------------------------------------------------------- OpenSearch Service
+# OpenSearch Service's rule for a domain name (CreateDomain refuses any other): 3 to 28 characters.
+_DOMAIN_NAME = re.compile(r"[a-z][a-z0-9\-]{2,27}")
+
+
+def provision_search_domain(
+    context: ProvisionContext, resource: Resource, properties: dict[str, Any]
+) -> ResourceOutputs:
+    """The domain's name and ARN as AWS gives them; its endpoint is where the local search runs.
+
+    On AWS `DomainEndpoint` is a bare host (`search-<name>-<id>.<region>.es.amazonaws.com`) that functions reach
+    over HTTPS with SigV4; locally it is `embedded:<absolute folder>` (the embedded engine, no server), or
+    CHIRP_OPENSEARCH_URL as given (with its scheme). The domain's other properties (cluster, engine version,
+    access policies) have no local meaning.
+    """
+    name = search_domain_name(context, resource, properties)
+    arn = f"arn:aws:es:{context.region}:{context.account_id}:domain/{name}"
+    if context.opensearch_url:
+        endpoint = context.opensearch_url
+    else:
+        folder = context.search_root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        endpoint = f"embedded:{folder}"
+    return ResourceOutputs(ref=name, attributes={"Arn": arn, "DomainArn": arn, "DomainEndpoint": endpoint})
+
+
+def search_domain_name(context: ProvisionContext, resource: Resource, properties: dict[str, Any]) -> str:
+    """`DomainName`, which must follow OpenSearch's rule, else `<prefix><LogicalId>` made to follow it: lower
+    case, other characters as `-`, a letter first, and past 28 characters cut to 21 plus a stable suffix."""
+    explicit = properties.get("DomainName")
+    if explicit:
+        name = str(explicit)
+        if not _DOMAIN_NAME.fullmatch(name):
+            raise TemplateError(
+                f"{resource.logical_id}: DomainName {name!r} would be refused by OpenSearch Service "
+                "(3 to 28 characters: a-z, 0-9 and -, a letter first)"
+            )
+        return name
+    name = re.sub(r"[^a-z0-9-]", "-", f"{context.prefix}{resource.logical_id}".lower())
+    name = re.sub(r"^[^a-z]+", "", name)
+    if not _DOMAIN_NAME.fullmatch(name):
+        name = f"{name[:21] or 'domain'}-{local_resource_id(context.prefix, resource.logical_id, 6)}"
+    return name
+
+
 # ---------------------------------------------------------------------- functions and layers
 def describe_function(context: ProvisionContext, resource: Resource, properties: dict[str, Any]) -> ResourceOutputs:
     """A function's name and ARN; the function itself runs in-process."""
@@ -382,6 +436,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SNS::Topic": provision_topic,
     "AWS::SNS::Subscription": provision_subscription,
     "AWS::SQS::QueuePolicy": provision_queue_policy,
+    "AWS::OpenSearchService::Domain": provision_search_domain,
     **dict.fromkeys(FUNCTION_TYPES, describe_function),
     **dict.fromkeys(LAYER_TYPES, describe_layer),
 }

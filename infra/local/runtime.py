@@ -3,8 +3,9 @@
 Order of start: lock the data dir and bind the API port (fail fast), start the emulators, provision
 the template's resources, set the functions' environment, expand their IAM policies (SAM's translation runs
 in a thread from the start) and check what Lambda needs from them, import the handlers (each sandbox enforces
-its function's policies on every AWS call), start the pollers, serve the API (and the template's WebSocket
-APIs, on the same port: `infra.local.websocket`), write `<data>/endpoints.json`, print the ready line.
+its function's policies on every AWS call), start the pollers and the functions' schedules
+(`infra.local.schedules`), serve the API (and the template's WebSocket APIs, on the same port:
+`infra.local.websocket`), write `<data>/endpoints.json`, print the ready line.
 Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the process exits 0.
 """
 
@@ -49,6 +50,15 @@ from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values,
 from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
 from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings
+from infra.local.schedules import (
+    SCHEDULE_EVENT_TYPES,
+    Clock,
+    ScheduleNaming,
+    ScheduleSettings,
+    ScheduleThread,
+    SystemClock,
+    function_schedules,
+)
 from infra.local.sqs_poller import SqsPoller
 from infra.local.stream_poller import StreamPoller
 from infra.local.subscriptions import check_sqs_subscriptions, subscription_properties
@@ -57,7 +67,7 @@ from infra.local.websocket import ConnectionLimits, WebSocketGateway, WebSocketS
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto server's default account
 EMULATOR_START_TIMEOUT_SECONDS = 120.0
-_HANDLED_EVENT_TYPES = {"Api", "DynamoDB", "SQS"}
+_HANDLED_EVENT_TYPES = {"Api", "DynamoDB", "SQS", *SCHEDULE_EVENT_TYPES}
 
 
 class ShutdownRequested(BaseException):
@@ -79,6 +89,7 @@ class LocalRuntime:
     api_url: str = ""
     websocket_stages: list[WebSocketStage] = field(default_factory=list)
     websocket_limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # tests shorten them
+    schedule_clock: Clock = field(default_factory=SystemClock)  # tests move it rather than wait
     _lock_file: IO[str] | None = None
     _server_thread: threading.Thread | None = None
 
@@ -100,16 +111,25 @@ class LocalRuntime:
         self._prepare_process_environment(endpoints)
         clients = AwsClients(self.config.region, endpoints)
         resolver = self._resolver(template, clients, server)
-        context = ProvisionContext(clients, resolver, self.config.resource_prefix, self.data_dir / "secrets")
+        context = ProvisionContext(
+            clients,
+            resolver,
+            self.config.resource_prefix,
+            secrets_dir=self.data_dir / "secrets",
+            search_dir=self.data_dir / "search",
+            opensearch_url=self.config.opensearch_url,
+        )
         with _phase("resources"):
             self.provisioned = provision_all(template, context)
             check_sqs_subscriptions(clients, self.provisioned, subscription_properties(template, resolver))
         self.functions = function_specs(template, resolver)
+        naming = ScheduleNaming(self.config.resource_prefix, self.config.region, resolver.pseudo.account_id)
+        schedules = function_schedules(self.functions, naming)  # a rate AWS refuses stops the start here
         with _phase("policies"):
             authority = runtime_authority(roles, template, self.functions, resolver)
         with _phase("handlers"):
             invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template), authority)
-        self.pollers = self._start_pollers(self.functions, clients, invoker)
+        self.pollers = self._start_pollers(self.functions, clients, invoker, schedules)
         self._serve_websockets(server, template, resolver, invoker)
         self._serve_api(server, template, resolver, invoker)  # from here on, requests are answered
         self._write_endpoints_file(endpoints)
@@ -187,12 +207,16 @@ class LocalRuntime:
         return invoker
 
     def _start_pollers(
-        self, functions: list[FunctionSpec], clients: AwsClients, invoker: Invoker
+        self,
+        functions: list[FunctionSpec],
+        clients: AwsClients,
+        invoker: Invoker,
+        schedules: dict[tuple[str, str], ScheduleSettings],
     ) -> list[PollerThread]:
         pollers: list[PollerThread] = []
         for function in functions:
             for event in function.events:
-                poller = self._poller_for(function, event, clients, invoker)
+                poller = self._poller_for(function, event, clients, invoker, schedules)
                 if poller is not None:
                     pollers.append(poller)
                 elif event.type not in _HANDLED_EVENT_TYPES:
@@ -202,8 +226,16 @@ class LocalRuntime:
         return pollers
 
     def _poller_for(
-        self, function: FunctionSpec, event: EventSource, clients: AwsClients, invoker: Invoker
+        self,
+        function: FunctionSpec,
+        event: EventSource,
+        clients: AwsClients,
+        invoker: Invoker,
+        schedules: dict[tuple[str, str], ScheduleSettings],
     ) -> PollerThread | None:
+        if event.type in SCHEDULE_EVENT_TYPES:
+            schedule = schedules.get((function.logical_id, event.name))  # None: disabled or one-time
+            return None if schedule is None else self._schedule_thread(schedule, invoker)
         if event.type == "DynamoDB":
             settings = stream_mapping_settings(function.logical_id, event.name, event.properties)
             checkpoints = CheckpointStore(self.data_dir / "pollers" / f"{settings.name}.json", settings.source_arn)
@@ -214,6 +246,16 @@ class LocalRuntime:
         else:
             return None
         return poller if settings.enabled else None
+
+    def _schedule_thread(self, settings: ScheduleSettings, invoker: Invoker) -> ScheduleThread:
+        """The thread that runs a `Schedule` or `ScheduleV2` event, on the sandboxes the other sources use."""
+        return ScheduleThread(
+            settings,
+            invoker,
+            workers=invoker.pools[settings.function_id].size,
+            clock=self.schedule_clock,
+            first_run_seconds=self.config.schedule_first_run_seconds,
+        )
 
     def _serve_api(self, server: GatewayHttpServer, template: Template, resolver: Resolver, invoker: Invoker) -> None:
         routes = RouteTable(api_routes(self.functions))

@@ -37,7 +37,11 @@ FOREIGN_VARIABLES = (
     "CHIRP_DYNAMODB_PORT",
     "CHIRP_MOTO_PORT",
     "CHIRP_PARAMETER_OVERRIDES",
+    "CHIRP_OPENSEARCH_URL",
+    "CHIRP_SCHEDULE_FIRST_RUN_SECONDS",
 )
+# What the session's shared runtime is started with: each schedule's first run 5 s after start, not one period.
+SHARED_RUNTIME_ENVIRONMENT = {"CHIRP_SCHEDULE_FIRST_RUN_SECONDS": "5"}
 
 
 def free_port() -> int:
@@ -181,8 +185,8 @@ def stop_and_check_clean_exit(runtime: RunningRuntime) -> None:
 
 @pytest.fixture(scope="session")
 def chirp_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRuntime]:
-    """One local runtime for the whole session, on a free port with a fresh data dir."""
-    runtime = start_runtime(tmp_path_factory.mktemp("chirp-e2e") / "data")
+    """One local runtime for the whole session, on a free port with a fresh data dir (SHARED_RUNTIME_ENVIRONMENT)."""
+    runtime = start_runtime(tmp_path_factory.mktemp("chirp-e2e") / "data", SHARED_RUNTIME_ENVIRONMENT)
     try:
         yield runtime
     finally:

@@ -242,7 +242,8 @@ def test_the_project_template_resolves_every_function() -> None:
     resolver = Resolver(template, parameter_values(template, {}), PSEUDO, skipped_resource_ids(template))
     for resource in template.creation_order(lambda candidate: candidate.type in PROVISIONERS):
         resolver.outputs[resource.logical_id] = ResourceOutputs(
-            f"chirp-local-{resource.logical_id}", {"Arn": "arn", "StreamArn": "arn:stream"}
+            f"chirp-local-{resource.logical_id}",
+            {"Arn": "arn", "StreamArn": "arn:stream", "DomainEndpoint": "embedded:/search"},
         )
     # When
     specs = function_specs(template, resolver)

@@ -340,7 +340,9 @@ def test_the_project_templates_websocket_api_is_served_by_its_function_and_pushe
     resolver = Resolver(template, parameter_values(template, {}), PSEUDO, skipped_resource_ids(template))
     for resource in template.creation_order(lambda candidate: candidate.type in PROVISIONERS):
         name = f"chirp-local-{resource.logical_id}"
-        resolver.outputs[resource.logical_id] = ResourceOutputs(name, {"Arn": f"arn:{name}", "StreamArn": "arn:s"})
+        resolver.outputs[resource.logical_id] = ResourceOutputs(
+            name, {"Arn": f"arn:{name}", "StreamArn": "arn:s", "DomainEndpoint": "embedded:/search"}
+        )
     functions = function_specs(template, resolver)
     # When
     stages = websocket_stages(template, resolver, functions)
