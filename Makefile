@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications clean
+.PHONY: help setup run seed reindex test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
 	@echo "make test     install what is missing, then run every test (unit, integration, template, e2e)"
 	@echo "make lint     ruff and mypy"
 	@echo "make seed     load demo users, follows and tweets into the running local system"
+	@echo "make reindex  rebuild the search indexes from the tables (the running local system; REINDEX_ARGS for AWS)"
 	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, delivery, engagement, home-timeline strategies (bench/results/)"
 
 $(VENV)/.installed: requirements.txt layers/chirp/requirements.txt
@@ -40,6 +41,9 @@ run: $(VENV)/.installed $(DYNAMODB_LOCAL)
 seed: $(VENV)/.installed
 	$(PY) -m infra.seed
 
+reindex: $(VENV)/.installed
+	PYTHONPATH=layers/chirp $(PY) -m infra.reindex $(REINDEX_ARGS)
+
 test: setup
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests
 
@@ -58,7 +62,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -77,6 +81,9 @@ bench-events: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-engagement: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.engagement $(BENCH_ARGS)
+
+bench-search: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.search $(BENCH_ARGS)
 
 bench-notifications: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.notifications $(BENCH_ARGS)

@@ -148,8 +148,11 @@ def functions_environment(template: Template, resolver: Resolver) -> dict[str, s
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, template: Template, boto_clients: AwsClients) -> Iterator[dict[str, str]]:
-    """A fresh `mock_aws()` holding the template's tables; yields the environment the functions see.
+def aws(
+    monkeypatch: pytest.MonkeyPatch, template: Template, boto_clients: AwsClients, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """A fresh `mock_aws()` holding the template's tables, and a fresh embedded search domain (as the local
+    runtime provisions one); yields the environment the functions see.
 
     Fresh per test rather than emptied between tests: moto deep-copies a whole table (stream records
     included) on every transaction, so a table that outlives one test makes every later one slower.
@@ -159,7 +162,11 @@ def aws(monkeypatch: pytest.MonkeyPatch, template: Template, boto_clients: AwsCl
     for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        environment = {**TEST_ENVIRONMENT, **create_tables(template, boto_clients)}
+        environment = {
+            **TEST_ENVIRONMENT,
+            **create_tables(template, boto_clients),
+            "SEARCH_ENDPOINT": f"embedded:{tmp_path / 'search'}",
+        }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         clear_settings_caches()

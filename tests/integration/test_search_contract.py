@@ -1,20 +1,120 @@
 """The search backends' contract (chirp.search.index.TweetIndex, UserIndex): what every backend must answer
-for the same documents and queries. It runs on the embedded engine (tantivy, in a temporary folder)."""
+for the same documents and queries. It runs on every backend it can reach: the embedded engine (tantivy, in
+a temporary folder) always, and OpenSearch when CHIRP_OPENSEARCH_URL names one (a developer's own,
+http://localhost:9200, LocalStack's, or an AWS domain's endpoint, signed with the shell's credentials),
+each test on fresh indexes of unique names, deleted after it. OpenSearch makes writes searchable within a
+second (its refresh interval); the tests refresh its indexes after each write instead of waiting."""
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tantivy
 from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
+from chirp.adapters.search.opensearch import (
+    MAPPING_VERSION,
+    TWEETS_INDEX_BODY,
+    OpenSearchTweetIndex,
+    OpenSearchUserIndex,
+    SearchMappingOutdated,
+    ensure_indexes,
+    open_search_client,
+)
 from chirp.ids import EPOCH_MS
-from chirp.pages import PageRequest, decode_cursor
-from chirp.search.index import TweetDocument, TweetIndex, UserDocument, UserIndex
+from chirp.pages import Page, PageRequest, decode_cursor
+from chirp.search.index import Rejected, TweetDocument, TweetIndex, UserDocument, UserIndex
 from chirp.search.query import TweetQuery, parse_tweet_query, resolve_users
+
+OPENSEARCH_URL = os.environ.get("CHIRP_OPENSEARCH_URL", "")
+NEEDS_OPENSEARCH = pytest.mark.skipif(
+    not OPENSEARCH_URL,
+    reason="no OpenSearch to run the contract against: set CHIRP_OPENSEARCH_URL "
+    "(http://localhost:9200, LocalStack's domain URL, or an AWS domain's endpoint)",
+)
+BACKENDS = ["embedded", pytest.param("opensearch", marks=NEEDS_OPENSEARCH)]
+
+
+class VisibleTweets:
+    """An OpenSearch tweets index refreshed after every write, so that a test searches what it just wrote."""
+
+    def __init__(self, index: OpenSearchTweetIndex) -> None:
+        self.index = index
+
+    def put(self, documents: Sequence[TweetDocument]) -> list[Rejected]:
+        refused = self.index.put(documents)
+        self.index.refresh()
+        return refused
+
+    def delete(self, tweet_ids: Sequence[int]) -> list[Rejected]:
+        refused = self.index.delete(tweet_ids)
+        self.index.refresh()
+        return refused
+
+    def delete_by_author(self, author_id: int) -> None:
+        self.index.delete_by_author(author_id)
+        self.index.refresh()
+
+    def search(self, query: TweetQuery, page: PageRequest) -> Page[int]:
+        return self.index.search(query, page)
+
+    def search_scored(self, query: TweetQuery, limit: int) -> list[tuple[int, float]]:
+        return self.index.search_scored(query, limit)
+
+
+class VisibleUsers:
+    """An OpenSearch users index refreshed after every write."""
+
+    def __init__(self, index: OpenSearchUserIndex) -> None:
+        self.index = index
+
+    def put(self, documents: Sequence[UserDocument]) -> list[Rejected]:
+        refused = self.index.put(documents)
+        self.index.refresh()
+        return refused
+
+    def delete(self, user_ids: Sequence[int]) -> list[Rejected]:
+        refused = self.index.delete(user_ids)
+        self.index.refresh()
+        return refused
+
+    def search(self, prefix: str, page: PageRequest) -> Page[int]:
+        return self.index.search(prefix, page)
+
+
+@pytest.fixture(scope="module")
+def opensearch() -> Any:
+    return open_search_client(OPENSEARCH_URL)
+
+
+def fresh_index_names() -> tuple[str, str]:
+    run = f"chirp-contract-{uuid.uuid4().hex[:12]}"
+    return f"{run}-tweets", f"{run}-users"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TweetIndex, UserIndex]]:
+    """A fresh, empty tweets index and users index on each backend."""
+    if request.param == "embedded":
+        yield EmbeddedTweetIndex(tmp_path / "tweets"), EmbeddedUserIndex(tmp_path / "users")
+        return
+    client = request.getfixturevalue("opensearch")
+    tweets_index, users_index = fresh_index_names()
+    ensure_indexes(client, tweets_index=tweets_index, users_index=users_index)
+    try:
+        yield (
+            VisibleTweets(OpenSearchTweetIndex(client, tweets_index)),
+            VisibleUsers(OpenSearchUserIndex(client, users_index)),
+        )
+    finally:
+        client.indices.delete(index=f"{tweets_index},{users_index}", ignore_unavailable=True)
+
 
 DAY_MS = 86_400_000
 
@@ -38,10 +138,10 @@ DOCUMENTS = [
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> Iterator[TweetIndex]:
-    engine = EmbeddedTweetIndex(tmp_path / "tweets")
-    engine.put(DOCUMENTS)
-    yield engine
+def index(backend: tuple[TweetIndex, UserIndex]) -> TweetIndex:
+    tweets, _ = backend
+    assert tweets.put(DOCUMENTS) == []
+    return tweets
 
 
 def query_of(text: str) -> TweetQuery:
@@ -106,6 +206,16 @@ def test_a_deleted_tweet_is_not_found_and_a_replaced_one_is_found_by_its_new_tex
     assert found(index, "selling") == ids(4)
 
 
+def test_a_valid_write_is_refused_for_no_document(index: TweetIndex) -> None:
+    # Given the documents indexed (the fixture checked that putting them refused none)
+    # When one is put again, and tweets are deleted, one of which was never indexed
+    replaced = index.put([TweetDocument(DOCUMENTS[0].tweet_id, 1, "Serverless Python, again", ("serverless",))])
+    deleted = index.delete([DOCUMENTS[1].tweet_id, 12345])
+    # Then no document was refused
+    assert replaced == [] and deleted == []
+    assert found(index, "again") == ids(0)
+
+
 def test_an_authors_tweets_go_at_once_and_no_one_elses(index: TweetIndex) -> None:
     index.delete_by_author(1)
     assert found(index, "from:ada") == []
@@ -126,13 +236,13 @@ def test_relevance_scores_the_better_text_match_higher(index: TweetIndex) -> Non
         ]
     )
     scored = index.search_scored(query_of("dogs"), limit=10)
-    assert [tweet_id for tweet_id, _ in scored][0] == tweet_id_on("2026-11-06", 1)
+    assert scored[0][0] == tweet_id_on("2026-11-06", 1)
     assert sorted(tweet_id for tweet_id, _ in scored) == sorted([*ids(2, 4), tweet_id_on("2026-11-06", 1)])
     assert all(score > 0 for _, score in scored)
     assert len(index.search_scored(query_of("dogs"), limit=2)) == 2
 
 
-def test_the_index_survives_a_reopen(tmp_path: Path) -> None:
+def test_the_embedded_index_survives_a_reopen(tmp_path: Path) -> None:
     EmbeddedTweetIndex(tmp_path / "tweets").put(DOCUMENTS[:1])
     assert found(EmbeddedTweetIndex(tmp_path / "tweets"), "python") == ids(0)
 
@@ -149,10 +259,10 @@ USERS = [
 
 
 @pytest.fixture
-def users(tmp_path: Path) -> Iterator[UserIndex]:
-    engine = EmbeddedUserIndex(tmp_path / "users")
-    engine.put(USERS)
-    yield engine
+def users(backend: tuple[TweetIndex, UserIndex]) -> UserIndex:
+    _, engine = backend
+    assert engine.put(USERS) == []
+    return engine
 
 
 def prefix_search(users: UserIndex, prefix: str, limit: int = 20) -> list[int]:
@@ -195,7 +305,17 @@ def test_a_renamed_user_is_found_by_the_new_name_only_and_a_deleted_one_not_at_a
     assert prefix_search(users, "ada") == [2, 3, 4]
 
 
-def test_a_write_waits_while_another_writer_holds_the_index_then_goes_through(tmp_path: Path) -> None:
+def test_a_user_write_is_refused_for_no_document(users: UserIndex) -> None:
+    # Given the users indexed (the fixture checked that putting them refused none)
+    # When one is renamed, and users are deleted, one of which was never indexed
+    renamed = users.put([UserDocument(3, "bob", "Robert Adams", followers_count=11)])
+    deleted = users.delete([4, 999])
+    # Then no document was refused
+    assert renamed == [] and deleted == []
+    assert prefix_search(users, "robert") == [3]
+
+
+def test_an_embedded_write_waits_while_another_writer_holds_the_index_then_goes_through(tmp_path: Path) -> None:
     # Given another writer (another process, on AWS's side of things: another sandbox) holding the index
     engine = EmbeddedTweetIndex(tmp_path / "tweets")
     holder = tantivy.Index.open(str(tmp_path / "tweets")).writer(15_000_000, 1)
@@ -211,3 +331,44 @@ def test_a_write_waits_while_another_writer_holds_the_index_then_goes_through(tm
     releaser.join()
     # Then it was written once the other writer let go
     assert found(engine, "python") == ids(0)
+
+
+# ---------------------------------------------------------------- OpenSearch: the indexes and their mapping
+
+
+@NEEDS_OPENSEARCH
+def test_ensuring_the_indexes_twice_is_no_error_and_keeps_what_they_hold(opensearch: Any) -> None:
+    # Given indexes ensured, holding a tweet
+    tweets_index, users_index = fresh_index_names()
+    try:
+        ensure_indexes(opensearch, tweets_index=tweets_index, users_index=users_index)
+        tweets = VisibleTweets(OpenSearchTweetIndex(opensearch, tweets_index))
+        tweets.put(DOCUMENTS[:1])
+        # When they are ensured again (another indexer starting)
+        ensure_indexes(opensearch, tweets_index=tweets_index, users_index=users_index)
+        # Then the tweet is still there
+        assert found(tweets, "python") == ids(0)
+    finally:
+        opensearch.indices.delete(index=f"{tweets_index},{users_index}", ignore_unavailable=True)
+
+
+@NEEDS_OPENSEARCH
+def test_an_index_of_another_mapping_version_is_reported_not_written_into_until_a_reindex_replaces_it(
+    opensearch: Any,
+) -> None:
+    # Given a tweets index created by an older mapping, holding a tweet
+    tweets_index, users_index = fresh_index_names()
+    older = {**TWEETS_INDEX_BODY, "mappings": {**TWEETS_INDEX_BODY["mappings"], "_meta": {"mapping_version": 0}}}
+    try:
+        opensearch.indices.create(index=tweets_index, body=older)
+        VisibleTweets(OpenSearchTweetIndex(opensearch, tweets_index)).put(DOCUMENTS[:1])
+        # When the indexes are ensured, Then the outdated one is reported: a reindex is needed
+        with pytest.raises(SearchMappingOutdated, match=f"mapping version 0.*version {MAPPING_VERSION}"):
+            ensure_indexes(opensearch, tweets_index=tweets_index, users_index=users_index)
+        # When a reindex ensures them, replacing what is outdated
+        ensure_indexes(opensearch, tweets_index=tweets_index, users_index=users_index, replace_outdated=True)
+        # Then the index has this mapping, empty for the reindex to fill
+        ensure_indexes(opensearch, tweets_index=tweets_index, users_index=users_index)
+        assert found(VisibleTweets(OpenSearchTweetIndex(opensearch, tweets_index)), "python") == []
+    finally:
+        opensearch.indices.delete(index=f"{tweets_index},{users_index}", ignore_unavailable=True)

@@ -68,11 +68,14 @@ def function_environment(template: Template, logical_id: str) -> dict[str, Any]:
 
 def resolve_reference(value: Any, template: Template) -> str:
     """A variable's value as a deployed function would see it, near enough for a test: literals as they
-    are, a `Ref` to a parameter as its default, a `Ref` to a resource as the resource's logical id."""
+    are, a `Ref` to a parameter as its default, a `Ref` to a resource as the resource's logical id, a search
+    domain's endpoint as the local runtime's embedded one."""
     if isinstance(value, dict) and set(value) == {"Ref"}:
         name = value["Ref"]
         parameter = template.get("Parameters", {}).get(name)
         return str(parameter["Default"]) if parameter is not None else str(name)
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1] == "DomainEndpoint":
+        return f"embedded:/tmp/chirp-template-{value['Fn::GetAtt'][0]}"  # as the local runtime provisions it
     if isinstance(value, str | int | float | bool):
         return str(value)
     raise AssertionError(f"an environment value the tests cannot resolve: {value!r}")

@@ -363,7 +363,7 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         for method, op in item.items()
         if "503" in op["responses"]
     }
-    # Then: the routes whose storage calls retry, then give up (transactions, batch reads and writes)
+    # Then: the routes whose storage calls retry, then give up (transactions, batch reads and writes), and search
     assert unavailable == {
         ("/api/users/register", "POST"),
         ("/api/users/login", "POST"),
@@ -382,4 +382,9 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/tweets/{tweetId}/conversation", "GET"),
         ("/api/timeline", "GET"),
         ("/api/users/{userId}/timeline", "GET"),
+        # a search backend that is busy or unreachable (a tantivy writer, OpenSearch's 429/5xx)
+        ("/api/search", "GET"),
+        ("/api/search/tweets", "GET"),
+        ("/api/search/users", "GET"),
+        ("/api/users/search", "GET"),
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import NoneType
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -28,8 +28,8 @@ from chalice.app import Request
 from chirp.auth.service import authenticate
 from chirp.errors import ChirpError
 from chirp.http.errors import error_body, status_for
-from chirp.http.openapi import Operation
-from chirp.http.requests import page_from_query, parse_json_body
+from chirp.http.openapi import Operation, QueryParameter
+from chirp.http.requests import page_from_query, parse_json_body, query_value
 from chirp.pages import PageRequest
 from chirp.wiring.api import dependencies
 from pydantic import BaseModel
@@ -70,6 +70,7 @@ class ApiBlueprint(Blueprint):
         viewer: bool = False,
         paginated: bool = False,
         raises: tuple[type[ChirpError], ...] = (),
+        query: tuple[QueryParameter, ...] = (),
     ) -> Callable[[View], View]:
         """Declare a route: see `chirp.http.openapi.Operation` for what each argument means."""
 
@@ -86,6 +87,7 @@ class ApiBlueprint(Blueprint):
                 viewer=viewer,
                 paginated=paginated,
                 raises=raises,
+                query=query,
             )
             self.operations.append(operation)
 
@@ -134,6 +136,12 @@ class ApiBlueprint(Blueprint):
 
     def page(self) -> PageRequest:
         return page_from_query(self.current_request.query_params)
+
+    def query(self, parameter: QueryParameter) -> str | None:
+        """A declared query parameter's value: one of its choices (its first when absent), or the text
+        sent (None when absent); a value outside its choices, or a required one missing, is a 400."""
+        sent: Mapping[str, str] = self.current_request.query_params or {}
+        return query_value(parameter, sent.get(parameter.name))
 
 
 def declared_response(view: View, status: int) -> Any:

@@ -108,3 +108,10 @@ class SigningKeySettings(EnvironmentSettings):
 class HttpSettings(EnvironmentSettings):
     # Bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+
+class SearchSettings(EnvironmentSettings):
+    """The search domain: an OpenSearch domain's endpoint (its host, as CloudFormation's DomainEndpoint gives
+    it, or a URL), or `embedded:<folder>`, the local runtime's stand-in (chirp.adapters.search)."""
+
+    search_endpoint: str = Field(min_length=1)

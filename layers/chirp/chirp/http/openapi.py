@@ -46,6 +46,22 @@ _ERROR_BODY: Declared = (schemas.ErrorResponse, "serialization")
 
 
 @dataclass(frozen=True)
+class QueryParameter:
+    """A query parameter an operation reads: a string, or one of `choices` (the first is the default)."""
+
+    name: str
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+
+    def schema(self) -> dict[str, Any]:
+        if self.choices:
+            return {"type": "string", "enum": list(self.choices), "default": self.choices[0]}
+        return {"type": "string"} | ({"maxLength": self.max_length} if self.max_length else {})
+
+
+@dataclass(frozen=True)
 class Operation:
     """One route as the API declares it.
 
@@ -68,6 +84,8 @@ class Operation:
     viewer: bool = False
     paginated: bool = False
     raises: tuple[type[errors.ChirpError], ...] = ()
+    # Query parameters of its own (a page's limit and cursor come with `paginated`).
+    query: tuple[QueryParameter, ...] = ()
 
     @property
     def path_parameters(self) -> list[str]:
@@ -162,6 +180,16 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
                 "schema": {"type": "string"},
             },
         ]
+    parameters += [
+        {
+            "name": parameter.name,
+            "in": "query",
+            "required": parameter.required,
+            "description": parameter.description,
+            "schema": parameter.schema(),
+        }
+        for parameter in operation.query
+    ]
     return parameters
 
 

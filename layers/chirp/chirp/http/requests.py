@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from chirp.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from chirp.pages import PageRequest, page_request
+
+if TYPE_CHECKING:
+    from chirp.http.openapi import QueryParameter
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -72,6 +75,19 @@ def describe_validation_error(error: ValidationError) -> str:
 def page_from_query(query: Mapping[str, str] | None) -> PageRequest:
     query = query or {}
     return page_request(query.get("limit"), query.get("cursor"))
+
+
+def query_value(parameter: QueryParameter, value: str | None) -> str | None:
+    """What a declared query parameter (`chirp.http.openapi.QueryParameter`) says, checked."""
+    if value is None or value == "":
+        if parameter.required:
+            raise MalformedRequest(f"{parameter.name} is required: {parameter.description}")
+        return parameter.choices[0] if parameter.choices else None
+    if parameter.choices and value not in parameter.choices:
+        raise MalformedRequest(f"{parameter.name} must be one of {', '.join(parameter.choices)}; got {value[:40]!r}")
+    if parameter.max_length is not None and len(value) > parameter.max_length:
+        raise MalformedRequest(f"{parameter.name} is {len(value)} characters long; at most {parameter.max_length}")
+    return value
 
 
 def _reject_constant(name: str) -> None:

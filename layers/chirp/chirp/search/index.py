@@ -8,6 +8,10 @@ A search answers tweet ids, newest first, paged by id like every list, or the be
 backend's text score (BM25 on both backends) for `sort=relevant`; the caller reads the tweets from the
 tables (the source of truth: a tweet deleted since is left out there). A user is indexed by its
 username and the words of its name, for prefix autocomplete, ranked by followers.
+
+A write answers the documents the backend refused (`Rejected`, one per document: OpenSearch's bulk
+answers each item on its own); a backend that throttles, or is briefly unreachable, raises `SearchThrottled`
+for the whole request, so the caller backs off and tries it again.
 """
 
 from __future__ import annotations
@@ -16,8 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from chirp.errors import Retryable
 from chirp.pages import Page, PageRequest
+from chirp.search.analysis import terms
 from chirp.search.query import TweetQuery
+
+# A prefix search looks at this many characters of the prefix at most (longer prefixes are not indexed).
+MAX_PREFIX_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,35 @@ class UserDocument:
     followers_count: int = 0
 
 
-class TweetIndex(Protocol):
-    def put(self, documents: Sequence[TweetDocument]) -> None:
-        """Index the documents, replacing any indexed before under the same ids."""
+def user_prefixes(document: UserDocument) -> set[str]:
+    """What a user is found by: every prefix (up to MAX_PREFIX_CHARS) of its username and of each term (the
+    shared analysis') of its name and username. Both backends index exactly these."""
+    words = [document.username.lower(), *terms(document.name), *terms(document.username)]
+    return {word[:length] for word in words for length in range(1, min(len(word), MAX_PREFIX_CHARS) + 1)}
 
-    def delete(self, tweet_ids: Sequence[int]) -> None:
-        """Remove the tweets (an id never indexed is no error)."""
+
+@dataclass(frozen=True)
+class Rejected:
+    """A document the backend refused (`id`: the tweet's or the user's), with the HTTP status it answered for
+    that document alone (429: throttled, try again later; 400: the document does not fit the mapping) and
+    its reason."""
+
+    id: int
+    status: int
+    reason: str
+
+
+class SearchThrottled(Retryable):
+    """The backend refused a whole request for now (429, 502, 503, 504) or could not be reached in time;
+    the same request may succeed after a backoff."""
+
+
+class TweetIndex(Protocol):
+    def put(self, documents: Sequence[TweetDocument]) -> list[Rejected]:
+        """Index the documents, replacing any indexed before under the same ids; answers those refused."""
+
+    def delete(self, tweet_ids: Sequence[int]) -> list[Rejected]:
+        """Remove the tweets (an id never indexed is no error); answers those the backend refused to remove."""
 
     def delete_by_author(self, author_id: int) -> None:
         """Remove every tweet of the author (a deleted account)."""
@@ -59,10 +91,11 @@ class TweetIndex(Protocol):
 
 
 class UserIndex(Protocol):
-    def put(self, documents: Sequence[UserDocument]) -> None:
-        """Index the users, replacing any indexed before under the same ids (a rename: the new name only)."""
+    def put(self, documents: Sequence[UserDocument]) -> list[Rejected]:
+        """Index the users, replacing any indexed before under the same ids (a rename: the new name only);
+        answers those refused."""
 
-    def delete(self, user_ids: Sequence[int]) -> None: ...
+    def delete(self, user_ids: Sequence[int]) -> list[Rejected]: ...
 
     def search(self, prefix: str, page: PageRequest) -> Page[int]:
         """Users whose username, or a word of whose name, starts with `prefix` (case- and accent-insensitive,

@@ -26,7 +26,7 @@ from chirp.errors import Retryable
 from chirp.ids import MAX_ID, lowest_id_at
 from chirp.pages import Page, PageRequest, encode_cursor, page_from_overfetch
 from chirp.search.analysis import terms
-from chirp.search.index import TweetDocument, UserDocument
+from chirp.search.index import MAX_PREFIX_CHARS, Rejected, TweetDocument, UserDocument, user_prefixes
 from chirp.search.query import Term, TermKind, TweetQuery, require_resolved
 
 WRITER_HEAP_BYTES = 15_000_000
@@ -59,20 +59,22 @@ class EmbeddedTweetIndex:
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
 
     # ------------------------------------------------------------------ writes
-    def put(self, documents: Sequence[TweetDocument]) -> None:
+    def put(self, documents: Sequence[TweetDocument]) -> list[Rejected]:
         if not documents:
-            return
+            return []
         with _writer(self._index) as writer:
             for document in documents:
                 writer.delete_documents_by_term("tweet_id", document.tweet_id)
                 writer.add_document(_document(self._tantivy, document))
+        return []
 
-    def delete(self, tweet_ids: Sequence[int]) -> None:
+    def delete(self, tweet_ids: Sequence[int]) -> list[Rejected]:
         if not tweet_ids:
-            return
+            return []
         with _writer(self._index) as writer:
             for tweet_id in tweet_ids:
                 writer.delete_documents_by_term("tweet_id", tweet_id)
+        return []
 
     def delete_by_author(self, author_id: int) -> None:
         with _writer(self._index) as writer:
@@ -176,9 +178,6 @@ def _retrying(open_writer: Callable[[], T]) -> T:
 
 
 # ---------------------------------------------------------------------- users
-MAX_PREFIX_CHARS = 20
-
-
 def user_schema() -> Any:
     import tantivy
 
@@ -202,9 +201,9 @@ class EmbeddedUserIndex:
         self._schema = user_schema()
         self._index = tantivy.Index(self._schema, path=str(folder), reuse=True)
 
-    def put(self, documents: Sequence[UserDocument]) -> None:
+    def put(self, documents: Sequence[UserDocument]) -> list[Rejected]:
         if not documents:
-            return
+            return []
         with _writer(self._index) as writer:
             for document in documents:
                 writer.delete_documents_by_term("user_id", document.user_id)
@@ -213,16 +212,18 @@ class EmbeddedUserIndex:
                         user_id=document.user_id,
                         followers=max(0, document.followers_count),
                         username=document.username.lower(),
-                        prefixes=" ".join(sorted(_prefixes(document))),
+                        prefixes=" ".join(sorted(user_prefixes(document))),
                     )
                 )
+        return []
 
-    def delete(self, user_ids: Sequence[int]) -> None:
+    def delete(self, user_ids: Sequence[int]) -> list[Rejected]:
         if not user_ids:
-            return
+            return []
         with _writer(self._index) as writer:
             for user_id in user_ids:
                 writer.delete_documents_by_term("user_id", user_id)
+        return []
 
     def search(self, prefix: str, page: PageRequest) -> Page[int]:
         words = terms(prefix)
@@ -250,11 +251,6 @@ class EmbeddedUserIndex:
             kept = window[: page.limit]
             return Page(items=kept, next_cursor=encode_cursor(kept[-1], page.served + page.limit))
         return Page(items=window, next_cursor=None)
-
-
-def _prefixes(document: UserDocument) -> set[str]:
-    words = [document.username.lower(), *terms(document.name), *terms(document.username)]
-    return {word[:length] for word in words for length in range(1, min(len(word), MAX_PREFIX_CHARS) + 1)}
 
 
 @contextmanager
