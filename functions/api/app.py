@@ -18,7 +18,19 @@ from chalice.app import Request
 from chirp.http.openapi import Operation
 from chirp.wiring import prepare_process
 from chirp.wiring.api import dependencies
-from routes import accounts, engagements, follows, notifications, profiles, service, timelines, tweets
+from routes import (
+    accounts,
+    engagements,
+    follows,
+    notifications,
+    profiles,
+    search,
+    service,
+    suggestions,
+    timelines,
+    trends,
+    tweets,
+)
 from routes.routing import authenticate_callers, metrics, operations_of
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -55,6 +67,9 @@ for blueprint in (
     engagements.blueprint,
     timelines.blueprint,
     notifications.blueprint,
+    search.blueprint,
+    suggestions.blueprint,
+    trends.blueprint,
 ):
     app.register_blueprint(blueprint)
 

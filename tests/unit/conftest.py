@@ -22,6 +22,9 @@ API_ENVIRONMENT = {
     "AUTHOR_TWEETS_TABLE": "unit-AuthorTweetsTable",
     "ENGAGEMENTS_TABLE": "unit-EngagementsTable",
     "NOTIFICATIONS_TABLE": "unit-NotificationsTable",
+    "TRENDS_TABLE": "unit-TrendsTable",
+    "SUGGESTIONS_TABLE": "unit-SuggestionsTable",
+    "SEARCH_ENDPOINT": "embedded:/tmp/chirp-unit-search",
     "JWT_SECRET": "unit-test-signing-key-0123456789abcdef",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }

@@ -17,6 +17,9 @@ API_ENVIRONMENT = {
     "AUTHOR_TWEETS_TABLE": "chirp-AuthorTweetsTable",
     "ENGAGEMENTS_TABLE": "chirp-EngagementsTable",
     "NOTIFICATIONS_TABLE": "chirp-NotificationsTable",
+    "TRENDS_TABLE": "chirp-TrendsTable",
+    "SUGGESTIONS_TABLE": "chirp-SuggestionsTable",
+    "SEARCH_ENDPOINT": "embedded:/tmp/chirp-chirp-search",
     "JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt",
 }
 

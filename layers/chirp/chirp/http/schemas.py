@@ -352,3 +352,52 @@ class ErrorDetail(TypedDict):
 @with_config(Closed)
 class ErrorResponse(TypedDict):
     error: ErrorDetail
+
+
+# ---------------------------------------------------------------- who to follow
+
+
+@with_config(Closed)
+class SuggestedUser(User):
+    """An account to follow: a user as every list shows it, with those of the caller's follows that follow it
+    ("followed by ada and 3 others")."""
+
+    followed_by: Annotated[
+        list[TweetAuthor], Field(description="at most two of the accounts the caller follows that follow this one")
+    ]
+    followed_by_count: Annotated[
+        int, Field(ge=0, description="how many of the accounts the caller follows follow this one (0: a popular one)")
+    ]
+
+
+@with_config(Closed)
+class SuggestionsResponse(TypedDict):
+    data: Annotated[list[SuggestedUser], Field(description="best first: at most `limit` (1-50, default 20)")]
+
+
+# ---------------------------------------------------------------- trends
+
+
+@with_config(Closed)
+class Trend(TypedDict):
+    """A hashtag whose use by distinct authors in the last hour rises most over its own baseline."""
+
+    tag: Annotated[str, Field(description="the hashtag as counted: case-folded (NFKC), without its #")]
+    name: Annotated[str, Field(description="the hashtag as its first author of the hour typed it, with its #")]
+    count: Annotated[int, Field(ge=0, description="distinct authors in the last hour (estimated from hourly counts)")]
+    score: Annotated[float, Field(ge=0, description="how far the tag rose over its baseline; decays once it stops")]
+    series: Annotated[
+        list[int],
+        Field(description="distinct authors per hour over the last 24 hours, oldest first, this hour so far last"),
+    ]
+
+
+@with_config(Closed)
+class TrendsMeta(TypedDict):
+    as_of: Annotated[Timestamp | None, Field(description="when the list was computed; null before its first run")]
+
+
+@with_config(Closed)
+class TrendsResponse(TypedDict):
+    data: Annotated[list[Trend], Field(description="best first")]
+    meta: TrendsMeta

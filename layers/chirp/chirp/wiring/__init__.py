@@ -13,6 +13,9 @@ function uses, and only those: the tables it was not given stay unbound. Handler
 | `engagement_counter` | `chirp.wiring.engagement_counter` | the counter store: tweets, author-tweets, counted records |
 | `notifier`          | `chirp.wiring.notifier`        | notifications, users, live connections; the pusher, Web Push |
 | `live_connections`  | `chirp.wiring.live_connections` | live connections; the JWT signing key                  |
+| `trends_counter`    | `chirp.wiring.trends_counter`  | trends (the hourly counts and author markers)      |
+| `trends_scorer`     | `chirp.wiring.trends_scorer`   | trends (hourly counts, the current list); scoring rules |
+| `suggestions`       | `chirp.wiring.suggestions`     | suggestions, follows, users                       |
 """
 
 from __future__ import annotations

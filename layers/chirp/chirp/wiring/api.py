@@ -12,15 +12,19 @@ from chirp.engagements.repository import EngagementRepository
 from chirp.errors import NotFound
 from chirp.follows.repository import FollowRepository
 from chirp.notifications.repository import NotificationRepository
-from chirp.settings import AuthSettings, HttpSettings, SigningKeySettings, TableName, load
+from chirp.search.index import TweetIndex, UserIndex
+from chirp.search.service import SearchStores
+from chirp.settings import AuthSettings, HttpSettings, SearchSettings, SigningKeySettings, TableName, load
+from chirp.suggestions.repository import SuggestionRepository
 from chirp.timelines.repository import TimelineRepository
 from chirp.timelines.settings import TimelineSettings
+from chirp.trends.repository import TrendRepository
 from chirp.tweets.repository import TweetRepository
 from chirp.users.repository import UserRepository
 from chirp.wiring import secret_signing_key
 
 
-class ApiSettings(AuthSettings, HttpSettings, TimelineSettings, SigningKeySettings):
+class ApiSettings(AuthSettings, HttpSettings, TimelineSettings, SigningKeySettings, SearchSettings):
     users_table: TableName
     tweets_table: TableName
     follows_table: TableName
@@ -29,6 +33,8 @@ class ApiSettings(AuthSettings, HttpSettings, TimelineSettings, SigningKeySettin
     author_tweets_table: TableName
     engagements_table: TableName
     notifications_table: TableName
+    trends_table: TableName
+    suggestions_table: TableName
     # The VAPID key's secret (Web Push): a Secrets Manager secret, or given directly (tests).
     vapid_secret_arn: str = ""
     vapid_secret: str = ""
@@ -61,9 +67,17 @@ class ApiDependencies:
     timelines: TimelineRepository
     engagements: EngagementRepository
     notifications: NotificationRepository
+    trends: TrendRepository
+    suggestions: SuggestionRepository
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
+
+    def search(self) -> SearchStores:
+        """The search backend's indexes with the tables results are read from: opened on the first search,
+        not at init (OpenSearch's client is ~0.1 s of imports no other route should pay at a cold start)."""
+        tweet_index, user_index = _open_search(self.settings.search_endpoint)
+        return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements)
 
     def vapid_public_key(self) -> str:
         """The VAPID public key browsers subscribe with (read from the secret once per sandbox)."""
@@ -76,7 +90,9 @@ def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
     from chirp.adapters.dynamodb.notifications import DynamoNotificationRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
+    from chirp.adapters.dynamodb.suggestions import DynamoSuggestionRepository, bind_suggestions_table
     from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
+    from chirp.adapters.dynamodb.trends import DynamoTrendRepository, bind_trend_models
     from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
     from chirp.adapters.dynamodb.users import DynamoUserRepository
     from chirp.adapters.dynamodb.wire import wire
@@ -93,6 +109,8 @@ def build(settings: ApiSettings) -> ApiDependencies:
             notifications=settings.notifications_table,
         )
     )
+    bind_suggestions_table(settings.suggestions_table)
+    bind_trend_models(settings.trends_table)
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
     return ApiDependencies(
         settings=settings,
@@ -103,7 +121,16 @@ def build(settings: ApiSettings) -> ApiDependencies:
         timelines=DynamoTimelineRepository(settings.profile_cache_seconds),
         engagements=DynamoEngagementRepository(),
         notifications=DynamoNotificationRepository(),
+        trends=DynamoTrendRepository(),
+        suggestions=DynamoSuggestionRepository(),
     )
+
+
+@cache
+def _open_search(endpoint: str) -> tuple[TweetIndex, UserIndex]:
+    from chirp.adapters.search import open_indexes
+
+    return open_indexes(endpoint)
 
 
 @cache

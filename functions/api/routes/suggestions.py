@@ -1,0 +1,40 @@
+"""Who to follow: the accounts the caller's follows follow, most followed-by first, then the most followed
+accounts; served from the lists the suggestions function precomputes (functions/suggestions), checked
+against the caller's follows as they are now (`chirp.suggestions.service`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chirp.errors import MalformedRequest
+from chirp.http import schemas, views
+from chirp.suggestions import service as suggestions
+from chirp.suggestions.models import Suggestion
+from chirp.wiring.api import dependencies
+
+from routes.routing import ApiBlueprint
+
+blueprint = ApiBlueprint(__name__)
+
+
+@blueprint.operation(
+    "/api/users/me/suggestions",
+    "GET",
+    "Who to follow: accounts followed by those the caller follows, then popular ones (?limit= 1-50, default 20)",
+    auth=True,
+    raises=(MalformedRequest,),
+)
+def who_to_follow() -> schemas.SuggestionsResponse:
+    store = dependencies()
+    query: Mapping[str, str] = blueprint.current_request.query_params or {}
+    limit = suggestions.suggestions_limit(query.get("limit"))
+    shown = suggestions.who_to_follow(store.suggestions, store.users, blueprint.caller_id(), limit)
+    return {"data": [suggested_user_json(suggestion) for suggestion in shown]}
+
+
+def suggested_user_json(suggestion: Suggestion) -> schemas.SuggestedUser:
+    return {
+        **views.user_json(suggestion.user),
+        "followed_by": [views.author_json(user) for user in suggestion.followed_by],
+        "followed_by_count": suggestion.followed_by_count,
+    }
