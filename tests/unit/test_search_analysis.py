@@ -3,6 +3,9 @@ so that every backend matches the same way."""
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 from chirp.search.analysis import terms
 
@@ -76,3 +79,13 @@ def test_each_emoji_is_a_term_of_its_own_whole_grapheme() -> None:
 
 def test_punctuation_and_spaces_make_no_terms() -> None:
     assert terms("  ... !!! — ") == []
+
+
+def test_ascii_text_is_analysed_as_any_other_text() -> None:
+    # Given ASCII strings of every printable character (ASCII takes a fast path), each also analysed with a
+    # non-ASCII word after it (which takes the general rule)
+    rng = random.Random(11)
+    for _ in range(2_000):
+        text = "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 40)))
+        # Then both give the same terms for the ASCII part
+        assert terms(text) == terms(f"{text} \u00e9t\u00e9")[:-1], text
