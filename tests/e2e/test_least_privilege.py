@@ -152,8 +152,8 @@ def test_a_fan_out_missing_one_grant_is_denied_and_its_record_lands_in_the_failu
 
 # ---------------------------------------------------------------------- 2. everything used is granted
 def drive_every_route_and_event_function(api: httpx.Client, websocket_url: str) -> None:
-    """Accounts, tokens, profiles, follows, tweets, timelines, notifications pushed to an open WebSocket:
-    what each function does in normal use."""
+    """Accounts, tokens, profiles, follows, tweets, timelines, notifications pushed to an open WebSocket, search,
+    trends, who to follow: what each function does in normal use."""
     author_id, author = register(api)
     follower_id, follower = register(api)
     tab = connect(f"{websocket_url}?token={author['authorization'].removeprefix('Bearer ')}", open_timeout=30)
@@ -184,6 +184,12 @@ def drive_every_route_and_event_function(api: httpx.Client, websocket_url: str) 
 
     eventually(delivered, "the tweet in the follower's home timeline (fan-out, then the writer)")
     assert api.get(f"/users/{follower_id}/timeline", headers=follower).status_code == 200
+    # Search (the indexer), who to follow (the suggestions function) and trends (the counter, then the scorer,
+    # run by the runtime's schedule: the first run brought forward by CHIRP_SCHEDULE_FIRST_RUN_SECONDS)
+    eventually(lambda: api.get("/search/tweets", params={"q": "fanned"}).json()["data"], "the tweet searchable")
+    assert api.get("/users/search", params={"q": username[:2]}).status_code == 200
+    assert api.get("/users/me/suggestions", headers=follower).status_code == 200
+    eventually(lambda: api.get("/trends").json()["meta"]["as_of"], "the trends scorer's first run")
     assert api.delete(f"/tweets/{tweet_id}", headers=author).status_code == 204
     assert api.delete(f"/users/{author_id}/follow", headers=follower).status_code == 200
     time.sleep(3)  # the delete's and the unfollow's fan-out
@@ -204,7 +210,9 @@ def merged_with_the_sessions_in_process_usage(folder: Path, into: Path) -> Path:
 def test_every_call_the_functions_make_is_granted(runtime_launcher: Any, tmp_path: Path) -> None:
     # Given the runtime on template.yaml, recording what each function uses
     usage = tmp_path / "usage"
-    runtime = runtime_launcher.start(tmp_path / "data", {USAGE_DIR_VARIABLE: str(usage)})
+    runtime = runtime_launcher.start(
+        tmp_path / "data", {USAGE_DIR_VARIABLE: str(usage), "CHIRP_SCHEDULE_FIRST_RUN_SECONDS": "5"}
+    )
     # When a client uses every route, and the event functions do their part
     with httpx.Client(base_url=runtime.base_url, timeout=60) as api:
         (stage,) = runtime.endpoints()["websockets"].values()

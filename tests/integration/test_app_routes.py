@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from chalice import Chalice
 from chirp.adapters.dynamodb import batch, connection
+from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.errors import Retryable
 from chirp.http.openapi import Operation
 from chirp.notifications.inputs import MarkRead, PushSubscriptionInput, PushUnsubscribe, SettingsChange
+from chirp.search.index import SearchThrottled
 from chirp.tweets.inputs import TweetDraft
 from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
 from cryptography.hazmat.primitives import serialization
@@ -78,9 +80,16 @@ class World:
         return samples[model]()
 
     def send(self, route: Route, operation: Operation, *, token: str | None) -> Reply:
+        # A value for each query parameter the operation requires (a search's `q`).
+        query = {parameter.name: QUERY_SAMPLES[parameter.name] for parameter in operation.query if parameter.required}
         if operation.body is None:
-            return self.api.request(route[1], self.path(route), token=token)
-        return self.api.request(route[1], self.path(route), json_body=self.body(operation.body), token=token)
+            return self.api.request(route[1], self.path(route), token=token, query=query)
+        return self.api.request(
+            route[1], self.path(route), json_body=self.body(operation.body), token=token, query=query
+        )
+
+
+QUERY_SAMPLES = {"q": "mine"}
 
 
 def browser_push_keys() -> dict[str, str]:
@@ -170,13 +179,19 @@ def test_with_a_valid_token_every_authenticated_route_succeeds(chalice_app: Chal
 
 
 def storage_stays_busy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every transaction gives up at once (as after its retries), and so does every batch read and write."""
+    """Every transaction gives up at once (as after its retries), and so does every batch read and write,
+    and every search of the search backend (as OpenSearch answering 429s, or an index kept locked)."""
 
     def unprocessed(*_: object) -> None:
         raise Retryable("stayed unprocessed (test)")
 
+    def throttled(*_: object, **__: object) -> None:
+        raise SearchThrottled("the search backend stayed busy (test)")
+
     monkeypatch.setattr(connection, "TRANSACTION_ATTEMPTS", 0)
     monkeypatch.setattr(batch, "_until_processed", unprocessed)
+    for engine in (EmbeddedTweetIndex, EmbeddedUserIndex):
+        monkeypatch.setattr(engine, "search", throttled)
 
 
 def test_when_storage_stays_busy_each_route_answers_only_what_it_documents(

@@ -98,6 +98,8 @@ def test_openapi_marks_the_operations_a_token_is_optional_on_and_each_refuses_a_
         ("/api/users/{userId}/tweets", "GET"),
         ("/api/users/{userId}/liked_tweets", "GET"),
         ("/api/tweets/{tweetId}/conversation", "GET"),
+        ("/api/search", "GET"),
+        ("/api/search/tweets", "GET"),
     }
 
 

@@ -8,7 +8,14 @@ from collections.abc import Mapping
 
 import pytest
 from chirp.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
-from chirp.http.requests import describe_validation_error, page_from_query, parse_json_body, read_json_object
+from chirp.http.openapi import QueryParameter
+from chirp.http.requests import (
+    describe_validation_error,
+    page_from_query,
+    parse_json_body,
+    query_value,
+    read_json_object,
+)
 from chirp.pages import DEFAULT_LIMIT, encode_cursor
 from chirp.users.inputs import ProfileUpdate, Registration
 from pydantic import ValidationError
@@ -235,3 +242,35 @@ def test_page_from_query_refuses_a_bad_parameter_naming_it(query: dict[str, str]
     # When / Then
     with pytest.raises(MalformedRequest, match=field):
         page_from_query(query)
+
+
+# ---------------------------------------------------------------- declared query parameters
+COUNT_PARAMETER = QueryParameter("limit", "how many", bounds=(1, 20), default=10)
+SORT_PARAMETER = QueryParameter("sort", "in which order", choices=("recent", "relevant"))
+Q_PARAMETER = QueryParameter("q", "what to look for", required=True, max_length=5)
+
+
+@pytest.mark.parametrize(("raw", "value"), [(None, "10"), ("1", "1"), ("20", "20"), ("07", "07")])
+def test_an_integer_parameter_is_within_its_bounds_or_its_default(raw: str | None, value: str) -> None:
+    assert query_value(COUNT_PARAMETER, raw) == value
+
+
+@pytest.mark.parametrize("raw", ["", "0", "21", "100", "-1", "ten", "1.5", "\u00b2", "9" * 40])
+def test_an_integer_parameter_out_of_bounds_or_not_a_number_is_refused(raw: str) -> None:
+    with pytest.raises(MalformedRequest, match="limit must be an integer from 1 to 20"):
+        query_value(COUNT_PARAMETER, raw)
+
+
+def test_a_choice_defaults_to_its_first_and_refuses_others_by_name() -> None:
+    assert query_value(SORT_PARAMETER, None) == "recent"
+    assert query_value(SORT_PARAMETER, "relevant") == "relevant"
+    with pytest.raises(MalformedRequest, match="sort must be one of recent, relevant"):
+        query_value(SORT_PARAMETER, "best")
+
+
+def test_a_required_parameter_missing_or_too_long_is_refused_with_what_it_is_for() -> None:
+    with pytest.raises(MalformedRequest, match="q is required: what to look for"):
+        query_value(Q_PARAMETER, "")
+    with pytest.raises(MalformedRequest, match="at most 5"):
+        query_value(Q_PARAMETER, "abcdef")
+    assert query_value(Q_PARAMETER, "abc") == "abc"

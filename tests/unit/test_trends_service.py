@@ -7,11 +7,10 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import pytest
-from chirp.errors import MalformedRequest
 from chirp.events.schema import TweetPosted
 from chirp.trends.models import HOUR_MS, TagCount, TagUse, Trend, TrendList, fold_tag
 from chirp.trends.scoring import ScoringRules
-from chirp.trends.service import count_tags, refresh_trends, shown_limit, tag_uses, trends_shown
+from chirp.trends.service import count_tags, refresh_trends, tag_uses, trends_shown
 
 HOUR = 490_000
 MINUTE_MS = 60_000
@@ -134,14 +133,3 @@ def test_the_api_shows_the_list_up_to_its_limit_and_an_empty_one_before_the_firs
     refresh_trends(trends, ScoringRules(), HOUR * HOUR_MS + 30 * MINUTE_MS)
     assert len(trends_shown(trends, 10).trends) == 10
     assert trends_shown(trends, 3).trends == trends.list.trends[:3]
-
-
-@pytest.mark.parametrize(("raw", "limit"), [(None, 10), ("", 10), ("1", 1), ("20", 20), ("07", 7)])
-def test_limit_is_1_to_20_and_10_by_default(raw: str | None, limit: int) -> None:
-    assert shown_limit(raw) == limit
-
-
-@pytest.mark.parametrize("raw", ["0", "21", "100", "-1", "ten", "1.5", "²"])
-def test_a_limit_out_of_range_or_not_a_number_is_refused(raw: str) -> None:
-    with pytest.raises(MalformedRequest, match="limit must be an integer from 1 to 20"):
-        shown_limit(raw)

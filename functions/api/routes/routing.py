@@ -143,6 +143,13 @@ class ApiBlueprint(Blueprint):
         sent: Mapping[str, str] = self.current_request.query_params or {}
         return query_value(parameter, sent.get(parameter.name))
 
+    def query_int(self, parameter: QueryParameter) -> int:
+        """A declared integer query parameter (with `bounds` and a `default`)."""
+        value = self.query(parameter)
+        if value is None:
+            raise TypeError(f"{parameter.name} is declared with neither bounds and a default nor required")
+        return int(value)
+
 
 def declared_response(view: View, status: int) -> Any:
     """The body a view answers: its return annotation (a TypedDict of chirp.http.schemas), or None."""

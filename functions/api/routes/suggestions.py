@@ -4,10 +4,9 @@ against the caller's follows as they are now (`chirp.suggestions.service`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from chirp.errors import MalformedRequest
 from chirp.http import schemas, views
+from chirp.http.openapi import QueryParameter
 from chirp.suggestions import service as suggestions
 from chirp.suggestions.models import Suggestion
 from chirp.wiring.api import dependencies
@@ -17,17 +16,22 @@ from routes.routing import ApiBlueprint
 blueprint = ApiBlueprint(__name__)
 
 
+LIMIT = QueryParameter(
+    "limit", "how many accounts", bounds=(1, suggestions.MAX_LIMIT), default=suggestions.DEFAULT_LIMIT
+)
+
+
 @blueprint.operation(
     "/api/users/me/suggestions",
     "GET",
-    "Who to follow: accounts followed by those the caller follows, then popular ones (?limit= 1-50, default 20)",
+    "Who to follow: accounts followed by those the caller follows, then popular ones",
     auth=True,
+    query=(LIMIT,),
     raises=(MalformedRequest,),
 )
 def who_to_follow() -> schemas.SuggestionsResponse:
     store = dependencies()
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    limit = suggestions.suggestions_limit(query.get("limit"))
+    limit = blueprint.query_int(LIMIT)
     shown = suggestions.who_to_follow(store.suggestions, store.users, blueprint.caller_id(), limit)
     return {"data": [suggested_user_json(suggestion) for suggestion in shown]}
 

@@ -3,13 +3,12 @@ as the scorer (functions/trends_scorer) last wrote them: one GetItem, for anyone
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from chirp.errors import MalformedRequest
 from chirp.http import schemas
+from chirp.http.openapi import QueryParameter
 from chirp.ids import iso_timestamp
 from chirp.trends.models import TrendList
-from chirp.trends.service import shown_limit, trends_shown
+from chirp.trends.service import DEFAULT_SHOWN, MAX_SHOWN, trends_shown
 from chirp.wiring.api import dependencies
 
 from routes.routing import ApiBlueprint
@@ -17,16 +16,18 @@ from routes.routing import ApiBlueprint
 blueprint = ApiBlueprint(__name__)
 
 
+LIMIT = QueryParameter("limit", "how many trends", bounds=(1, MAX_SHOWN), default=DEFAULT_SHOWN)
+
+
 @blueprint.operation(
     "/api/trends",
     "GET",
-    "Trending hashtags, best first, refreshed every minute (?limit= 1-20, default 10)",
+    "Trending hashtags, best first, refreshed every minute",
+    query=(LIMIT,),
     raises=(MalformedRequest,),
 )
 def current_trends() -> schemas.TrendsResponse:
-    query: Mapping[str, str] = blueprint.current_request.query_params or {}
-    limit = shown_limit(query.get("limit"))
-    return trends_json(trends_shown(dependencies().trends, limit))
+    return trends_json(trends_shown(dependencies().trends, blueprint.query_int(LIMIT)))
 
 
 def trends_json(found: TrendList) -> schemas.TrendsResponse:

@@ -47,15 +47,23 @@ _ERROR_BODY: Declared = (schemas.ErrorResponse, "serialization")
 
 @dataclass(frozen=True)
 class QueryParameter:
-    """A query parameter an operation reads: a string, or one of `choices` (the first is the default)."""
+    """A query parameter an operation reads: a string, one of `choices` (the first is the default), or an
+    integer within `bounds` (`default` when absent)."""
 
     name: str
     description: str
     required: bool = False
     choices: tuple[str, ...] = ()
     max_length: int | None = None
+    bounds: tuple[int, int] | None = None
+    default: int | None = None
 
     def schema(self) -> dict[str, Any]:
+        if self.bounds:
+            low, high = self.bounds
+            return {"type": "integer", "minimum": low, "maximum": high} | (
+                {"default": self.default} if self.default is not None else {}
+            )
         if self.choices:
             return {"type": "string", "enum": list(self.choices), "default": self.choices[0]}
         return {"type": "string"} | ({"maxLength": self.max_length} if self.max_length else {})

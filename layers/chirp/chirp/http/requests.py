@@ -78,10 +78,18 @@ def page_from_query(query: Mapping[str, str] | None) -> PageRequest:
 
 
 def query_value(parameter: QueryParameter, value: str | None) -> str | None:
-    """What a declared query parameter (`chirp.http.openapi.QueryParameter`) says, checked."""
+    """What a declared query parameter (`chirp.http.openapi.QueryParameter`) says, checked. An empty text is
+    no text (`?q=`), but an empty number is no number (`?limit=` is refused, as a page's limit is)."""
+    if parameter.bounds is not None and value is not None:
+        low, high = parameter.bounds
+        if not value.isascii() or not value.isdigit() or len(value) > 6 or not low <= int(value) <= high:
+            raise MalformedRequest(f"{parameter.name} must be an integer from {low} to {high}")
+        return value
     if value is None or value == "":
         if parameter.required:
             raise MalformedRequest(f"{parameter.name} is required: {parameter.description}")
+        if parameter.default is not None:
+            return str(parameter.default)
         return parameter.choices[0] if parameter.choices else None
     if parameter.choices and value not in parameter.choices:
         raise MalformedRequest(f"{parameter.name} must be one of {', '.join(parameter.choices)}; got {value[:40]!r}")

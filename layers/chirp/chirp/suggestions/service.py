@@ -43,7 +43,7 @@ import time
 from collections.abc import Sequence
 
 from chirp.concurrency import submit
-from chirp.errors import MalformedRequest, Retryable
+from chirp.errors import Retryable
 from chirp.follows.repository import FollowRepository
 from chirp.pages import PageRequest
 from chirp.suggestions.models import Candidate, Suggestion
@@ -127,15 +127,6 @@ def forget_user(suggestions: SuggestionRepository, users: UserRepository, user_i
 
 
 # ---------------------------------------------------------------- read (the API)
-
-
-def suggestions_limit(text: str | None) -> int:
-    """`?limit=` as a client sent it: 1 to MAX_LIMIT, DEFAULT_LIMIT when absent."""
-    if text is None:
-        return DEFAULT_LIMIT
-    if not text.isascii() or not text.isdigit() or len(text) > 2 or not 1 <= int(text) <= MAX_LIMIT:
-        raise MalformedRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return int(text)
 
 
 def unblocked(viewer_id: int, candidate_ids: Sequence[int]) -> list[int]:

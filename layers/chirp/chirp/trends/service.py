@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from chirp.concurrency import submit
-from chirp.errors import MalformedRequest
 from chirp.events.schema import TweetPosted
 from chirp.trends.models import TagUse, TrendList, fold_tag, hour_of
 from chirp.trends.repository import TagCounter, TrendRepository
@@ -81,12 +80,3 @@ def refresh_trends(repository: TrendRepository, rules: ScoringRules, now_ms: int
 def trends_shown(repository: TrendRepository, limit: int) -> TrendList:
     current = repository.current()
     return TrendList(computed_at_ms=current.computed_at_ms, trends=current.trends[:limit])
-
-
-def shown_limit(raw: str | None) -> int:
-    """`?limit=` as a client sent it: 1 to MAX_SHOWN, DEFAULT_SHOWN when absent."""
-    if raw is None or raw == "":
-        return DEFAULT_SHOWN
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 2 or not 1 <= int(raw) <= MAX_SHOWN:
-        raise MalformedRequest(f"limit must be an integer from 1 to {MAX_SHOWN}")
-    return int(raw)
