@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +64,37 @@ def test_seed_loads_users_follows_tweets_and_engagement_and_can_run_again(chirp_
     )
     assert sum(m["like_count"] for m in metrics) == sum(run["likes"] for run in runs)
     assert sum(m["following_count"] for m in metrics) == sum(m["followers_count"] for m in metrics) > 0
+
+
+def test_seeded_data_is_searchable_and_make_reindex_rebuilds_the_index_from_the_tables(chirp_runtime: Any) -> None:
+    # Given a seeded runtime (what the seeder posts goes through the API, so through the indexer)
+    seed(chirp_runtime.base_url, users=4, tweets=8)
+    with httpx.Client(base_url=chirp_runtime.base_url, timeout=30) as api:
+
+        def searchable() -> tuple[int, list[str]]:
+            tweets = api.get("/search/tweets", params={"q": "from:demo_0000", "limit": "100"}).json()["data"]
+            users = api.get("/users/search", params={"q": "demo_000", "limit": "100"}).json()["data"]
+            return len(tweets), sorted(user["username"] for user in users)
+
+        posted = api.get("/users/by/username/demo_0000").json()["data"]["public_metrics"]["tweet_count"]
+        deadline = time.monotonic() + 30
+        while searchable()[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        before = searchable()
+        # Then the demo users and their tweets are found
+        assert before[0] > 0 and before[0] <= posted
+        assert {"demo_0000", "demo_0001", "demo_0002", "demo_0003"} <= set(before[1])
+        # When the index is rebuilt from the tables
+        result = subprocess.run(
+            [sys.executable, "-m", "infra.reindex", "--data-dir", str(chirp_runtime.data_dir)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": f"{ROOT / 'layers/chirp'}:{ROOT}"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # Then it succeeds, with its progress on stderr, and search answers as before
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "tweets" in result.stderr and "users" in result.stderr
+        assert searchable() == before

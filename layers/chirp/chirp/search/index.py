@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from chirp.errors import Retryable
 from chirp.pages import Page, PageRequest
@@ -101,3 +101,23 @@ class UserIndex(Protocol):
         """Users whose username, or a word of whose name, starts with `prefix` (case- and accent-insensitive,
         from its first character): the user whose username it is first, then by followers, most first.
         Pages are offsets into that ranking (`PageRequest.served`)."""
+
+
+def indexed_fields(document: TweetDocument) -> dict[str, Any]:
+    """A tweet's fields as every backend indexes them, the same names and values: the text as the shared
+    analysis' terms joined by spaces (`text`), entities lower-cased, the ids, `has` and `lang` when set."""
+    fields: dict[str, Any] = {
+        "tweet_id": document.tweet_id,
+        "author_id": document.author_id,
+        "text": " ".join(terms(document.text)),
+        "hashtags": [tag.lower() for tag in document.hashtags],
+        "cashtags": [tag.lower() for tag in document.cashtags],
+        "mentions": [name.lower() for name in document.mentions],
+    }
+    if document.reply_to_user_id is not None:
+        fields["reply_to_id"] = document.reply_to_user_id
+    if document.has_media:
+        fields["has"] = ["media"]
+    if document.lang:
+        fields["lang"] = document.lang
+    return fields

@@ -26,7 +26,7 @@ from chirp.errors import Retryable
 from chirp.ids import MAX_ID, lowest_id_at
 from chirp.pages import Page, PageRequest, encode_cursor, page_from_overfetch
 from chirp.search.analysis import terms
-from chirp.search.index import MAX_PREFIX_CHARS, Rejected, TweetDocument, UserDocument, user_prefixes
+from chirp.search.index import MAX_PREFIX_CHARS, Rejected, TweetDocument, UserDocument, indexed_fields, user_prefixes
 from chirp.search.query import Term, TermKind, TweetQuery, require_resolved
 
 WRITER_HEAP_BYTES = 15_000_000
@@ -43,7 +43,7 @@ def tweet_schema() -> Any:
     builder.add_integer_field("tweet_id", stored=True, indexed=True, fast=True)
     builder.add_integer_field("author_id", indexed=True)
     builder.add_integer_field("reply_to_id", indexed=True)
-    builder.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="position")
     for name in ("hashtags", "cashtags", "mentions", "has", "lang"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     return builder.build()
@@ -139,27 +139,13 @@ class EmbeddedTweetIndex:
         if not words:
             return tantivy.Query.empty_query()
         if len(words) == 1:
-            return tantivy.Query.term_query(self._schema, "terms", words[0])
+            return tantivy.Query.term_query(self._schema, "text", words[0])
         phrase: list[str | tuple[int, str]] = list(words)
-        return tantivy.Query.phrase_query(self._schema, "terms", phrase)
+        return tantivy.Query.phrase_query(self._schema, "text", phrase)
 
 
 def _document(tantivy: Any, document: TweetDocument) -> Any:
-    fields: dict[str, Any] = {
-        "tweet_id": document.tweet_id,
-        "terms": " ".join(terms(document.text)),
-        "author_id": document.author_id,
-        "hashtags": [tag.lower() for tag in document.hashtags],
-        "cashtags": [tag.lower() for tag in document.cashtags],
-        "mentions": [name.lower() for name in document.mentions],
-    }
-    if document.reply_to_user_id is not None:
-        fields["reply_to_id"] = document.reply_to_user_id
-    if document.has_media:
-        fields["has"] = "media"
-    if document.lang:
-        fields["lang"] = document.lang
-    return tantivy.Document(**fields)
+    return tantivy.Document(**indexed_fields(document))
 
 
 def _day_ms(day: Any) -> int:

@@ -54,6 +54,7 @@ from chirp.search.index import (
     SearchThrottled,
     TweetDocument,
     UserDocument,
+    indexed_fields,
     user_prefixes,
 )
 from chirp.search.query import Term, TermKind, TweetQuery, require_resolved
@@ -256,21 +257,7 @@ def check_mapping_version(name: str, mappings: Mapping[str, Any]) -> None:
 # ---------------------------------------------------------------------- documents and bulk bodies
 def tweet_source(document: TweetDocument) -> dict[str, Any]:
     """A tweet as the tweets index holds it (the same fields and values as the embedded engine's)."""
-    source: dict[str, Any] = {
-        "tweet_id": document.tweet_id,
-        "author_id": document.author_id,
-        "text": " ".join(terms(document.text)),
-        "hashtags": [tag.lower() for tag in document.hashtags],
-        "cashtags": [tag.lower() for tag in document.cashtags],
-        "mentions": [name.lower() for name in document.mentions],
-    }
-    if document.reply_to_user_id is not None:
-        source["reply_to_id"] = document.reply_to_user_id
-    if document.has_media:
-        source["has"] = ["media"]
-    if document.lang:
-        source["lang"] = document.lang
-    return source
+    return indexed_fields(document)
 
 
 def user_source(document: UserDocument) -> dict[str, Any]:
