@@ -215,3 +215,8 @@ def test_when_storage_stays_busy_each_route_answers_only_what_it_documents(
     unavailable = {route for route, reply in replies.items() if reply.status == 503}
     assert unavailable == {route for route, operation in operations.items() if 503 in operation.error_statuses()}
     assert {replies[route].error["code"] for route in unavailable} == {"temporarily_unavailable"}
+    # And each tells the client when to try again
+    retry_after = [
+        {k.lower(): v for k, v in replies[route].headers.items()}.get("retry-after") for route in unavailable
+    ]
+    assert set(retry_after) == {"1"}

@@ -243,12 +243,12 @@ def test_error_responses_are_those_the_declaration_implies_or_lists(
         assert responses[status]["description"]
 
 
-def test_a_503_is_documented_with_the_error_body_and_no_retry_after_header(spec: dict[str, Any]) -> None:
+def test_a_503_is_documented_with_the_error_body_and_its_retry_after_header(spec: dict[str, Any]) -> None:
     # When
     unavailable = operation(spec, "/api/tweets", "post")["responses"]["503"]
     # Then
     assert unavailable["content"]["application/json"]["schema"] == ref("ErrorResponse")
-    assert "headers" not in unavailable
+    assert unavailable["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
     assert "retry" in unavailable["description"]
 
 

@@ -195,5 +195,12 @@ def caller_of(request: Request) -> int:
     return caller
 
 
+# How long a client should wait before trying a 503 again: the storage or search backend was busy for the
+# length of the request's own retries, and such bursts pass in about a second.
+RETRY_AFTER_SECONDS = 1
+
+
 def error_response(error: ChirpError) -> Response:
-    return Response(body=error_body(error.code, error.message), status_code=status_for(error), headers=JSON_HEADERS)
+    status = status_for(error)
+    headers = JSON_HEADERS | ({"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {})
+    return Response(body=error_body(error.code, error.message), status_code=status, headers=headers)

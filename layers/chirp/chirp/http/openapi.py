@@ -36,7 +36,7 @@ ERROR_DESCRIPTIONS = {
     413: "the body is over the size limit (64 KiB by default)",
     415: "the body is not JSON",
     422: "a field breaks a rule; the message names the field and the rule",
-    503: "storage stayed busy (conflicting writes or throttling) after retries; retry the request",
+    503: "storage or search stayed busy (conflicting writes or throttling) after retries; retry after Retry-After",
 }
 _BODY_ERRORS = (errors.MalformedRequest, errors.PayloadTooLarge, errors.UnsupportedMediaType, errors.InvalidInput)
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
@@ -140,6 +140,13 @@ def document(operations: Sequence[Operation], title: str, version: str) -> dict[
     }
 
 
+_RETRY_AFTER = {
+    "headers": {
+        "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}}
+    }
+}
+
+
 def _operation(operation: Operation, refs: Refs) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "operationId": operation.name,
@@ -151,6 +158,7 @@ def _operation(operation: Operation, refs: Refs) -> dict[str, Any]:
                 "description": ERROR_DESCRIPTIONS[status],
                 "content": {"application/json": {"schema": refs[_ERROR_BODY]}},
             }
+            | (_RETRY_AFTER if status == 503 else {})
             for status in operation.error_statuses()
         },
     }
