@@ -4,8 +4,9 @@ Order of start: lock the data dir and bind the API port (fail fast), start the e
 the template's resources, set the functions' environment, expand their IAM policies (SAM's translation runs
 in a thread from the start) and check what Lambda needs from them, import the handlers (each sandbox enforces
 its function's policies on every AWS call), start the pollers and the functions' schedules
-(`infra.local.schedules`), serve the API (and the template's WebSocket APIs, on the same port:
-`infra.local.websocket`), write `<data>/endpoints.json`, print the ready line.
+(`infra.local.schedules`), serve the template's WebSocket APIs (on the API's port: `infra.local.websocket`),
+write `<data>/endpoints.json`, serve the API (its health check answers 200 only once that file is written),
+print the ready line.
 Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the process exits 0.
 """
 
@@ -131,8 +132,7 @@ class LocalRuntime:
             invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template), authority)
         self.pollers = self._start_pollers(self.functions, clients, invoker, schedules)
         self._serve_websockets(server, template, resolver, invoker)
-        self._serve_api(server, template, resolver, invoker)  # from here on, requests are answered
-        self._write_endpoints_file(endpoints)
+        self._serve_api(server, template, resolver, invoker, endpoints)  # from here on, requests are answered
 
     def _lock_data_dir(self) -> None:
         self._lock_file = (self.data_dir / ".lock").open("w")
@@ -257,12 +257,21 @@ class LocalRuntime:
             first_run_seconds=self.config.schedule_first_run_seconds,
         )
 
-    def _serve_api(self, server: GatewayHttpServer, template: Template, resolver: Resolver, invoker: Invoker) -> None:
+    def _serve_api(
+        self,
+        server: GatewayHttpServer,
+        template: Template,
+        resolver: Resolver,
+        invoker: Invoker,
+        endpoints: ServiceEndpoints,
+    ) -> None:
         routes = RouteTable(api_routes(self.functions))
         settings = ApiSettings(stage=api_stage_name(template, resolver), account_id=resolver.pseudo.account_id)
-        server.gateway = ApiGateway(routes, settings, invoker.invoke)
         host, port = server.server_address[:2]
         self.api_url = f"http://{host!s}:{port}{common_route_prefix(routes.routes)}"
+        # endpoints.json before the first answer: whoever sees /api/health answer 200 finds the file written.
+        self._write_endpoints_file(endpoints)
+        server.gateway = ApiGateway(routes, settings, invoker.invoke)
 
     def _serve_websockets(
         self, server: GatewayHttpServer, template: Template, resolver: Resolver, invoker: Invoker
