@@ -115,3 +115,28 @@ class SearchSettings(EnvironmentSettings):
     it, or a URL), or `embedded:<folder>`, the local runtime's stand-in (chirp.adapters.search)."""
 
     search_endpoint: str = Field(min_length=1)
+
+
+# S3's rule for bucket names (3-63 lowercase letters, digits, dots and hyphens).
+BucketName = Annotated[str, Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+class MediaStorageSettings(EnvironmentSettings):
+    """Where uploads and their variants live: the media table (each upload's state) and the media bucket."""
+
+    media_table: TableName
+    media_bucket: BucketName
+
+
+class MediaServingSettings(EnvironmentSettings):
+    """Where clients fetch variants: the CloudFront distribution's domain (MediaDistribution.DomainName), or,
+    locally, the runtime's `host:port`, which serves them over plain HTTP."""
+
+    media_domain: str = Field(min_length=1, pattern=r"^[A-Za-z0-9.\[\]:-]+$")
+
+    @property
+    def media_base_url(self) -> str:
+        host = self.media_domain.rsplit(":", 1)[0] if not self.media_domain.startswith("[") else "[::1]"
+        scheme = "http" if host in _LOOPBACK_HOSTS else "https"
+        return f"{scheme}://{self.media_domain}"
