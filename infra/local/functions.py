@@ -1,7 +1,12 @@
 """Read the template's functions: code location, handler, limits, environment and events.
 
 `Globals.Function` is merged into each function the way SAM does it (a function's own value wins;
-environment variables merge key by key). Each function's sandboxes get exactly its own environment.
+environment variables merge key by key; a resource's `IgnoreGlobals` leaves out the globals it names). Each
+function's sandboxes get exactly its own environment.
+
+A zip function runs from its CodeUri folder with the template's layers on its path. A `PackageType: Image`
+function runs from the sources its Dockerfile copies into the task root (`infra.local.images`), with no layer
+(an image has none), its handler from `ImageConfig.Command` or the Dockerfile's CMD.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.local.images import image_code
 from infra.local.intrinsics import Resolver
 from infra.local.provision import FUNCTION_TYPES, LAYER_TYPES
 from infra.local.template import Template, TemplateError
 
 _DEFAULT_TIMEOUT_SECONDS = 3
 _DEFAULT_MEMORY_MB = 128
+IMAGE_PACKAGE = "Image"
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,9 @@ class FunctionSpec:
     events: list[EventSource] = field(default_factory=list)
     # How Lambda retries the function's asynchronous invocations (schedules): `EventInvokeConfig`, resolved.
     event_invoke_config: dict[str, Any] = field(default_factory=dict)
+    # An image function's other folders of its task root (after `code_dir`), in place of the template's
+    # layers; None for a zip function, which gets the layers.
+    image_paths: tuple[Path, ...] | None = None
 
     @property
     def handler_file(self) -> Path:
@@ -57,10 +67,21 @@ def function_specs(template: Template, resolver: Resolver) -> list[FunctionSpec]
     for resource in template.resources.values():
         if resource.type not in FUNCTION_TYPES or not resolver.is_included(resource.condition):
             continue
-        properties = {**template.function_globals, **resource.properties}
-        environment = _merged_environment(template.function_globals, resource.properties)
+        function_globals = _applied_globals(template, resource.logical_id)
+        properties = {**function_globals, **resource.properties}
+        environment = _merged_environment(function_globals, resource.properties)
         specs.append(_function_spec(template, resolver, resource.logical_id, properties, environment))
     return specs
+
+
+def _applied_globals(template: Template, logical_id: str) -> dict[str, Any]:
+    """Globals.Function without what the resource's IgnoreGlobals names (`*`: all of it), as SAM applies them."""
+    ignored = template.document["Resources"][logical_id].get("IgnoreGlobals")
+    if ignored == "*":
+        return {}
+    if isinstance(ignored, list):
+        return {key: value for key, value in template.function_globals.items() if key not in ignored}
+    return template.function_globals
 
 
 def _merged_environment(globals_: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
@@ -76,22 +97,20 @@ def _function_spec(
     properties: dict[str, Any],
     environment: dict[str, Any],
 ) -> FunctionSpec:
-    handler = resolver.resolve_string(properties.get("Handler"), f"{logical_id}.Handler")
-    module, separator, attribute = handler.rpartition(".")
-    if not separator or not module:
-        raise TemplateError(f"{logical_id}: Handler {handler!r} is not module.attribute")
-    code_uri = properties.get("CodeUri")
-    if not isinstance(code_uri, str):
-        raise TemplateError(f"{logical_id}: only a local CodeUri folder can run locally")
+    if properties.get("PackageType") == IMAGE_PACKAGE:
+        code = _image_function_code(template, resolver, logical_id, properties)
+    else:
+        code = _zip_function_code(template, resolver, logical_id, properties)
     outputs = resolver.outputs[logical_id]
     events = properties.get("Events") or {}
     return FunctionSpec(
         logical_id=logical_id,
         name=outputs.ref,
         arn=outputs.attributes["Arn"],
-        code_dir=(template.base_dir / code_uri).resolve(),
-        handler_module=module,
-        handler_attribute=attribute,
+        code_dir=code.code_dir,
+        handler_module=code.module,
+        handler_attribute=code.attribute,
+        image_paths=code.image_paths,
         timeout_seconds=int(resolver.resolve_string(properties.get("Timeout", _DEFAULT_TIMEOUT_SECONDS), "Timeout")),
         memory_mb=int(resolver.resolve_string(properties.get("MemorySize", _DEFAULT_MEMORY_MB), "MemorySize")),
         environment={
@@ -101,6 +120,55 @@ def _function_spec(
         events=[_event_source(resolver, name, body) for name, body in events.items()],
         event_invoke_config=dict(resolver.resolve(properties.get("EventInvokeConfig") or {})),
     )
+
+
+@dataclass(frozen=True)
+class _Code:
+    code_dir: Path
+    module: str
+    attribute: str
+    image_paths: tuple[Path, ...] | None = None
+
+
+def _handler_parts(logical_id: str, handler: str) -> tuple[str, str]:
+    module, separator, attribute = handler.rpartition(".")
+    if not separator or not module:
+        raise TemplateError(f"{logical_id}: handler {handler!r} is not module.attribute")
+    return module, attribute
+
+
+def _zip_function_code(template: Template, resolver: Resolver, logical_id: str, properties: dict[str, Any]) -> _Code:
+    handler = resolver.resolve_string(properties.get("Handler"), f"{logical_id}.Handler")
+    module, attribute = _handler_parts(logical_id, handler)
+    code_uri = properties.get("CodeUri")
+    if not isinstance(code_uri, str):
+        raise TemplateError(f"{logical_id}: only a local CodeUri folder can run locally")
+    return _Code((template.base_dir / code_uri).resolve(), module, attribute)
+
+
+def _image_function_code(template: Template, resolver: Resolver, logical_id: str, properties: dict[str, Any]) -> _Code:
+    """The folders of an image function's task root, from the Dockerfile its Metadata names (as `sam build`
+    finds it: DockerContext relative to the template, Dockerfile relative to DockerContext)."""
+    metadata = template.document["Resources"][logical_id].get("Metadata") or {}
+    if not isinstance(metadata.get("Dockerfile"), str):
+        raise TemplateError(f"{logical_id}: an image function runs locally from the Dockerfile its Metadata names")
+    image_config = dict(resolver.resolve(properties.get("ImageConfig") or {}))
+    for unmapped in ("EntryPoint", "WorkingDirectory"):
+        if image_config.get(unmapped):
+            raise TemplateError(f"{logical_id}: ImageConfig.{unmapped} cannot be run locally")
+    context = (template.base_dir / str(metadata.get("DockerContext") or ".")).resolve()
+    code = image_code(context / metadata["Dockerfile"], context)
+    command = image_config.get("Command") or code.command
+    if not command:
+        raise TemplateError(f"{logical_id}: neither ImageConfig.Command nor the Dockerfile's CMD names a handler")
+    module, attribute = _handler_parts(logical_id, str(command[0]))
+    relative = Path(*module.split("."))
+    homes = [folder for folder in code.search_path if folder.joinpath(relative).with_suffix(".py").is_file()]
+    if not homes:
+        raise TemplateError(f"{logical_id}: no COPY of the Dockerfile brings the handler's module {module!r}")
+    code_dir = homes[0]
+    others = tuple(dict.fromkeys(folder for folder in code.search_path if folder != code_dir))
+    return _Code(code_dir, module, attribute, image_paths=others)
 
 
 def _event_source(resolver: Resolver, name: str, body: dict[str, Any]) -> EventSource:

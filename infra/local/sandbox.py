@@ -59,11 +59,18 @@ class SandboxSettings:
     """What every sandbox of the runtime shares.
 
     `authority`: the functions' IAM policies, enforced on every AWS call a sandbox makes (None: unchecked).
+    `layer_paths`: the template's layers, on the path of every zip function; an image function gets its own
+    folders instead (`FunctionSpec.image_paths`: an image has no layers).
     """
 
     base_environment: Mapping[str, str]
     layer_paths: list[Path]
     authority: Authority | None = None
+
+
+def search_paths(function: FunctionSpec, settings: SandboxSettings) -> list[Path]:
+    """What follows the function's code folder on its path: the layers, or an image's other folders."""
+    return list(settings.layer_paths if function.image_paths is None else function.image_paths)
 
 
 def lambda_environment(function: FunctionSpec) -> dict[str, str]:
@@ -116,7 +123,7 @@ class Sandbox:
             "requests_fd": requests_read,
             "responses_fd": responses_write,
             "code_dir": str(function.code_dir),
-            "layer_paths": [str(path) for path in settings.layer_paths],
+            "layer_paths": [str(path) for path in search_paths(function, settings)],
             "module_name": function.handler_module,
             "module_file": str(function.handler_file),
             "attribute": function.handler_attribute,

@@ -57,6 +57,10 @@ def template_copy(folder: Path, change: Callable[[dict[str, Any]], None]) -> Pat
         for key in ("CodeUri", "ContentUri"):
             if isinstance(properties.get(key), str):
                 properties[key] = str((REPO / properties[key]).resolve())
+    for body in document["Resources"].values():  # an image function's build context (its Dockerfile's COPYs)
+        metadata = body.get("Metadata") or {}
+        if isinstance(metadata.get("DockerContext"), str):
+            metadata["DockerContext"] = str((REPO / metadata["DockerContext"]).resolve())
     path = folder / "template.json"
     path.write_text(json.dumps(document, indent=1))
     return path

@@ -64,6 +64,8 @@ TEST_ENVIRONMENT = {
     # its management API's calls).
     "VAPID_SECRET": "integration-test-vapid-seed-0123456789abcdef0123456789abcdef",
     "LIVE_CONNECTIONS_ENDPOINT": "wss://testws0001.execute-api.us-east-1.amazonaws.com/v1",
+    # The media distribution's domain as CloudFront names one (the mock creates no distribution).
+    "MEDIA_DOMAIN": "d111111abcdef8.cloudfront.net",
 }
 # Variables from the developer's shell that would point boto3 elsewhere.
 FOREIGN_VARIABLES = (
@@ -108,8 +110,8 @@ def boto_clients() -> Iterator[AwsClients]:
 
 
 def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
-    """Create the template's tables in the active mock; return the functions' environment (see
-    `functions_environment`).
+    """Create the template's tables (and its buckets, bare) in the active mock; return the functions'
+    environment (see `functions_environment`).
 
     The create_table arguments come from the local runtime's provisioner; its waits for ACTIVE and
     its TTL calls are left out, since moto's tables are ACTIVE at once: that is five requests per
@@ -127,6 +129,11 @@ def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
         name = physical_name(context, table, properties, "TableName")
         dynamodb.create_table(**_create_table_arguments(name, properties))
         resolver.outputs[table.logical_id] = ResourceOutputs(ref=name)
+    s3 = clients.client("s3")
+    for bucket in template.resources_of_type("AWS::S3::Bucket"):
+        name = physical_name(context, bucket, bucket.properties, "BucketName").lower()
+        s3.create_bucket(Bucket=name)
+        resolver.outputs[bucket.logical_id] = ResourceOutputs(ref=name, attributes={"Arn": f"arn:aws:s3:::{name}"})
     return functions_environment(template, resolver)
 
 

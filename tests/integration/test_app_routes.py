@@ -11,8 +11,10 @@ route added later is checked without anyone listing it here:
 from __future__ import annotations
 
 import base64
+import os
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +22,14 @@ from typing import Any
 import pytest
 from chalice import Chalice
 from chirp.adapters.dynamodb import batch, connection
+from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
 from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.errors import Retryable
 from chirp.http.openapi import Operation
+from chirp.ids import id_timestamp_ms, new_id
+from chirp.media.inputs import AltTextChange, UploadRequest
+from chirp.media.kinds import MediaKind
+from chirp.media.models import Media, MediaState, StoredVariant
 from chirp.notifications.inputs import MarkRead, PushSubscriptionInput, PushUnsubscribe, SettingsChange
 from chirp.search.index import SearchThrottled
 from chirp.tweets.inputs import TweetDraft
@@ -43,20 +50,24 @@ PUSH_ENDPOINT = "https://fcm.googleapis.com/fcm/send/route-test"
 @dataclass
 class World:
     """What the requests refer to: the caller, another user (with a tweet, and a like of the caller's
-    tweet), a tweet of the caller's (which the caller retweeted), and refresh tokens of the caller's (made
-    up front: a login is one of the calls a busy storage refuses)."""
+    tweet), a tweet of the caller's (which the caller retweeted), a media of the caller's, and refresh tokens
+    of the caller's (made up front: a login is one of the calls a busy storage refuses)."""
 
     api: Api
     caller: Account
     other: Account
     tweet_id: str
+    media_id: str
     refresh_tokens: list[str]
+    # A ready image of the caller's, for the profile's avatar (a profile change that takes one is a transaction).
+    avatar_media_id: str = ""
 
     def path(self, route: Route) -> str:
         values = {
             "userId": self.caller.id if route in OWN_USER_ROUTES else self.other.id,
             "username": self.other.username,
             "tweetId": self.tweet_id,
+            "mediaId": self.media_id,
         }
         return re.sub(r"{(\w+)}", lambda match: values[match[1]], route[0])
 
@@ -70,12 +81,14 @@ class World:
             },
             Credentials: lambda: {"username": self.caller.username, "password": PASSWORD},
             RefreshTokenInput: lambda: {"refresh_token": self.refresh_tokens.pop()},
-            ProfileUpdate: lambda: {"name": "Renamed"},
+            ProfileUpdate: lambda: {"name": "Renamed", "avatar_media_id": self.avatar_media_id},
             TweetDraft: lambda: {"text": "hello #world"},
             MarkRead: dict,
             SettingsChange: lambda: {"like": False},
             PushSubscriptionInput: lambda: {"endpoint": PUSH_ENDPOINT, "keys": browser_push_keys()},
             PushUnsubscribe: lambda: {"endpoint": PUSH_ENDPOINT},
+            UploadRequest: lambda: {"media_type": "image/jpeg", "total_bytes": 1000},
+            AltTextChange: lambda: {"alt_text": "a dog on a beach"},
         }
         return samples[model]()
 
@@ -112,7 +125,38 @@ def world(api: Api) -> World:
     assert api.post(f"/api/tweets/{tweet_id}/like", token=other.access_token).status == 200
     assert api.post(f"/api/tweets/{tweet_id}/retweet", token=caller.access_token).status == 200
     refresh_tokens = [api.log_in(caller.username).json()["refresh_token"] for _ in range(2)]
-    return World(api=api, caller=caller, other=other, tweet_id=tweet_id, refresh_tokens=refresh_tokens)
+    upload = api.post("/api/media", json_body={"media_type": "image/png", "total_bytes": 10}, token=caller.access_token)
+    media_id = upload.json()["data"]["media_id"]
+    return World(
+        api=api,
+        caller=caller,
+        other=other,
+        tweet_id=tweet_id,
+        media_id=media_id,
+        refresh_tokens=refresh_tokens,
+        avatar_media_id=str(ready_image(int(caller.id)).id),
+    )
+
+
+def ready_image(owner_id: int) -> Media:
+    """An image of the owner's as the media function leaves it: ready, with its variants (written directly)."""
+    bind_media_table(os.environ["MEDIA_TABLE"])
+    media_id = new_id()
+    variant = StoredVariant("small", f"media/{media_id}/small.webp", "image/webp", 680, 510)
+    media = Media(
+        id=media_id,
+        owner_id=owner_id,
+        kind=MediaKind.IMAGE,
+        content_type="image/png",
+        size=10,
+        created_at_ms=id_timestamp_ms(media_id),
+        state=MediaState.READY,
+        width=680,
+        height=510,
+        variants=(variant,),
+    )
+    DynamoMediaRepository().create(media, int(time.time()) + 86_400)
+    return media
 
 
 def served_operations(chalice_app: Chalice) -> dict[Route, Operation]:

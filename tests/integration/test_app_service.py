@@ -163,11 +163,21 @@ def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: di
         ("/api/users/me/notification_settings", "PATCH"),
         ("/api/users/me/push_subscriptions", "POST"),
         ("/api/users/me/push_subscriptions", "DELETE"),
+        ("/api/media", "POST"),
+        ("/api/media/{mediaId}", "PATCH"),
     }
     assert set(bodies["/api/users/register", "POST"]["properties"]) == {"username", "email", "password", "name"}
     assert set(bodies["/api/users/register", "POST"]["required"]) == {"username", "email", "password"}
-    assert set(bodies["/api/users/me", "PATCH"]["properties"]) == {"name", "description", "location", "url"}
+    assert set(bodies["/api/users/me", "PATCH"]["properties"]) == {
+        "name",
+        "description",
+        "location",
+        "url",
+        "avatar_media_id",
+        "banner_media_id",
+    }
     assert bodies["/api/tweets", "POST"]["required"] == ["text"]
+    assert set(bodies["/api/tweets", "POST"]["properties"]) == {"text", "quote_tweet_id", "reply", "media"}
     assert set(bodies["/api/users/me/notification_settings", "PATCH"]["properties"]) == {
         "follow",
         "like",
@@ -177,6 +187,13 @@ def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: di
         "mention",
     }
     assert set(bodies["/api/users/me/push_subscriptions", "POST"]["required"]) == {"endpoint", "keys"}
+    upload = bodies["/api/media", "POST"]
+    assert set(upload["required"]) == {"media_type", "total_bytes"}
+    assert (upload["properties"]["total_bytes"]["minimum"], upload["properties"]["total_bytes"]["maximum"]) == (
+        1,
+        512 * 1024 * 1024,
+    )
+    assert bodies["/api/media/{mediaId}", "PATCH"]["properties"]["alt_text"]["maxLength"] == 1000
 
 
 def test_openapi_success_statuses_match_the_api(document: dict[str, Any]) -> None:

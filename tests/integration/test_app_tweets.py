@@ -219,6 +219,20 @@ def test_post_tweet_requires_an_existing_author(api: Api, aws: dict[str, str]) -
     assert_error(reply, 404, "not_found", "4242")
 
 
+def test_a_reply_may_quote_its_own_parent(api: Api, alice: Account, bob: Account) -> None:
+    # Given
+    parent = api.tweet(alice, "parent")
+    # When bob replies to it quoting it (its existence is checked once: a transaction touches an item once)
+    body = {"text": "quoting you back", "reply": {"in_reply_to_tweet_id": parent["id"]}, "quote_tweet_id": parent["id"]}
+    reply = api.post("/api/tweets", json_body=body, token=bob.access_token)
+    # Then
+    assert reply.status == 201, reply.body
+    assert reply.json()["data"]["referenced_tweets"] == [
+        {"type": "quoted", "id": parent["id"]},
+        {"type": "replied_to", "id": parent["id"]},
+    ]
+
+
 # ---------------------------------------------------------------- reading and deleting
 
 

@@ -372,3 +372,40 @@ def test_a_post_trims_its_authors_recent_tweets_itself_once_they_reach_the_hard_
     assert 2 <= len(recent.tweets) <= 4
     assert recent.tweets == list(reversed(posted))[: len(recent.tweets)]
     assert recent.has_older
+
+
+def test_a_post_trims_its_authors_recent_tweets_itself_once_they_would_pass_the_byte_limit(
+    repos: ApiDependencies, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an item bounded at 3,000 bytes (1,500 kept after a trim), and tweets of ~500 bytes each as kept
+    monkeypatch.setattr(tweets_adapter, "RECENT_TWEETS_BYTES_LIMIT", 3_000)
+    monkeypatch.setattr(tweets_adapter, "RECENT_TWEETS_BYTES_KEPT", 1_500)
+    tweets = DynamoTweetRepository(timeline_entry_ttl_seconds=3600, recent_tweets_kept=20)
+    # When the author posts 12 of them, with no fan-out function trimming
+    posted = []
+    for number in range(12):
+        tweet_id = new_id()
+        text = f"{number:02d}" + "é" * 150  # 302 bytes of UTF-8
+        posted.append(Tweet(id=tweet_id, author_id=author, text=text, created_at_ms=id_timestamp_ms(tweet_id)))
+        tweets.create(posted[-1])
+    # Then every post was stored, and the item kept only the newest that fit, older ones noted
+    assert all(tweets.get(tweet.id) == tweet for tweet in posted)
+    recent = recent_of(repos, author)
+    assert 1 <= len(recent.tweets) <= 6
+    assert recent.tweets == list(reversed(posted))[: len(recent.tweets)]
+    assert recent.has_older
+
+
+def test_the_fan_out_trim_keeps_a_heavy_authors_newest_tweets_within_the_bytes_kept(
+    repos: ApiDependencies, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given 5 tweets of ~470 bytes each as kept, fewer than keep + slack
+    newest_first = [add_tweet(repos, author, f"{number} " + "x" * 270) for number in range(5)][::-1]
+    monkeypatch.setattr(tweets_adapter, "RECENT_TWEETS_BYTES_KEPT", 1_200)
+    # When the fan-out function trims (keep 20, slack 10)
+    dropped = repos.tweets.trim_recent(author, keep=20, slack=10)
+    # Then only the newest two (about 950 bytes) are kept
+    assert dropped == 3
+    recent = recent_of(repos, author)
+    assert [tweet.id for tweet in recent.tweets] == [tweet.id for tweet in newest_first[:2]]
+    assert recent.has_older

@@ -51,11 +51,28 @@ def resources_of_type(template: Template, resource_type: str) -> dict[str, dict[
 
 
 def function_property(template: Template, logical_id: str, name: str) -> Any:
-    """A function property as SAM applies it: the function's own value, else Globals.Function's."""
-    properties = template["Resources"][logical_id].get("Properties", {})
+    """A function property as SAM applies it: the function's own value, else Globals.Function's (unless the
+    function's IgnoreGlobals leaves it out)."""
+    resource = template["Resources"][logical_id]
+    properties = resource.get("Properties", {})
     if name in properties:
         return properties[name]
+    ignored = resource.get("IgnoreGlobals") or []
+    if ignored == "*" or name in ignored:
+        return None
     return template.get("Globals", {}).get("Function", {}).get(name)
+
+
+def is_image_function(template: Template, logical_id: str) -> bool:
+    return template["Resources"][logical_id].get("Properties", {}).get("PackageType") == "Image"
+
+
+def function_code_folder(template: Template, logical_id: str) -> Path:
+    """A function's folder under functions/: its CodeUri, or an image function's Dockerfile's folder."""
+    if is_image_function(template, logical_id):
+        metadata = template["Resources"][logical_id]["Metadata"]
+        return Path(metadata.get("DockerContext", ".")) / Path(metadata["Dockerfile"]).parent
+    return Path(str(function_property(template, logical_id, "CodeUri")))
 
 
 def function_environment(template: Template, logical_id: str) -> dict[str, Any]:
@@ -68,14 +85,20 @@ def function_environment(template: Template, logical_id: str) -> dict[str, Any]:
 
 def resolve_reference(value: Any, template: Template) -> str:
     """A variable's value as a deployed function would see it, near enough for a test: literals as they
-    are, a `Ref` to a parameter as its default, a `Ref` to a resource as the resource's logical id, a search
-    domain's endpoint as the local runtime's embedded one."""
+    are, a `Ref` to a parameter as its default, a `Ref` to a resource as the resource's logical id (a bucket's
+    lower-cased, as S3 names must be), a search domain's endpoint as the local runtime's embedded one, a
+    CloudFront distribution's domain as CloudFront names one."""
     if isinstance(value, dict) and set(value) == {"Ref"}:
         name = value["Ref"]
         parameter = template.get("Parameters", {}).get(name)
-        return str(parameter["Default"]) if parameter is not None else str(name)
+        if parameter is not None:
+            return str(parameter["Default"])
+        bucket = template.get("Resources", {}).get(name, {}).get("Type") == "AWS::S3::Bucket"
+        return str(name).lower() if bucket else str(name)
     if isinstance(value, dict) and set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1] == "DomainEndpoint":
         return f"embedded:/tmp/chirp-template-{value['Fn::GetAtt'][0]}"  # as the local runtime provisions it
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][1] == "DomainName":
+        return f"{value['Fn::GetAtt'][0].lower()}.cloudfront.net"
     if isinstance(value, str | int | float | bool):
         return str(value)
     raise AssertionError(f"an environment value the tests cannot resolve: {value!r}")

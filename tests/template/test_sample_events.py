@@ -27,7 +27,7 @@ from tests.template.support import (
     HEALTH_EVENT,
     AppProbe,
     Template,
-    function_property,
+    function_code_folder,
     resolve_reference,
     resources_of_type,
 )
@@ -53,8 +53,7 @@ def test_every_event_folder_belongs_to_a_function(template: Template) -> None:
     # Given the folders of events/ and the functions' code folders
     folders = {path.name for path in EVENTS_DIR.iterdir() if path.is_dir()}
     code_folders = {
-        Path(str(function_property(template, name, "CodeUri"))).name
-        for name in resources_of_type(template, "AWS::Serverless::Function")
+        function_code_folder(template, name).name for name in resources_of_type(template, "AWS::Serverless::Function")
     }
 
     # Then every event folder is named after a function's code folder, and the API has samples

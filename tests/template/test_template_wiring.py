@@ -16,8 +16,10 @@ from tests.template.support import (
     API_ID,
     AppProbe,
     Template,
+    function_code_folder,
     function_environment,
     function_property,
+    is_image_function,
     references,
     resources_of_type,
 )
@@ -112,9 +114,12 @@ def test_function_policies_reference_only_tables_that_exist(template: Template) 
 
 
 def test_function_runtimes_are_python_3_12_or_newer(template: Template) -> None:
-    # Given every function's runtime (its own, else Globals') and the layer's build method
+    # Given every zip function's runtime (its own, else Globals'; an image's is its base image, checked in
+    # test_sam_build.py) and the layer's build method
     runtimes = {
-        name: function_property(template, name, "Runtime") for name in resources_of_type(template, FUNCTION_TYPE)
+        name: function_property(template, name, "Runtime")
+        for name in resources_of_type(template, FUNCTION_TYPE)
+        if not is_image_function(template, name)
     }
     layers = resources_of_type(template, "AWS::Serverless::LayerVersion")
 
@@ -189,7 +194,7 @@ def test_every_function_is_given_exactly_the_variables_its_settings_read(templat
     for name in resources_of_type(template, FUNCTION_TYPE):
         # Given the function's variables in the template, and its settings model
         given = set(function_environment(template, name)) - RUNTIME_VARIABLES
-        model = settings_model(str(function_property(template, name, "CodeUri")))
+        model = settings_model(str(function_code_folder(template, name)))
         fields = {field.upper() for field in model.model_fields}
         required = {field.upper() for field, info in model.model_fields.items() if info.is_required()}
         # Then it is given every variable its settings require, and none they do not read: no table,

@@ -25,6 +25,9 @@ API_ENVIRONMENT = {
     "TRENDS_TABLE": "unit-TrendsTable",
     "SUGGESTIONS_TABLE": "unit-SuggestionsTable",
     "SEARCH_ENDPOINT": "embedded:/tmp/chirp-unit-search",
+    "MEDIA_TABLE": "unit-MediaTable",
+    "MEDIA_BUCKET": "unit-mediabucket",
+    "MEDIA_DOMAIN": "d111111abcdef8.cloudfront.net",
     "JWT_SECRET": "unit-test-signing-key-0123456789abcdef",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }

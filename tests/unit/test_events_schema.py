@@ -6,7 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from chirp.events.schema import EVENT_TYPES, TweetPosted, UnknownEvent, UserFollowed, attributes, decode, encode
+from chirp.events.schema import (
+    EVENT_TYPES,
+    ProfileChanged,
+    TweetDeleted,
+    TweetPosted,
+    UnknownEvent,
+    UserFollowed,
+    attributes,
+    decode,
+    encode,
+)
 
 POSTED = TweetPosted(
     id="ev-1", time_ms=1_767_225_600_000, tweet_id=2**62, author_id=7, text="héllo 🐦", entities={"hashtags": []}
@@ -33,6 +43,7 @@ def test_an_event_travels_as_an_envelope_with_its_fields_under_data() -> None:
             "in_reply_to_user_id": None,
             "quoted_tweet_id": None,
             "quoted_author_id": None,
+            "media_ids": [],  # a tweet without media
         },
     }
 
@@ -40,6 +51,26 @@ def test_an_event_travels_as_an_envelope_with_its_fields_under_data() -> None:
 def test_decoding_what_was_encoded_gives_the_same_event_back() -> None:
     # Then
     assert decode(encode(POSTED)) == POSTED
+
+
+def test_a_message_from_before_media_decodes_with_none() -> None:
+    # Given a TweetPosted, a TweetDeleted and a ProfileChanged as published before they carried media ids
+    profile = {"user_id": 7, "username": "ada", "name": "Ada", "description": "", "location": "", "url": ""}
+    messages = [
+        ("TweetPosted", {"tweet_id": 1, "author_id": 7, "text": "hi", "entities": {}}),
+        ("TweetDeleted", {"tweet_id": 1, "author_id": 7}),
+        ("ProfileChanged", profile | {"changed": ["name"]}),
+    ]
+    # When
+    posted, deleted, changed = (
+        decode(json.dumps({"type": kind, "version": 1, "id": "ev", "time_ms": 0, "data": data}))
+        for kind, data in messages
+    )
+    # Then
+    assert isinstance(posted, TweetPosted)
+    assert isinstance(deleted, TweetDeleted)
+    assert isinstance(changed, ProfileChanged)
+    assert (posted.media_ids, deleted.media_ids, changed.media_ids, changed.released_media_ids) == ([], [], [], [])
 
 
 def test_the_attributes_subscriptions_filter_on_are_the_type_and_version() -> None:

@@ -98,6 +98,36 @@ def test_a_removed_tweet_is_tweet_deleted_at_the_records_time() -> None:
     assert event == TweetDeleted(id="ev-1", time_ms=1_767_225_700_000, tweet_id=TWEET_ID, author_id=7)
 
 
+def media_attribute(*media_ids: int) -> dict[str, str]:
+    """A tweet item's `media` as chirp.adapters.dynamodb.tweet_items writes it (the id first in each entry)."""
+    entries: list[list[Any]] = [[media_id, "image", "image/png", 10, 4, 3, None, "", []] for media_id in media_ids]
+    return {"S": json.dumps(entries)}
+
+
+def test_a_tweet_with_media_is_posted_and_deleted_with_their_ids_in_order() -> None:
+    # Given
+    image = tweet_image(media=media_attribute(31, 30))
+    # When
+    (posted,) = decode_record(record("t-Tweets", "INSERT", new=image), SOURCES)
+    (deleted,) = decode_record(record("t-Tweets", "REMOVE", old=image), SOURCES)
+    # Then
+    assert isinstance(posted, TweetPosted)
+    assert posted.media_ids == [31, 30]
+    assert deleted == TweetDeleted(
+        id="ev-1", time_ms=1_767_225_700_000, tweet_id=TWEET_ID, author_id=7, media_ids=[31, 30]
+    )
+
+
+def test_a_tweet_without_media_carries_no_media_ids() -> None:
+    # When
+    (posted,) = decode_record(record("t-Tweets", "INSERT", new=tweet_image()), SOURCES)
+    (deleted,) = decode_record(record("t-Tweets", "REMOVE", old=tweet_image()), SOURCES)
+    # Then
+    assert isinstance(posted, TweetPosted)
+    assert isinstance(deleted, TweetDeleted)
+    assert (posted.media_ids, deleted.media_ids) == ([], [])
+
+
 def test_an_engagement_counter_update_means_nothing() -> None:
     # Given a tweet whose like count moved
     changed = record("t-Tweets", "MODIFY", old=tweet_image(), new=tweet_image(like_count={"N": "1"}))
@@ -207,6 +237,40 @@ def test_a_profile_change_names_the_fields_it_touched_and_carries_the_whole_prof
     assert isinstance(event, ProfileChanged)
     assert event.changed == ["name", "url"]
     assert (event.username, event.name, event.url, event.description) == ("ada", "Ada L.", "https://ada.dev", "")
+
+
+def test_a_new_avatar_is_a_profile_change_carrying_its_media_and_the_one_it_replaced() -> None:
+    # Given the avatar replaced (media 21 by 22) and a banner set (media 31)
+    old = user_image() | {"avatar_media_id": n(21), "avatar_key": {"S": "media/21/small.webp"}}
+    new = user_image() | {"avatar_media_id": n(22), "avatar_key": {"S": "media/22/small.webp"}}
+    new |= {"banner_media_id": n(31), "banner_key": {"S": "media/31/medium.webp"}}
+    # When
+    (event,) = decode_record(record("t-Users", "MODIFY", old=old, new=new), SOURCES)
+    # Then
+    assert isinstance(event, ProfileChanged)
+    assert event.changed == ["avatar", "banner"]
+    assert (event.media_ids, event.released_media_ids) == ([22, 31], [21])
+
+
+def test_a_removed_banner_releases_its_media_and_attaches_none() -> None:
+    # Given
+    old = user_image() | {"banner_media_id": n(31), "banner_key": {"S": "media/31/medium.webp"}}
+    # When
+    (event,) = decode_record(record("t-Users", "MODIFY", old=old, new=user_image(name="Ada L.")), SOURCES)
+    # Then
+    assert isinstance(event, ProfileChanged)
+    assert event.changed == ["name", "banner"]
+    assert (event.media_ids, event.released_media_ids) == ([], [31])
+
+
+def test_a_profile_change_without_images_carries_no_media() -> None:
+    # Given an avatar kept as it was
+    image = user_image() | {"avatar_media_id": n(21), "avatar_key": {"S": "media/21/small.webp"}}
+    # When
+    (event,) = decode_record(record("t-Users", "MODIFY", old=image, new=image | {"name": {"S": "Ada L."}}), SOURCES)
+    # Then
+    assert isinstance(event, ProfileChanged)
+    assert (event.changed, event.media_ids, event.released_media_ids) == (["name"], [], [])
 
 
 def test_a_counter_or_the_celebrity_flag_on_a_user_means_nothing() -> None:

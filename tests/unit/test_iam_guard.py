@@ -158,6 +158,24 @@ def test_a_presigned_url_is_reported_not_refused(session: boto3.session.Session,
     assert "a presigned URL will be refused" in capsys.readouterr().err
 
 
+def test_a_presigned_post_is_checked_as_the_put_object_s3_authorises_it_as(
+    session: boto3.session.Session, capsys: Any
+) -> None:
+    # Given a role that may put objects under uploads/ only (botocore presigns a POST on CreateBucket's model)
+    uploads = principal({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::media/uploads/*"})
+    s3 = session.client("s3")
+    # When it presigns a POST under uploads/, then one elsewhere
+    with guard.acting_as(uploads):
+        s3.generate_presigned_post("media", "uploads/1/2")
+        allowed = capsys.readouterr().err
+        s3.generate_presigned_post("media", "media/1/large.webp")
+        refused = capsys.readouterr().err
+    # Then the first is granted (nothing reported, no CreateBucket), the second reported as S3 would refuse it
+    assert allowed == ""
+    assert "a presigned URL will be refused" in refused
+    assert "s3:PutObject on resource: arn:aws:s3:::media/media/1/large.webp" in refused
+
+
 def test_the_lean_dynamodb_client_is_checked_too(session: boto3.session.Session) -> None:
     # chirp.adapters.dynamodb.wire emits before-parameter-build on the DynamoDB client's events
     from chirp.adapters.dynamodb.wire import WireDynamoDB

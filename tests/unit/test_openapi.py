@@ -368,6 +368,7 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/users/register", "POST"),
         ("/api/users/login", "POST"),
         ("/api/auth/refresh", "POST"),
+        ("/api/users/me", "PATCH"),  # a new avatar or banner: a transaction
         ("/api/users/{userId}/follow", "POST"),
         ("/api/users/{userId}/follow", "DELETE"),
         ("/api/tweets", "POST"),

@@ -19,9 +19,12 @@ from chirp.events.schema import (
     UserFollowed,
     UserRegistered,
 )
+from chirp.media.kinds import MediaKind
+from chirp.media.models import Media
 from chirp.search import indexing
 from chirp.search.index import Rejected, TweetDocument, UserDocument
 from chirp.search.indexing import IndexChanges, IndexOutcome, apply_changes
+from chirp.tweets.models import Tweet
 from chirp.users.models import PublicMetrics, User
 
 
@@ -135,6 +138,28 @@ def test_a_batch_is_one_bulk_write_per_index_and_the_last_word_on_a_tweet_wins()
     assert users.documents == {2: UserDocument(2, "bob", "Bob", 7)}  # read from the users table: 7 followers
     assert tweets.writes == [[11], [10]] and users.writes == [[2]]
     assert outcome.failed_messages == set()
+
+
+def test_a_tweet_with_media_is_indexed_as_having_media_so_has_media_finds_it() -> None:
+    tweets = MemoryIndex()
+    # Given a tweet posted with two media and one without
+    with_media = posted(13).model_copy(update={"media_ids": [31, 32]})
+    # When
+    run([("m1", with_media), ("m2", posted(14))], tweets, MemoryIndex())
+    # Then
+    documents = tweets.documents
+    assert isinstance(documents[13], TweetDocument) and documents[13].has_media
+    assert isinstance(documents[14], TweetDocument) and not documents[14].has_media
+
+
+def test_a_stored_tweet_with_media_is_reindexed_as_having_media() -> None:
+    # Given a stored tweet that carries a photo
+    photo = Media(id=31, owner_id=1, kind=MediaKind.IMAGE, content_type="image/png", size=10, created_at_ms=0)
+    tweet = Tweet(id=15, author_id=1, text="", created_at_ms=0, media=(photo,))
+    # When
+    document = indexing.document_of_tweet(tweet)
+    # Then
+    assert document is not None and document.has_media
 
 
 def test_a_reply_to_oneself_is_not_indexed_as_a_reply_to_someone() -> None:

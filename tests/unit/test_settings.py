@@ -20,6 +20,9 @@ API_ENVIRONMENT = {
     "TRENDS_TABLE": "chirp-TrendsTable",
     "SUGGESTIONS_TABLE": "chirp-SuggestionsTable",
     "SEARCH_ENDPOINT": "embedded:/tmp/chirp-chirp-search",
+    "MEDIA_TABLE": "chirp-MediaTable",
+    "MEDIA_BUCKET": "chirp-mediabucket",
+    "MEDIA_DOMAIN": "d111111abcdef8.cloudfront.net",
     "JWT_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt",
 }
 

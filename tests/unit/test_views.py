@@ -13,21 +13,26 @@ from chirp.http import schemas
 from chirp.http.views import (
     conversation_json,
     shown_json,
+    shown_tweet_response_json,
     token_json,
     tweet_json,
     tweet_page_json,
+    tweet_response_json,
     user_json,
     user_page_json,
 )
 from chirp.ids import EPOCH_MS
+from chirp.media.kinds import MediaKind
+from chirp.media.models import Media, MediaState, StoredVariant
 from chirp.pages import Page
 from chirp.tweets.models import Tweet, TweetMetrics, ViewerState
 from chirp.tweets.shown import ShownTweet
 from chirp.tweets.text import extract_entities
-from chirp.users.models import PublicMetrics, User
+from chirp.users.models import ProfileImage, PublicMetrics, User
 from pydantic import TypeAdapter, ValidationError
 
 BIG_ID = 2**60 + 1  # beyond JavaScript's 2**53: must travel as a string
+MEDIA_BASE_URL = "https://d111111abcdef8.cloudfront.net"
 
 
 def test_a_user_is_rendered_with_a_string_id_and_public_metrics() -> None:
@@ -43,7 +48,7 @@ def test_a_user_is_rendered_with_a_string_id_and_public_metrics() -> None:
         metrics=PublicMetrics(followers_count=3, following_count=2, tweet_count=1, like_count=4),
     )
     # Then
-    assert user_json(user) == {
+    assert user_json(user, MEDIA_BASE_URL) == {
         "id": str(BIG_ID),
         "username": "alice",
         "name": "Alice",
@@ -209,7 +214,7 @@ def a_conversation() -> Conversation:
 
 def test_a_conversation_is_its_ancestors_root_first_the_tweet_and_a_page_of_replies() -> None:
     # When
-    rendered = conversation_json(a_conversation())
+    rendered = conversation_json(a_conversation(), MEDIA_BASE_URL)
     # Then a deleted ancestor keeps its place, without its content
     ancestors = rendered["data"]["ancestors"]
     assert [ancestor["id"] for ancestor in ancestors] == ["1", "2"]
@@ -223,20 +228,28 @@ def test_a_list_is_data_and_meta_with_the_next_cursor() -> None:
     # Given
     users = Page(items=[a_user(1, "a"), a_user(2, "b")], next_cursor="abc")
     # Then
-    assert user_page_json(users) == {"data": [user_json(user) for user in users.items], "meta": {"next_cursor": "abc"}}
-    assert tweet_page_json(Page(items=[], next_cursor=None)) == {"data": [], "meta": {"next_cursor": None}}
+    assert user_page_json(users, MEDIA_BASE_URL) == {
+        "data": [user_json(user, MEDIA_BASE_URL) for user in users.items],
+        "meta": {"next_cursor": "abc"},
+    }
+    assert tweet_page_json(Page(items=[], next_cursor=None), MEDIA_BASE_URL) == {
+        "data": [],
+        "meta": {"next_cursor": None},
+    }
 
 
 @pytest.mark.parametrize(
     ("declared", "rendered"),
     [
-        (schemas.User, lambda: user_json(a_user())),
+        (schemas.User, lambda: user_json(a_user(), MEDIA_BASE_URL)),
         (schemas.Tweet, lambda: tweet_json(a_tweet())),
         (schemas.TokenResponse, lambda: token_json(TokenGrant("a.b.c", "r", 900, 7))),
-        (schemas.UserPage, lambda: user_page_json(Page(items=[a_user()], next_cursor="c"))),
+        (schemas.UserPage, lambda: user_page_json(Page(items=[a_user()], next_cursor="c"), MEDIA_BASE_URL)),
         (
             schemas.TweetPage,
-            lambda: tweet_page_json(Page(items=[shown(a_tweet(), a_user(BIG_ID + 1))], next_cursor=None)),
+            lambda: tweet_page_json(
+                Page(items=[shown(a_tweet(), a_user(BIG_ID + 1))], next_cursor=None), MEDIA_BASE_URL
+            ),
         ),
         (schemas.TimelineTweet, lambda: shown_json(shown(a_tweet(), a_user(), ViewerState()))),
         (
@@ -249,9 +262,29 @@ def test_a_list_is_data_and_meta_with_the_next_cursor() -> None:
                 )
             ),
         ),
-        (schemas.ConversationResponse, lambda: conversation_json(a_conversation())),
+        (schemas.ConversationResponse, lambda: conversation_json(a_conversation(), MEDIA_BASE_URL)),
+        (schemas.User, lambda: user_json(a_user_with_images(), MEDIA_BASE_URL)),
+        (schemas.TweetResponse, lambda: tweet_response_json(a_tweet_with_media(), MEDIA_BASE_URL)),
+        (
+            schemas.TweetPage,
+            lambda: tweet_page_json(Page(items=[a_quote_page_item()], next_cursor=None), MEDIA_BASE_URL),
+        ),
+        (schemas.ShownTweetResponse, lambda: shown_tweet_response_json(a_quote_page_item(), MEDIA_BASE_URL)),
     ],
-    ids=["user", "tweet", "token", "user page", "tweet page", "shown tweet", "shown retweet", "conversation"],
+    ids=[
+        "user",
+        "tweet",
+        "token",
+        "user page",
+        "tweet page",
+        "shown tweet",
+        "shown retweet",
+        "conversation",
+        "user with images",
+        "posted tweet with media",
+        "tweet page with media",
+        "shown tweet with media",
+    ],
 )
 def test_each_view_builds_exactly_its_declared_shape(declared: Any, rendered: Any) -> None:
     # When the view's output is validated strictly against its declaration (no coercion, no extra field)
@@ -262,7 +295,147 @@ def test_each_view_builds_exactly_its_declared_shape(declared: Any, rendered: An
 
 def test_a_field_the_declaration_lacks_is_refused() -> None:
     # Given a user with one field more than its declaration
-    body: dict[str, Any] = {**user_json(a_user()), "email": "alice@example.com"}
+    body: dict[str, Any] = {**user_json(a_user(), MEDIA_BASE_URL), "email": "alice@example.com"}
     # Then
     with pytest.raises(ValidationError, match="email"):
         TypeAdapter(schemas.User).validate_python(body, strict=True)
+
+
+# ---------------------------------------------------------------- media
+
+
+def a_photo(media_id: int, alt_text: str = "") -> Media:
+    return Media(
+        id=media_id,
+        owner_id=1,
+        kind=MediaKind.IMAGE,
+        content_type="image/jpeg",
+        size=1000,
+        created_at_ms=EPOCH_MS,
+        state=MediaState.READY,
+        width=1600,
+        height=1200,
+        variants=(
+            StoredVariant("thumb", f"media/{media_id}/thumb.webp", "image/webp", 150, 150),
+            StoredVariant("medium", f"media/{media_id}/medium.webp", "image/webp", 1200, 900),
+        ),
+        alt_text=alt_text,
+    )
+
+
+def a_video(media_id: int) -> Media:
+    return Media(
+        id=media_id,
+        owner_id=2,
+        kind=MediaKind.VIDEO,
+        content_type="video/mp4",
+        size=10_000,
+        created_at_ms=EPOCH_MS,
+        state=MediaState.READY,
+        width=640,
+        height=360,
+        duration_ms=3000,
+        variants=(
+            StoredVariant("poster", f"media/{media_id}/poster.webp", "image/webp", 640, 360),
+            StoredVariant("video", f"media/{media_id}/video.mp4", "video/mp4", 640, 360),
+        ),
+    )
+
+
+def a_tweet_with_media() -> Tweet:
+    return replace(a_tweet(10, 1), media=(a_photo(101, "a cat"), a_photo(102)))
+
+
+def a_quote_page_item() -> ShownTweet:
+    """A tweet with two photos quoting a tweet with a video."""
+    quoted = replace(a_tweet(20, 2), media=(a_video(201),))
+    quote = replace(a_tweet_with_media(), quoted_tweet_id=20, quoted_author_id=2)
+    return shown(quote, a_user(1, "ada"), quoted=shown(quoted, a_user(2, "bob")))
+
+
+def a_user_with_images() -> User:
+    return replace(
+        a_user(),
+        avatar=ProfileImage(301, "media/301/small.webp"),
+        banner=ProfileImage(302, "media/302/medium.webp"),
+    )
+
+
+def test_a_tweet_with_media_names_their_keys_in_attachments_and_one_without_has_none() -> None:
+    # When
+    rendered = tweet_json(a_tweet_with_media())
+    # Then
+    assert rendered["attachments"] == {"media_keys": ["3_101", "3_102"]}
+    assert "attachments" not in tweet_json(a_tweet())
+
+
+def test_a_page_includes_the_media_of_its_tweets_and_of_the_tweets_they_embed_each_once() -> None:
+    # Given the same quote twice on a page (its media must be listed once)
+    page = Page(items=[a_quote_page_item(), a_quote_page_item()], next_cursor=None)
+    # When
+    rendered = tweet_page_json(page, MEDIA_BASE_URL)
+    # Then
+    assert rendered["data"][0]["quoted_tweet"] is not None
+    assert rendered["data"][0]["quoted_tweet"]["attachments"] == {"media_keys": ["7_201"]}
+    media = rendered["includes"]["media"]
+    assert [item["media_key"] for item in media] == ["3_101", "3_102", "7_201"]
+    assert media[0]["type"] == "photo"
+    assert media[0]["alt_text"] == "a cat"
+    assert media[0]["url"] == f"{MEDIA_BASE_URL}/media/101/medium.webp"
+    assert media[2]["type"] == "video"
+    assert media[2]["preview_image_url"] == f"{MEDIA_BASE_URL}/media/201/poster.webp"
+
+
+def test_an_answer_without_media_has_no_includes() -> None:
+    # When
+    page = tweet_page_json(Page(items=[shown(a_tweet(), a_user())], next_cursor=None), MEDIA_BASE_URL)
+    single = shown_tweet_response_json(shown(a_tweet(), a_user()), MEDIA_BASE_URL)
+    # Then
+    assert "includes" not in page
+    assert "includes" not in single
+
+
+def test_a_retweets_original_brings_its_media_into_the_includes() -> None:
+    # Given a retweet of a tweet with a photo
+    original = a_tweet_with_media()
+    retweet = Tweet(id=11, author_id=2, text="", created_at_ms=EPOCH_MS, retweet_of=10, retweet_of_author=1)
+    item = shown(retweet, a_user(2, "bob"), retweeted=shown(original, a_user(1, "ada")))
+    # When
+    rendered = shown_tweet_response_json(item, MEDIA_BASE_URL)
+    # Then
+    assert rendered["data"]["retweeted_tweet"] is not None
+    assert rendered["data"]["retweeted_tweet"]["attachments"] == {"media_keys": ["3_101", "3_102"]}
+    assert [item["media_key"] for item in rendered["includes"]["media"]] == ["3_101", "3_102"]
+
+
+def test_a_conversation_includes_the_media_of_its_ancestors_tweet_and_replies() -> None:
+    # Given a thread whose root and reply carry media
+    conversation = a_conversation()
+    (root_id, root), deleted = conversation.ancestors
+    assert root is not None
+    with_media = Conversation(
+        ancestors=[(root_id, replace(root, tweet=replace(root.tweet, media=(a_photo(101),)))), deleted],
+        tweet=conversation.tweet,
+        replies=Page(
+            items=[
+                replace(reply, tweet=replace(reply.tweet, media=(a_video(201),)))
+                for reply in conversation.replies.items
+            ],
+            next_cursor=None,
+        ),
+    )
+    # When
+    rendered = conversation_json(with_media, MEDIA_BASE_URL)
+    # Then
+    assert [item["media_key"] for item in rendered["includes"]["media"]] == ["3_101", "7_201"]
+    assert TypeAdapter(schemas.ConversationResponse).validate_python(rendered, strict=True) == rendered
+
+
+def test_a_user_shows_its_avatar_and_banner_under_the_media_domain_and_none_when_unset() -> None:
+    # When
+    rendered = user_json(a_user_with_images(), MEDIA_BASE_URL)
+    # Then
+    assert rendered["profile_image_url"] == f"{MEDIA_BASE_URL}/media/301/small.webp"
+    assert rendered["profile_banner_url"] == f"{MEDIA_BASE_URL}/media/302/medium.webp"
+    assert "profile_image_url" not in user_json(a_user(), MEDIA_BASE_URL)
+    assert "profile_banner_url" not in user_json(a_user(), MEDIA_BASE_URL)

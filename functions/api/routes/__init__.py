@@ -7,6 +7,7 @@
 | `profiles`    | the caller's profile, a user's profile by id or by username                  |
 | `follows`     | follow, unfollow, a user's followers and followees                           |
 | `tweets`      | post (a reply, a quote), read and delete a tweet; a user's tweets            |
+| `media`       | ask to upload (a presigned S3 POST), a media's state, its alt text           |
 | `engagements` | like, retweet (and undo them), who liked or retweeted, liked tweets, threads |
 | `timelines`   | home timelines                                                               |
 | `notifications` | the caller's notifications, unread count, read mark, switches, Web Push subscriptions |

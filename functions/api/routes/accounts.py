@@ -23,7 +23,7 @@ def register_user() -> schemas.Registered:
     user = users.register_user(store.users, store.settings, blueprint.body(Registration))
     grant = auth.start_session(store.sessions, store.settings, store.signing_key(), user.id)
     metrics.add_metric(name="UserRegistered", unit=MetricUnit.Count, value=1)
-    return {"data": views.user_json(user), "token": views.token_json(grant)}
+    return {"data": views.user_json(user, store.settings.media_base_url), "token": views.token_json(grant)}
 
 
 @blueprint.operation(

@@ -57,7 +57,7 @@ def liking_users(tweetId: str) -> schemas.UserPage:  # noqa: N803
     store = dependencies()
     tweet_id = parse_id(tweetId, "tweetId")
     found = engagements.liking_users(store.engagements, store.tweets, store.users, tweet_id, blueprint.page())
-    return views.user_page_json(found)
+    return views.user_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation(
@@ -79,7 +79,7 @@ def liked_tweets(userId: str) -> schemas.TweetPage:  # noqa: N803
         user_id=user_id,
         page=blueprint.page(),
     )
-    return views.tweet_page_json(found)
+    return views.tweet_page_json(found, store.settings.media_base_url)
 
 
 # ---------------------------------------------------------------- retweets
@@ -120,7 +120,7 @@ def retweeted_by(tweetId: str) -> schemas.UserPage:  # noqa: N803
     store = dependencies()
     tweet_id = parse_id(tweetId, "tweetId")
     found = engagements.retweeted_by(store.engagements, store.tweets, store.users, tweet_id, blueprint.page())
-    return views.user_page_json(found)
+    return views.user_page_json(found, store.settings.media_base_url)
 
 
 # ---------------------------------------------------------------- conversations
@@ -145,4 +145,4 @@ def conversation(tweetId: str) -> schemas.ConversationResponse:  # noqa: N803
         tweet_id=tweet_id,
         page=blueprint.page(),
     )
-    return views.conversation_json(found)
+    return views.conversation_json(found, store.settings.media_base_url)

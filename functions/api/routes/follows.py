@@ -42,11 +42,11 @@ def unfollow_user(userId: str) -> schemas.FollowResponse:  # noqa: N803
 def list_followers(userId: str) -> schemas.UserPage:  # noqa: N803
     store = dependencies()
     found = follows.list_followers(store.follows, store.users, parse_id(userId, "userId"), blueprint.page())
-    return views.user_page_json(found)
+    return views.user_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation("/api/users/{userId}/following", "GET", "Whom a user follows", paginated=True, raises=(NotFound,))
 def list_following(userId: str) -> schemas.UserPage:  # noqa: N803
     store = dependencies()
     found = follows.list_following(store.follows, store.users, parse_id(userId, "userId"), blueprint.page())
-    return views.user_page_json(found)
+    return views.user_page_json(found, store.settings.media_base_url)

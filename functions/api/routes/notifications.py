@@ -22,7 +22,7 @@ def _page(user_id: int) -> schemas.NotificationPage:
     found = notifications.notifications_page(
         store.notifications, store.users, store.tweets, store.engagements, user_id=user_id, page=blueprint.page()
     )
-    return views.notification_page_json(found)
+    return views.notification_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chirp.errors import NotFound
+from chirp.errors import Conflict, InvalidRequest, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.ids import parse_id
 from chirp.users import service as users
@@ -16,22 +16,32 @@ blueprint = ApiBlueprint(__name__)
 
 @blueprint.operation("/api/users/me", "GET", "The caller's profile", auth=True, raises=(NotFound,))
 def get_me() -> schemas.UserResponse:
-    return {"data": views.user_json(users.get_user(dependencies().users, blueprint.caller_id()))}
+    store = dependencies()
+    return {"data": views.user_json(users.get_user(store.users, blueprint.caller_id()), store.settings.media_base_url)}
 
 
 @blueprint.operation(
-    "/api/users/me", "PATCH", "Change the caller's profile", auth=True, body=ProfileUpdate, raises=(NotFound,)
+    "/api/users/me",
+    "PATCH",
+    "Change the caller's profile, its avatar and banner too (avatar_media_id, banner_media_id)",
+    auth=True,
+    body=ProfileUpdate,
+    raises=(InvalidRequest, NotFound, Conflict, Retryable),
 )
 def update_me() -> schemas.UserResponse:
-    changed = users.update_profile(dependencies().users, blueprint.caller_id(), blueprint.body(ProfileUpdate))
-    return {"data": views.user_json(changed)}
+    store = dependencies()
+    changed = users.update_profile(store.users, store.media, blueprint.caller_id(), blueprint.body(ProfileUpdate))
+    return {"data": views.user_json(changed, store.settings.media_base_url)}
 
 
 @blueprint.operation("/api/users/{userId}", "GET", "A user's profile", raises=(NotFound,))
 def get_user(userId: str) -> schemas.UserResponse:  # noqa: N803 (the path's parameter name)
-    return {"data": views.user_json(users.get_user(dependencies().users, parse_id(userId, "userId")))}
+    store = dependencies()
+    found = users.get_user(store.users, parse_id(userId, "userId"))
+    return {"data": views.user_json(found, store.settings.media_base_url)}
 
 
 @blueprint.operation("/api/users/by/username/{username}", "GET", "A user's profile by username", raises=(NotFound,))
 def get_user_by_username(username: str) -> schemas.UserResponse:
-    return {"data": views.user_json(users.get_user_by_username(dependencies().users, username))}
+    store = dependencies()
+    return {"data": views.user_json(users.get_user_by_username(store.users, username), store.settings.media_base_url)}

@@ -49,15 +49,16 @@ def search() -> schemas.TweetPage | schemas.UserPage:
     raises=(MalformedRequest, Retryable),
 )
 def search_tweets() -> schemas.TweetPage:
+    store = dependencies()
     found = service.search_tweets(
-        dependencies().search(),
+        store.search(),
         viewer_id=blueprint.viewer_id(),
         text=blueprint.query(QUERY) or "",
         sort=blueprint.query(SORT) or service.SORTS[0],
         page=blueprint.page(),
         now_ms=int(time.time() * 1000),
     )
-    return views.tweet_page_json(found)
+    return views.tweet_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation(
@@ -69,8 +70,9 @@ def search_tweets() -> schemas.TweetPage:
     raises=(MalformedRequest, Retryable),
 )
 def search_users() -> schemas.UserPage:
-    found = service.search_users(dependencies().search(), prefix=blueprint.query(PREFIX) or "", page=blueprint.page())
-    return views.user_page_json(found)
+    store = dependencies()
+    found = service.search_users(store.search(), prefix=blueprint.query(PREFIX) or "", page=blueprint.page())
+    return views.user_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation(

@@ -33,12 +33,12 @@ def who_to_follow() -> schemas.SuggestionsResponse:
     store = dependencies()
     limit = blueprint.query_int(LIMIT)
     shown = suggestions.who_to_follow(store.suggestions, store.users, blueprint.caller_id(), limit)
-    return {"data": [suggested_user_json(suggestion) for suggestion in shown]}
+    return {"data": [suggested_user_json(suggestion, store.settings.media_base_url) for suggestion in shown]}
 
 
-def suggested_user_json(suggestion: Suggestion) -> schemas.SuggestedUser:
+def suggested_user_json(suggestion: Suggestion, media_base_url: str) -> schemas.SuggestedUser:
     return {
-        **views.user_json(suggestion.user),
+        **views.user_json(suggestion.user, media_base_url),
         "followed_by": [views.author_json(user) for user in suggestion.followed_by],
         "followed_by_count": suggestion.followed_by_count,
     }

@@ -18,7 +18,8 @@ blueprint = ApiBlueprint(__name__)
 )
 def home_timeline() -> schemas.TweetPage:
     store = dependencies()
-    return views.tweet_page_json(home_timeline_page(store, store.settings, blueprint.caller_id(), blueprint.page()))
+    found = home_timeline_page(store, store.settings, blueprint.caller_id(), blueprint.page())
+    return views.tweet_page_json(found, store.settings.media_base_url)
 
 
 @blueprint.operation(
@@ -33,4 +34,4 @@ def user_home_timeline(userId: str) -> schemas.TweetPage:  # noqa: N803 (the pat
     store = dependencies()
     owner = parse_id(userId, "userId")
     found = owners_home_timeline_page(store, store.settings, blueprint.caller_id(), owner, blueprint.page())
-    return views.tweet_page_json(found)
+    return views.tweet_page_json(found, store.settings.media_base_url)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
-from chirp.errors import Forbidden, NotFound, Retryable
+from chirp.errors import Conflict, Forbidden, InvalidRequest, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.ids import parse_id
 from chirp.tweets import service as tweets
@@ -18,17 +18,18 @@ blueprint = ApiBlueprint(__name__)
 @blueprint.operation(
     "/api/tweets",
     "POST",
-    "Post a tweet, a reply (reply.in_reply_to_tweet_id) or a quote (quote_tweet_id)",
+    "Post a tweet, a reply (reply.in_reply_to_tweet_id) or a quote (quote_tweet_id), with media (media.media_ids)",
     status=201,
     auth=True,
     body=TweetDraft,
-    raises=(NotFound, Retryable),
+    raises=(InvalidRequest, NotFound, Conflict, Retryable),
 )
 def post_tweet() -> schemas.TweetResponse:
     store = dependencies()
-    tweet = tweets.post_tweet(store.tweets, store.users, blueprint.caller_id(), blueprint.body(TweetDraft))
+    draft = blueprint.body(TweetDraft)
+    tweet = tweets.post_tweet(store.tweets, store.users, store.media, blueprint.caller_id(), draft)
     metrics.add_metric(name="TweetPosted", unit=MetricUnit.Count, value=1)
-    return {"data": views.tweet_json(tweet)}
+    return views.tweet_response_json(tweet, store.settings.media_base_url)
 
 
 @blueprint.operation(
@@ -42,7 +43,7 @@ def get_tweet(tweetId: str) -> schemas.ShownTweetResponse:  # noqa: N803 (the pa
     store = dependencies()
     tweet_id = parse_id(tweetId, "tweetId")
     shown = tweets.shown_tweet(store.tweets, store.users, store.engagements, blueprint.viewer_id(), tweet_id)
-    return {"data": views.shown_json(shown)}
+    return views.shown_tweet_response_json(shown, store.settings.media_base_url)
 
 
 @blueprint.operation(
@@ -76,4 +77,4 @@ def user_timeline(userId: str) -> schemas.TweetPage:  # noqa: N803
         user_id=user_id,
         page=blueprint.page(),
     )
-    return views.tweet_page_json(found)
+    return views.tweet_page_json(found, store.settings.media_base_url)

@@ -6,15 +6,17 @@ A refused call raises `botocore.exceptions.ClientError` shaped like the service'
 is not authorized to perform: <action> on resource: <arn> because no identity-based policy allows the <action>
 action". An operation `infra.local.iam.actions` cannot map is refused the same way, the message naming the file
 to extend. STS GetCallerIdentity needs no permission, as on AWS. A presigned URL is checked too, but only
-reported (on stderr and in the usage log): AWS refuses it when it is used, not when it is signed.
+reported (on stderr and in the usage log): AWS refuses it when it is used, not when it is signed. So is a presigned
+S3 POST, as what S3 checks when it receives the form: s3:PutObject on its bucket and key (botocore builds it on
+CreateBucket's model, which it is not: `_before_sign_presigned_post`).
 
 How it hooks in: botocore registers the handlers listed in `botocore.handlers.BUILTIN_HANDLERS` on every session
-it creates (moto's in-process mock hooks in the same way). `install()` appends two: one on
+it creates (moto's in-process mock hooks in the same way). `install()` appends three: one on
 `before-parameter-build`, which every client emits with the operation and its API parameters (boto3's clients,
 PynamoDB's, and the home-timeline read's lean client, `chirp.adapters.dynamodb.wire`, which emits it on the
-DynamoDB client's events), and one on `before-call` for the API Gateway management API, whose resource is in the
-request's URL. A client made from a session created before `install()` is not checked, except boto3's default
-session, which `install()` also hooks.
+DynamoDB client's events), one on `before-call` for the API Gateway management API, whose resource is in the
+request's URL, and one on `before-sign.s3.PutObject`, where a presigned POST's key is known. A client made from a
+session created before `install()` is not checked, except boto3's default session, which `install()` also hooks.
 
 Who is checked: in a sandbox, its function, always (`enforce_in_sandbox`, called by the worker before the handler
 is imported: the guard plays the part of AWS's authorization, not of the function); decisions come from the
@@ -193,8 +195,27 @@ def _before_parameter_build(
     entry = _operation(event_name, model)
     if entry[0] in URL_MAPPED_SERVICES:
         return  # checked at before-call, once the request's URL is known
+    presigned = bool(context.get("is_presign_request"))
+    if presigned and entry[:2] == ("s3", "CreateBucket"):
+        return  # a presigned POST (generate_presigned_post borrows CreateBucket's model): checked when it is signed
     site = enforcement.site(context.get("client_region"))
-    _check_call(enforcement, entry, params, site, presigned=bool(context.get("is_presign_request")))
+    _check_call(enforcement, entry, params, site, presigned=presigned)
+
+
+def _before_sign_presigned_post(request: Any, region_name: str | None = None, **_: Any) -> None:
+    """A presigned S3 POST, as S3 authorises it when the form arrives: s3:PutObject on the policy's bucket and key
+    (reported, not refused). A PutObject call's own signing is left alone: it was checked before it was built."""
+    enforcement = _guard.active
+    fields = request.context.get("s3-presign-post-fields")
+    if enforcement is None or fields is None:
+        return
+    conditions = request.context.get("s3-presign-post-policy", {}).get("conditions", [])
+    bucket = next((c["bucket"] for c in conditions if isinstance(c, dict) and "bucket" in c), None)
+    if bucket is None or "key" not in fields:
+        return
+    entry = ("s3", "PutObject", mapper_for("s3", "PutObject"))
+    params = {"Bucket": bucket, "Key": fields["key"]}
+    _check_call(enforcement, entry, params, enforcement.site(region_name), presigned=True)
 
 
 def _before_call(params: Mapping[str, Any], model: Any, context: Mapping[str, Any], event_name: str, **_: Any) -> None:
@@ -213,6 +234,7 @@ def install() -> None:
             return
         handlers: list[tuple[Any, ...]] = [("before-parameter-build", _before_parameter_build)]
         handlers += [(f"before-call.{service}", _before_call) for service in sorted(URL_MAPPED_SERVICES)]
+        handlers.append(("before-sign.s3.PutObject", _before_sign_presigned_post))
         botocore.handlers.BUILTIN_HANDLERS.extend(handlers)
         boto3 = sys.modules.get("boto3")
         default_session = getattr(boto3, "DEFAULT_SESSION", None) if boto3 else None

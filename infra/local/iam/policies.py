@@ -1,7 +1,8 @@
 """Each function's identity policies, exactly as SAM expands them, resolved against the provisioned resources.
 
 1. `translate`: SAM's own translator (aws-sam-translator) turns the template into CloudFormation, offline. Local
-   `CodeUri`/`ContentUri`/`DefinitionUri` folders become placeholder S3 URIs, as `sam package` would make them;
+   `CodeUri`/`ContentUri`/`DefinitionUri` folders become placeholder S3 URIs, as `sam package` would make them
+   (and an image function built from its Dockerfile gets a placeholder ImageUri, as `sam package` pushes it);
    the managed-policy loader, which would list the account's policies, knows none (SAM finds the ARN of an AWS
    managed policy named without one in its own bundled list; policy templates and the policies it adds for
    event destinations need no lookup). The region reaches SAM's `Translator` through its `boto_session`:
@@ -36,6 +37,7 @@ from infra.local.intrinsics import Resolver
 from infra.local.template import JsonValue, Resource, Template
 
 PLACEHOLDER_S3_URI = "s3://placeholder/code.zip"
+PLACEHOLDER_IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/placeholder:latest"
 _LOCAL_URI_KEYS = ("CodeUri", "ContentUri", "DefinitionUri")
 _ATTACHED_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::ManagedPolicy")
 AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy"
@@ -55,6 +57,8 @@ def translate(template: Template, parameters: Mapping[str, JsonValue], region: s
         for key in _LOCAL_URI_KEYS:
             if isinstance(properties.get(key), str) and not properties[key].startswith("s3://"):
                 properties[key] = PLACEHOLDER_S3_URI
+        if properties.get("PackageType") == "Image" and "ImageUri" not in properties:
+            properties["ImageUri"] = PLACEHOLDER_IMAGE_URI
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
     try:
         translated: dict[str, Any] = translator.translate(

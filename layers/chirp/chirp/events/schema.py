@@ -51,13 +51,18 @@ class TweetPosted(DomainEvent):
     in_reply_to_user_id: int | None = None
     quoted_tweet_id: int | None = None
     quoted_author_id: int | None = None
+    # The media it carries, in order (attached to it in the posting's own write).
+    media_ids: list[int] = []
 
 
 class TweetDeleted(DomainEvent):
+    """`media_ids`: the media the tweet carried, still attached to it: theirs to erase."""
+
     TYPE = "TweetDeleted"
 
     tweet_id: int
     author_id: int
+    media_ids: list[int] = []
 
 
 class TweetRepliedTo(DomainEvent):
@@ -153,7 +158,9 @@ class UserRegistered(DomainEvent):
 
 
 class ProfileChanged(DomainEvent):
-    """The profile as it is now, and which of its fields this change touched."""
+    """The profile as it is now, and which of its fields this change touched (`avatar` and `banner` for its
+    images). `media_ids`: the media this change attached as the avatar or banner; `released_media_ids`: those it
+    replaced or removed (still attached to the profile's avatar or banner: theirs to erase)."""
 
     TYPE = "ProfileChanged"
 
@@ -164,6 +171,8 @@ class ProfileChanged(DomainEvent):
     location: str
     url: str
     changed: list[str]
+    media_ids: list[int] = []
+    released_media_ids: list[int] = []
 
 
 class UserDeleted(DomainEvent):
@@ -207,8 +216,12 @@ def encode(event: DomainEvent) -> str:
 
 
 def attributes(event: DomainEvent) -> dict[str, str]:
-    """What subscriptions filter on, beside the body."""
-    return {"type": event.TYPE, "version": str(event.VERSION)}
+    """What subscriptions filter on, beside the body: its type and version, and `media` when it carries media
+    (the media cleanup consumer subscribes to those only, not to every tweet)."""
+    found = {"type": event.TYPE, "version": str(event.VERSION)}
+    if getattr(event, "media_ids", None) or getattr(event, "released_media_ids", None):
+        found["media"] = "true"
+    return found
 
 
 def decode(body: str) -> DomainEvent:

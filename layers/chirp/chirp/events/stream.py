@@ -12,8 +12,11 @@ reads records through it; none parses stream images itself.
 | engagements | retweet, reply and quote edges, viewer summaries | none (their tweets' records say it) |
 | follows | INSERT / REMOVE                 | UserFollowed / UserUnfollowed |
 | users   | INSERT / REMOVE of a `USER#` item | UserRegistered / UserDeleted |
-| users   | MODIFY of a `USER#` item        | ProfileChanged when a profile field changed; none for counters |
+| users   | MODIFY of a `USER#` item        | ProfileChanged when a profile field or image changed; none for counters |
 | users   | a username or email claim       | none             |
+
+TweetPosted and TweetDeleted carry the ids of the tweet's media (its item's `media`); ProfileChanged those of the
+avatar or banner it attached and of those it replaced or removed (the items' `avatar_media_id`, `banner_media_id`).
 
 And for the engagement counter, which counts edges rather than publishing events (`decode_edge_change`):
 
@@ -55,6 +58,9 @@ from chirp.ids import id_timestamp_ms
 USER_PREFIX = "USER#"  # as chirp.adapters.dynamodb.models keys a user's item
 LIKE_EDGE = "L#"  # as it keys a like
 PROFILE_FIELDS = ("username", "name", "description", "location", "url")
+# A profile's images, as `changed` names them, by the attribute holding each one's media id (as
+# chirp.adapters.dynamodb.users stores them).
+PROFILE_IMAGES = {"avatar": "avatar_media_id", "banner": "banner_media_id"}
 
 
 class Source(StrEnum):
@@ -129,7 +135,10 @@ def _tweet_events(record: DynamoDBRecord) -> list[DomainEvent]:
         time_ms = _record_time_ms(record)
         if old.get("retweet_of") is not None:
             return [TweetUnretweeted(id=event_id, time_ms=time_ms, **_retweet_fields(old, record))]
-        return [TweetDeleted(id=event_id, time_ms=time_ms, tweet_id=int(tweet_id), author_id=int(author_id))]
+        deleted = TweetDeleted(
+            id=event_id, time_ms=time_ms, tweet_id=int(tweet_id), author_id=int(author_id), media_ids=_media_ids(old)
+        )
+        return [deleted]
     return []  # a counter moved
 
 
@@ -147,6 +156,7 @@ def _posted(
         text=text,
         entities=entities,
         conversation_id=int(new.get("conversation_id") or tweet_id),
+        media_ids=_media_ids(new),
         **references,
     )
     events: list[DomainEvent] = [posted]
@@ -183,6 +193,13 @@ def _posted(
 
 
 _REFERENCES = ("in_reply_to_tweet_id", "in_reply_to_user_id", "quoted_tweet_id", "quoted_author_id")
+
+
+def _media_ids(image: dict[str, Any]) -> list[int]:
+    """The ids of a tweet's media, in order, from its item's `media`: one JSON list of entries whose first
+    element is the media's id (chirp.adapters.dynamodb.tweet_items)."""
+    stored = image.get("media")
+    return [int(entry[0]) for entry in json.loads(stored)] if isinstance(stored, str) and stored else []
 
 
 def _retweet_fields(image: dict[str, Any], record: DynamoDBRecord) -> dict[str, int]:
@@ -303,12 +320,24 @@ def _user_events(record: DynamoDBRecord) -> list[DomainEvent]:
     if record.event_name is DynamoDBRecordEventName.REMOVE:
         user_id, username = _needed(old, record, "user_id", "username")
         return [UserDeleted(id=event_id, time_ms=time_ms, user_id=int(user_id), username=username)]
-    changed = [field for field in PROFILE_FIELDS if old.get(field) != new.get(field)]
+    images = [image for image, attribute in PROFILE_IMAGES.items() if old.get(attribute) != new.get(attribute)]
+    changed = [field for field in PROFILE_FIELDS if old.get(field) != new.get(field)] + images
     if not changed:
         return []  # a counter moved, or the celebrity flag
     (user_id,) = _needed(new, record, "user_id")
     profile = {field: str(new.get(field) or "") for field in PROFILE_FIELDS}
-    return [ProfileChanged(id=event_id, time_ms=time_ms, user_id=int(user_id), changed=changed, **profile)]
+    attributes = [PROFILE_IMAGES[image] for image in images]
+    return [
+        ProfileChanged(
+            id=event_id,
+            time_ms=time_ms,
+            user_id=int(user_id),
+            changed=changed,
+            media_ids=[int(new[name]) for name in attributes if new.get(name) is not None],
+            released_media_ids=[int(old[name]) for name in attributes if old.get(name) is not None],
+            **profile,
+        )
+    ]
 
 
 _DECODERS: dict[Source, Callable[[DynamoDBRecord], list[DomainEvent]]] = {

@@ -32,7 +32,7 @@ ERROR_DESCRIPTIONS = {
     401: "a missing, expired, forged or revoked token, or wrong credentials",
     403: "another user's resource",
     404: "not found",
-    409: "conflicts with what exists (a taken username or email)",
+    409: "conflicts with what exists (a taken username or email; media not ready yet, or attached already)",
     413: "the body is over the size limit (64 KiB by default)",
     415: "the body is not JSON",
     422: "a field breaks a rule; the message names the field and the rule",

@@ -42,6 +42,12 @@ class User(TypedDict):
     url: str
     created_at: Timestamp
     public_metrics: UserMetrics
+    profile_image_url: NotRequired[
+        Annotated[str, Field(description="the avatar: 680 pixels on the long edge, uncropped (absent: none set)")]
+    ]
+    profile_banner_url: NotRequired[
+        Annotated[str, Field(description="the banner: 1200 pixels on the long edge (absent: none set)")]
+    ]
 
 
 # ---------------------------------------------------------------- tweets
@@ -99,6 +105,13 @@ class ReferencedTweet(TypedDict):
 
 
 @with_config(Closed)
+class Attachments(TypedDict):
+    media_keys: Annotated[
+        list[str], Field(description="the media it carries, in order: their objects are the answer's includes.media")
+    ]
+
+
+@with_config(Closed)
 class Tweet(TypedDict):
     """A tweet, after Twitter API v2's tweet object. A retweet is a tweet of its own, with no text, whose
     `referenced_tweets` names the original as `retweeted`; a quote names the quoted tweet as `quoted`; a
@@ -113,6 +126,7 @@ class Tweet(TypedDict):
     referenced_tweets: list[ReferencedTweet]
     entities: Entities
     public_metrics: TweetMetrics
+    attachments: NotRequired[Annotated[Attachments, Field(description="present when it carries media")]]
 
 
 @with_config(Closed)
@@ -171,17 +185,20 @@ class UserPage(TypedDict):
 @with_config(Closed)
 class TweetResponse(TypedDict):
     data: Tweet
+    includes: NotRequired["Includes"]
 
 
 @with_config(Closed)
 class ShownTweetResponse(TypedDict):
     data: TimelineTweet
+    includes: NotRequired["Includes"]
 
 
 @with_config(Closed)
 class TweetPage(TypedDict):
     data: list[TimelineTweet]
     meta: PageMeta
+    includes: NotRequired["Includes"]
 
 
 @with_config(Closed)
@@ -205,6 +222,7 @@ class Conversation(TypedDict):
 class ConversationResponse(TypedDict):
     data: Conversation
     meta: PageMeta
+    includes: NotRequired["Includes"]
 
 
 @with_config(Closed)
@@ -264,6 +282,7 @@ class Notification(TypedDict):
 class NotificationPage(TypedDict):
     data: list[Notification]
     meta: PageMeta
+    includes: NotRequired["Includes"]
 
 
 @with_config(Closed)
@@ -401,3 +420,93 @@ class TrendsMeta(TypedDict):
 class TrendsResponse(TypedDict):
     data: Annotated[list[Trend], Field(description="best first")]
     meta: TrendsMeta
+
+
+# ---------------------------------------------------------------- media
+
+MediaState = Literal["processing", "ready", "failed"]
+
+
+@with_config(Closed)
+class MediaVariant(TypedDict):
+    """One file the media is served as: an immutable URL (cached a year)."""
+
+    name: Annotated[
+        str,
+        Field(
+            description="thumb (150x150), small (680), medium (1200), large (2048 on the long edge) for a photo; "
+            "thumb, poster and video (MP4) for a GIF or a video"
+        ),
+    ]
+    url: str
+    content_type: str
+    width: int
+    height: int
+
+
+@with_config(Closed)
+class Media(TypedDict):
+    """A media, after Twitter API v2's media object."""
+
+    media_key: Annotated[str, Field(description="3_<id> for a photo, 16_<id> for a GIF, 7_<id> for a video")]
+    type: Literal["photo", "animated_gif", "video"]
+    url: Annotated[
+        str | None,
+        Field(description="a photo's medium variant (or its largest); a GIF's or a video's MP4; null until ready"),
+    ]
+    preview_image_url: Annotated[
+        str | None, Field(description="a photo's thumb; a GIF's or a video's poster; null until ready")
+    ]
+    width: Annotated[int | None, Field(description="in pixels, as displayed; null until ready")]
+    height: Annotated[int | None, Field(description="in pixels, as displayed; null until ready")]
+    duration_ms: Annotated[int | None, Field(description="a GIF's or a video's; null for a photo and until ready")]
+    alt_text: Annotated[str, Field(description='"" when none was given')]
+    variants: Annotated[list[MediaVariant], Field(description="empty until ready")]
+
+
+@with_config(Closed)
+class OwnMedia(Media):
+    """A media as its owner follows it before posting it."""
+
+    media_id: Id
+    state: Annotated[
+        MediaState,
+        Field(description="processing (waiting for its upload, or being processed), then ready or failed"),
+    ]
+    reason: NotRequired[Annotated[str, Field(description="why it failed, for people (failed only)")]]
+
+
+@with_config(Closed)
+class MediaResponse(TypedDict):
+    data: OwnMedia
+
+
+@with_config(Closed)
+class PresignedUpload(TypedDict):
+    """A presigned S3 POST: send a multipart/form-data POST to `url` with every field of `fields`, then the
+    file last, as the field `file`."""
+
+    url: str
+    fields: Annotated[dict[str, str], Field(description="form fields to send as they are, before the file")]
+    expires_at: Annotated[Timestamp, Field(description="S3 refuses the POST after this")]
+
+
+@with_config(Closed)
+class CreatedUpload(TypedDict):
+    media_id: Id
+    media_key: str
+    state: Literal["processing"]
+    expires_after_secs: Annotated[int, Field(description="the media is forgotten this long after, unless attached")]
+    upload: PresignedUpload
+
+
+@with_config(Closed)
+class UploadResponse(TypedDict):
+    data: CreatedUpload
+
+
+@with_config(Closed)
+class Includes(TypedDict):
+    """What an answer's tweets refer to, each once (Twitter API v2's `includes`); present when there is any."""
+
+    media: Annotated[list[Media], Field(description="the media of the answer's tweets (their attachments.media_keys)")]

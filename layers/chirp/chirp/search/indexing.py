@@ -93,18 +93,33 @@ class IndexChanges:
 
 
 def tweet_document(event: TweetPosted) -> TweetDocument:
-    return document_of(event.tweet_id, event.author_id, event.text, event.entities, event.in_reply_to_user_id)
+    return document_of(
+        event.tweet_id,
+        event.author_id,
+        event.text,
+        event.entities,
+        event.in_reply_to_user_id,
+        has_media=bool(event.media_ids),
+    )
 
 
 def document_of_tweet(tweet: Tweet) -> TweetDocument | None:
     """A stored tweet as indexed (`make reindex`); None for a retweet (its original is indexed)."""
     if tweet.is_retweet:
         return None
-    return document_of(tweet.id, tweet.author_id, tweet.text, tweet.entities, tweet.in_reply_to_user_id)
+    return document_of(
+        tweet.id, tweet.author_id, tweet.text, tweet.entities, tweet.in_reply_to_user_id, has_media=bool(tweet.media)
+    )
 
 
 def document_of(
-    tweet_id: int, author_id: int, text: str, entities: dict[str, list[dict[str, Any]]], reply_to: int | None
+    tweet_id: int,
+    author_id: int,
+    text: str,
+    entities: dict[str, list[dict[str, Any]]],
+    reply_to: int | None,
+    *,
+    has_media: bool = False,
 ) -> TweetDocument:
     return TweetDocument(
         tweet_id=tweet_id,
@@ -114,6 +129,7 @@ def document_of(
         cashtags=tuple(str(tag["tag"]) for tag in entities.get("cashtags", [])),
         mentions=tuple(str(mention["username"]) for mention in entities.get("mentions", [])),
         reply_to_user_id=reply_to if reply_to != author_id else None,  # a thread of one's own is no reply to anyone
+        has_media=has_media,  # `has:media` finds it
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chirp.media.models import Media
+
 # The ancestors a reply keeps (the root and the nearest ones): a conversation reads them in one call.
 MAX_ANCESTORS = 100
 
@@ -36,6 +38,10 @@ class Tweet:
     # The thread's root (None: this tweet is one); a reply's ancestors, root first, parent last.
     root_id: int | None = None
     ancestors: tuple[int, ...] = ()
+    # What it carries (up to 4 images, or 1 GIF, or 1 video), in the order posted: a copy of each media item
+    # as it was when the tweet took it (ready; fixed from then on), kept in the tweet's own item, so a page
+    # shows them without reading the media table.
+    media: tuple[Media, ...] = ()
 
     @property
     def is_retweet(self) -> bool:

@@ -38,5 +38,6 @@ class TweetRepository(Protocol):
         """The ids of the author's tweets that exist now, newest first (strongly consistent)."""
 
     def trim_recent(self, author_id: int, keep: int, slack: int) -> int:
-        """Once the author's recent-tweets window holds more than `keep + slack` tweets, drop all
-        but the newest `keep` (and note that older ones exist); returns how many were dropped."""
+        """Once the author's recent-tweets window holds more than `keep + slack` tweets (or more bytes than it
+        keeps: tweets with media and long alt texts), drop all but the newest `keep` that fit (and note that older
+        ones exist); returns how many were dropped."""

@@ -1,7 +1,9 @@
 """Posting (tweets, replies, quotes), retweeting, reading and deleting tweets, and the user timeline.
 
 A retweet is a tweet of its own (no text) that names the original; retweeting, liking, replying to or
-quoting a retweet acts on its original, as on Twitter.
+quoting a retweet acts on its original, as on Twitter. A retweet carries no media of its own (its original's
+show with it); a tweet, a reply or a quote may carry media: only `ready` media (chirp.media.attaching), so a
+tweet never shows an upload that might still fail; a client polls GET /api/media/{id} before posting.
 """
 
 from __future__ import annotations
@@ -11,19 +13,27 @@ from dataclasses import replace
 from chirp.engagements.repository import EngagementRepository
 from chirp.errors import Forbidden, NotFound
 from chirp.ids import id_timestamp_ms, new_id, parse_id
+from chirp.media.attaching import attachable
+from chirp.media.models import Attachment, Media, Purpose
+from chirp.media.repository import MediaRepository
 from chirp.pages import Page, PageRequest
-from chirp.tweets.inputs import TweetDraft
+from chirp.tweets.inputs import MediaDraft, TweetDraft
+from chirp.tweets.media_rules import FIELD, check_media_mix, tweet_text
 from chirp.tweets.models import MAX_ANCESTORS, Tweet
 from chirp.tweets.repository import AlreadyRetweeted, TweetRepository
 from chirp.tweets.shown import ShownTweet, show
-from chirp.tweets.text import parse_tweet_text
 from chirp.users.repository import UserRepository
 
 
-def post_tweet(tweets: TweetRepository, users: UserRepository, author_id: int, draft: TweetDraft) -> Tweet:
-    """A tweet, a reply (`draft.reply`) or a quote (`draft.quote_tweet_id`), or both. NotFound if what it
-    replies to or quotes does not exist (or is deleted meanwhile: the write checks it again)."""
-    parsed = parse_tweet_text(draft.text)
+def post_tweet(
+    tweets: TweetRepository, users: UserRepository, media: MediaRepository, author_id: int, draft: TweetDraft
+) -> Tweet:
+    """A tweet, a reply (`draft.reply`) or a quote (`draft.quote_tweet_id`), or both, with its media
+    (`draft.media`). NotFound if what it replies to or quotes does not exist (or is deleted meanwhile: the write
+    checks it again); the media errors of chirp.media.attaching and chirp.tweets.media_rules (a media item taken
+    by a concurrent tweet meanwhile: MediaAttachedElsewhere, from the write)."""
+    parsed = tweet_text(draft.text, carries_media=draft.media is not None)
+    carried = tweet_media(media, author_id, draft.media)
     tweet_id = new_id()
     tweet = Tweet(
         id=tweet_id,
@@ -31,6 +41,7 @@ def post_tweet(tweets: TweetRepository, users: UserRepository, author_id: int, d
         text=parsed.text,
         created_at_ms=id_timestamp_ms(tweet_id),
         entities=with_mentioned_ids(users, parsed.entities.as_dict()),
+        media=tuple(replace(item, attached_to=Attachment(Purpose.TWEET, tweet_id)) for item in carried),
     )
     if draft.reply is not None:
         parent = original(tweets, parse_id(draft.reply.in_reply_to_tweet_id, "reply.in_reply_to_tweet_id"))
@@ -46,6 +57,17 @@ def post_tweet(tweets: TweetRepository, users: UserRepository, author_id: int, d
         tweet = replace(tweet, quoted_tweet_id=quoted.id, quoted_author_id=quoted.author_id)
     tweets.create(tweet)
     return tweet
+
+
+def tweet_media(media: MediaRepository, author_id: int, draft: MediaDraft | None) -> tuple[Media, ...]:
+    """The media a draft names, read (one BatchGetItem) and checked: the author's own, ready, attached to
+    nothing, and a mix a tweet carries."""
+    if draft is None:
+        return ()
+    wanted = [parse_id(media_id, FIELD) for media_id in draft.media_ids]
+    carried = attachable(media.get_many(wanted), wanted, author_id, FIELD)
+    check_media_mix(carried)
+    return tuple(carried)
 
 
 def ancestors_of_reply_to(parent: Tweet) -> tuple[int, ...]:

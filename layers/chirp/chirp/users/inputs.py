@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from chirp.ids import is_id_text
+
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,15}$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -37,8 +39,17 @@ def http_url(value: str) -> str:
     return value
 
 
+def media_id_text(value: str) -> str:
+    """Digits the pattern admits but no id has (0, or past 2**63 - 1) are refused as the field's own error."""
+    if not is_id_text(value):
+        raise ValueError("must be a media id (a positive 64-bit integer as a string)")
+    return value
+
+
 Text = Annotated[str, AfterValidator(no_control_characters)]
 Line = Annotated[Text, AfterValidator(single_line)]
+# A media id, as POST /api/media answers it (Twitter's media_id_string).
+MediaIdText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$"), AfterValidator(media_id_text)]
 
 
 class StrictInput(BaseModel):
@@ -70,3 +81,9 @@ class ProfileUpdate(StrictInput):
     description: Annotated[Text, StringConstraints(max_length=160)] | None = None
     location: Annotated[Line, StringConstraints(max_length=30)] | None = None
     url: Annotated[Line, StringConstraints(max_length=100), AfterValidator(http_url)] | None = None
+    avatar_media_id: MediaIdText | None = Field(
+        default=None, description="one of the caller's ready images, not attached elsewhere (null: remove the avatar)"
+    )
+    banner_media_id: MediaIdText | None = Field(
+        default=None, description="one of the caller's ready images, not attached elsewhere (null: remove the banner)"
+    )

@@ -14,6 +14,15 @@ class PublicMetrics:
 
 
 @dataclass(frozen=True)
+class ProfileImage:
+    """A profile's avatar or banner: the media item it is (attached to the profile), and the key of the
+    variant the profile shows (chirp.users.service: AVATAR_VARIANTS, BANNER_VARIANTS)."""
+
+    media_id: int
+    key: str
+
+
+@dataclass(frozen=True)
 class User:
     id: int
     username: str
@@ -25,6 +34,8 @@ class User:
     metrics: PublicMetrics = field(default_factory=PublicMetrics)
     # Pulled into followers' home timelines at read time instead of fanned out.
     celebrity: bool = False
+    avatar: ProfileImage | None = None
+    banner: ProfileImage | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,13 @@ class NewAccount:
 
 
 @dataclass(frozen=True)
+class ImageChange:
+    """A profile image set to a media item (`image`, to attach in the same write), or removed (None)."""
+
+    image: ProfileImage | None
+
+
+@dataclass(frozen=True)
 class ProfileChanges:
     """Only the fields a client sent; None means "leave as it is"."""
 
@@ -42,6 +60,14 @@ class ProfileChanges:
     description: str | None = None
     location: str | None = None
     url: str | None = None
+    avatar: ImageChange | None = None
+    banner: ImageChange | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {key: value for key, value in vars(self).items() if value is not None}
+        """The text fields sent."""
+        return {key: value for key, value in vars(self).items() if isinstance(value, str)}
+
+    @property
+    def images(self) -> dict[str, ImageChange]:
+        """The images sent, by name (`avatar`, `banner`)."""
+        return {name: change for name, change in (("avatar", self.avatar), ("banner", self.banner)) if change}

@@ -25,7 +25,8 @@ class UserRepository(Protocol):
         """(user id, password hash) for a username or email, ignoring case."""
 
     def update_profile(self, user_id: int, changes: ProfileChanges) -> User:
-        """Apply the changes; raise NotFound if the user does not exist."""
+        """Apply the changes, attaching each image set in the same write (its media item: the user's own,
+        ready, attached to nothing, else MediaAttachedElsewhere); raise NotFound if the user does not exist."""
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
 

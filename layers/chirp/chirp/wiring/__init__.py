@@ -16,6 +16,8 @@ function uses, and only those: the tables it was not given stay unbound. Handler
 | `trends_counter`    | `chirp.wiring.trends_counter`  | trends (the hourly counts and author markers)      |
 | `trends_scorer`     | `chirp.wiring.trends_scorer`   | trends (hourly counts, the current list); scoring rules |
 | `suggestions`       | `chirp.wiring.suggestions`     | suggestions, follows, users                       |
+| `media_processor`   | `chirp.wiring.media_processor` | media items; the media bucket (uploads in, variants out) |
+| `media_cleanup`     | `chirp.wiring.media_cleanup`   | media items; the media bucket (tags, deletions)   |
 """
 
 from __future__ import annotations

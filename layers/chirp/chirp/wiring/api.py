@@ -11,10 +11,21 @@ from chirp.auth.repository import SessionRepository
 from chirp.engagements.repository import EngagementRepository
 from chirp.errors import NotFound
 from chirp.follows.repository import FollowRepository
+from chirp.media.repository import MediaRepository
+from chirp.media.uploads import UploadSigner
 from chirp.notifications.repository import NotificationRepository
 from chirp.search.index import TweetIndex, UserIndex
 from chirp.search.service import SearchStores
-from chirp.settings import AuthSettings, HttpSettings, SearchSettings, SigningKeySettings, TableName, load
+from chirp.settings import (
+    AuthSettings,
+    HttpSettings,
+    MediaServingSettings,
+    MediaStorageSettings,
+    SearchSettings,
+    SigningKeySettings,
+    TableName,
+    load,
+)
 from chirp.suggestions.repository import SuggestionRepository
 from chirp.timelines.repository import TimelineRepository
 from chirp.timelines.settings import TimelineSettings
@@ -24,7 +35,15 @@ from chirp.users.repository import UserRepository
 from chirp.wiring import secret_signing_key
 
 
-class ApiSettings(AuthSettings, HttpSettings, TimelineSettings, SigningKeySettings, SearchSettings):
+class ApiSettings(
+    AuthSettings,
+    HttpSettings,
+    TimelineSettings,
+    SigningKeySettings,
+    SearchSettings,
+    MediaStorageSettings,
+    MediaServingSettings,
+):
     users_table: TableName
     tweets_table: TableName
     follows_table: TableName
@@ -69,6 +88,7 @@ class ApiDependencies:
     notifications: NotificationRepository
     trends: TrendRepository
     suggestions: SuggestionRepository
+    media: MediaRepository
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
@@ -79,6 +99,12 @@ class ApiDependencies:
         tweet_index, user_index = _open_search(self.settings.search_endpoint)
         return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements)
 
+    def upload_signer(self) -> UploadSigner:
+        """The presigner of uploads to the media bucket: built by the first upload asked for, not at init. Its S3
+        client (boto3's import, S3's service model and endpoint rules) takes 170-195 ms on the development machine,
+        which no other route should pay at a cold start; each presign after it takes half a millisecond."""
+        return _upload_signer(self.settings.media_bucket)
+
     def vapid_public_key(self) -> str:
         """The VAPID public key browsers subscribe with (read from the secret once per sandbox)."""
         return _vapid_public_key(self.settings.vapid_secret, self.settings.vapid_secret_arn)
@@ -88,6 +114,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models
     from chirp.adapters.dynamodb.engagements import DynamoEngagementRepository
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
+    from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
     from chirp.adapters.dynamodb.notifications import DynamoNotificationRepository
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
     from chirp.adapters.dynamodb.suggestions import DynamoSuggestionRepository, bind_suggestions_table
@@ -111,6 +138,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
     )
     bind_suggestions_table(settings.suggestions_table)
     bind_trend_models(settings.trends_table)
+    bind_media_table(settings.media_table)
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
     return ApiDependencies(
         settings=settings,
@@ -123,6 +151,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
         notifications=DynamoNotificationRepository(),
         trends=DynamoTrendRepository(),
         suggestions=DynamoSuggestionRepository(),
+        media=DynamoMediaRepository(),
     )
 
 
@@ -131,6 +160,13 @@ def _open_search(endpoint: str) -> tuple[TweetIndex, UserIndex]:
     from chirp.adapters.search import open_indexes
 
     return open_indexes(endpoint)
+
+
+@cache
+def _upload_signer(bucket: str) -> UploadSigner:
+    from chirp.adapters.s3_uploads import S3UploadSigner
+
+    return S3UploadSigner(bucket)
 
 
 @cache

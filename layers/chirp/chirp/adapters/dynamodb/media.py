@@ -7,6 +7,7 @@ attached is forgotten a day after it was asked for (its objects by the bucket's 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,16 +63,18 @@ class DynamoMediaRepository:
 
     def get(self, media_id: int) -> Media | None:
         try:
-            return to_media(MediaItem.get(media_id, consistent_read=True))
+            item = MediaItem.get(media_id, consistent_read=True)
         except MediaItem.DoesNotExist:
             return None
+        return to_media(item) if not _expired(item) else None
 
     def get_many(self, media_ids: Sequence[int]) -> dict[int, Media]:
         wanted = list(dict.fromkeys(media_ids))
         found: dict[int, Media] = {}
         for start in range(0, len(wanted), BATCH_GET_LIMIT):
             for item in MediaItem.batch_get(wanted[start : start + BATCH_GET_LIMIT], consistent_read=True):
-                found[int(item.media_id)] = to_media(item)
+                if not _expired(item):
+                    found[int(item.media_id)] = to_media(item)
         return found
 
     def record_processing(self, media_id: int, result: ProcessingResult) -> bool:
@@ -80,13 +83,14 @@ class DynamoMediaRepository:
             MediaItem.processed_etag.set(result.etag),
             MediaItem.variants.set([_encode(variant) for variant in result.variants]),
         ]
-        for attribute, value in (
-            (MediaItem.reason, result.reason),
+        reason = MediaItem.reason
+        actions.append(reason.set(result.reason) if result.reason is not None else reason.remove())
+        for number, value in (
             (MediaItem.width, result.width),
             (MediaItem.height, result.height),
             (MediaItem.duration_ms, result.duration_ms),
         ):
-            actions.append(attribute.set(value) if value is not None else attribute.remove())
+            actions.append(number.set(value) if value is not None else number.remove())
         condition = (
             MediaItem.media_id.exists()
             & (MediaItem.state == MediaState.PROCESSING.value)
@@ -158,6 +162,11 @@ def to_media(item: MediaItem) -> Media:
         attached_to=Attachment.parse(item.attached_to) if item.attached_to else None,
         processed_etag=item.processed_etag,
     )
+
+
+def _expired(item: MediaItem) -> bool:
+    """Past its TTL: DynamoDB deletes such items within a few days, not at once; until then they are hidden."""
+    return item.expires_at is not None and item.expires_at <= time.time()
 
 
 def _int(value: float | None) -> int | None:

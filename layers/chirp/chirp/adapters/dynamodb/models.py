@@ -44,6 +44,12 @@ class UserItem(Model):
     like_count = NumberAttribute(null=True)
     # Set by the fan-out function when followers_count crosses the celebrity threshold.
     celebrity = BooleanAttribute(null=True)
+    # The avatar and the banner: each one's media item (attached to the profile) and the key of the variant
+    # shown; absent: none.
+    avatar_media_id = NumberAttribute(null=True)
+    avatar_key = UnicodeAttribute(null=True)
+    banner_media_id = NumberAttribute(null=True)
+    banner_key = UnicodeAttribute(null=True)
 
 
 class HandleClaim(Model):
@@ -90,6 +96,9 @@ class TweetItem(Model):
     # (at most MAX_ANCESTORS: the root and the nearest ones).
     conversation_id = NumberAttribute(null=True)
     ancestors = ListAttribute(of=NumberAttribute, null=True)
+    # The media it carries, as a page shows them: one compact JSON string (chirp.adapters.dynamodb.tweet_items),
+    # parsed in one piece; absent for a tweet without media.
+    media = UnicodeAttribute(null=True)
     by_author = AuthorIndex()
 
 
@@ -123,6 +132,9 @@ class RecentTweetsItem(Model):
     # About how many tweets the item holds: each post adds 1, a trim sets it (deletes leave it, so it
     # may run high). A post finding it at RECENT_TWEETS_HARD_LIMIT trims the item first.
     kept = NumberAttribute(null=True)
+    # About how many bytes they take, the same way (chirp.adapters.dynamodb.tweets.recent_bytes): a post that
+    # would take it past RECENT_TWEETS_BYTES_LIMIT trims the item first.
+    kept_bytes = NumberAttribute(null=True)
 
 
 RECENT_PREFIX = "t:"
@@ -130,8 +142,14 @@ RECENT_PREFIX = "t:"
 # tweet's own): `l:<id>` likes, `r:<id>` retweets, `p:<id>` replies, `q:<id>` quotes; absent: 0.
 COUNT_PREFIXES = {"like_count": "l:", "retweet_count": "r:", "reply_count": "p:", "quote_count": "q:"}
 # The most tweets an item may hold before a post trims it itself (the fan-out function normally
-# trims it at 30): with the largest tweets (~3 KB each with entities) it stays under 400 KB.
+# trims it at 30).
 RECENT_TWEETS_HARD_LIMIT = 100
+# DynamoDB caps an item at 400 KB, and one tweet may take ~25 KB of it (4,000 characters of long URLs and their
+# entities; four photos, each with 1,000 characters of alt text): the item is bounded in bytes too. A post that
+# would take it past the limit trims it first; a trim keeps the newest tweets that fit in RECENT_TWEETS_BYTES_KEPT
+# (and trims whenever they take more), so a page still reads a heavy author's newest tweets from it.
+RECENT_TWEETS_BYTES_LIMIT = 300_000
+RECENT_TWEETS_BYTES_KEPT = 150_000
 
 
 def recent_attribute(tweet_id: int) -> str:

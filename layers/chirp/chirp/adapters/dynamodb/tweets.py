@@ -1,6 +1,14 @@
 """TweetRepository on the tweets table, with what each write must change with it atomically: the author's
 counter (users table), the author's own home timeline, the author's tweets and recent tweets (author-tweets
-table), and, for a reply, a quote or a retweet, its engagement edge (engagements table)."""
+table), for a reply, a quote or a retweet, its engagement edge (engagements table), and for a tweet with media,
+each media item marked attached to it (media table).
+
+A post is one transaction of at most 13 items (DynamoDB allows 100): the tweet, the author's counter, own
+entry, author-tweet and recent tweets, a reply's and a quote's check and edge (4), and up to 4 media. Its
+media are attached in it, conditioned on their owner, state and attachment as the service checked them, and on
+not having expired: of two tweets racing for one media item, the loser is refused whole (nothing of it written).
+Deleting a tweet leaves its media items attached to it: the media cleanup consumer erases them, objects first,
+from the TweetDeleted event."""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from typing import Any
 from pynamodb.expressions.operand import Path
 from pynamodb.transactions import TransactWrite
 
+from chirp.adapters.dynamodb.attaching import attaching
 from chirp.adapters.dynamodb.batch import TableRead, batch_get
 from chirp.adapters.dynamodb.connection import Step, run_steps, shared_connection
 from chirp.adapters.dynamodb.engagements import edge_item, engaged_with, summary_update, trim_summary
@@ -18,6 +27,8 @@ from chirp.adapters.dynamodb.models import (
     COUNT_PREFIXES,
     QUOTE,
     RECENT_PREFIX,
+    RECENT_TWEETS_BYTES_KEPT,
+    RECENT_TWEETS_BYTES_LIMIT,
     RECENT_TWEETS_HARD_LIMIT,
     REPLY,
     RETWEET,
@@ -34,6 +45,7 @@ from chirp.adapters.dynamodb.timelines import timeline_item
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_entry, to_tweet, tweet_item
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound, Retryable
+from chirp.media.models import Attachment, Purpose
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
@@ -63,6 +75,8 @@ class DynamoTweetRepository:
                 Step(lambda t: t.save(edge, condition=EngagementItem.user_id.does_not_exist()), AlreadyRetweeted)
             )
         item = tweet_item(tweet)
+        entry = recent_entry(tweet)
+        entry_bytes = recent_bytes(tweet.id, entry)
         steps += [
             Step(
                 lambda t: t.save(item, condition=TweetItem.tweet_id.does_not_exist()),
@@ -81,18 +95,32 @@ class DynamoTweetRepository:
             Step(
                 lambda t: t.update(
                     RecentTweetsItem(author_id=author),
-                    actions=[Path([recent_attribute(tweet.id)]).set(recent_entry(tweet)), RecentTweetsItem.kept.add(1)],
-                    condition=RecentTweetsItem.kept.does_not_exist()
-                    | (RecentTweetsItem.kept < RECENT_TWEETS_HARD_LIMIT),
+                    actions=[
+                        Path([recent_attribute(tweet.id)]).set(entry),
+                        RecentTweetsItem.kept.add(1),
+                        RecentTweetsItem.kept_bytes.add(entry_bytes),
+                    ],
+                    condition=(
+                        RecentTweetsItem.kept.does_not_exist() | (RecentTweetsItem.kept < RECENT_TWEETS_HARD_LIMIT)
+                    )
+                    & (
+                        RecentTweetsItem.kept_bytes.does_not_exist()
+                        | (RecentTweetsItem.kept_bytes <= RECENT_TWEETS_BYTES_LIMIT - entry_bytes)
+                    ),
                 ),
                 lambda: Retryable(f"the recent tweets of user {author} are being trimmed; post again"),
                 make_room=lambda: self.trim_recent(author, self._recent_kept, 0, recount=True),
             ),
         ]
+        checked: set[int] = set()
         for referred, kind, what in _references(tweet):
-            steps.append(Step(_exists(referred), _missing(referred, what)))
+            if referred not in checked:  # a reply may quote its parent: one check (a transaction touches an item once)
+                checked.add(referred)
+                steps.append(Step(_exists(referred), _missing(referred, what)))
             if kind != RETWEET:
                 steps.append(Step(_saving(edge_item(author, kind, tweet))))
+        attachment = Attachment(Purpose.TWEET, tweet.id)
+        steps += [attaching(media.id, author, attachment, "media.media_ids") for media in tweet.media]
         if tweet.retweet_of is not None and tweet.retweet_of_author is not None:
             summary = summary_update(author, tweet.retweet_of_author, retweeted_add=tweet.retweet_of)
             steps.append(
@@ -136,10 +164,15 @@ class DynamoTweetRepository:
         client: Any = shared_connection().client
         key = {"author_id": {"N": str(author_id)}, "tweet_id": {"N": str(TOP_OF_PARTITION)}}
         item = client.get_item(TableName=RecentTweetsItem.Meta.table_name, Key=key, ConsistentRead=True).get("Item")
-        newest_first = sorted(
-            (int(name[len(RECENT_PREFIX) :]) for name in item or {} if name.startswith(RECENT_PREFIX)), reverse=True
-        )
-        surplus = newest_first[keep:] if len(newest_first) > keep + slack else []
+        sizes = {
+            tweet_id: recent_bytes(tweet_id, value["S"])
+            for name, value in (item or {}).items()
+            if name.startswith(RECENT_PREFIX) and (tweet_id := int(name[len(RECENT_PREFIX) :]))
+        }
+        newest_first = sorted(sizes, reverse=True)
+        kept = fitting(newest_first, sizes, keep)
+        heavy = sum(sizes.values()) > RECENT_TWEETS_BYTES_KEPT
+        surplus = newest_first[kept:] if len(newest_first) > keep + slack or heavy else []
         if not surplus and not (recount and item):
             return 0
         # Oldest first, a few tweets per update: each update's expression stays small (DynamoDB caps one at
@@ -150,8 +183,12 @@ class DynamoTweetRepository:
             actions: list[Any] = [Path([name]).remove() for tweet_id in chunk for name in recent_attributes(tweet_id)]
             actions.append(RecentTweetsItem.has_older.set(True))
             RecentTweetsItem(author_id=author_id).update(actions=actions)
+        left = newest_first[: len(newest_first) - len(surplus)]
         RecentTweetsItem(author_id=author_id).update(
-            actions=[RecentTweetsItem.kept.set(len(newest_first) - len(surplus))]
+            actions=[
+                RecentTweetsItem.kept.set(len(left)),
+                RecentTweetsItem.kept_bytes.set(sum(sizes[tweet_id] for tweet_id in left)),
+            ]
         )
         return len(surplus)
 
@@ -193,6 +230,27 @@ class DynamoTweetRepository:
             consistent_read=True,
         )
         return page_from_overfetch([int(item.tweet_id) for item in items], page, int)
+
+
+def recent_bytes(tweet_id: int, entry: str) -> int:
+    """What one tweet takes of its author's recent-tweets item, as DynamoDB counts an item's size (names and
+    UTF-8 values), with room for its four counts."""
+    return len(recent_attribute(tweet_id)) + len(entry.encode()) + COUNTS_ROOM
+
+
+# Four counts beside a tweet at most: each a name (prefix and id) and a number (up to 21 bytes).
+COUNTS_ROOM = sum(len(prefix) + 19 + 21 for prefix in COUNT_PREFIXES.values())
+
+
+def fitting(newest_first: list[int], sizes: dict[int, int], keep: int) -> int:
+    """How many of the newest tweets a trim keeps: at most `keep`, within RECENT_TWEETS_BYTES_KEPT (the newest
+    one whatever its size)."""
+    total = 0
+    for position, tweet_id in enumerate(newest_first[:keep]):
+        total += sizes[tweet_id]
+        if total > RECENT_TWEETS_BYTES_KEPT and position > 0:
+            return position
+    return min(keep, len(newest_first))
 
 
 def recent_attributes(tweet_id: int) -> list[str]:

@@ -1,18 +1,27 @@
-"""UserRepository on the users table: user items plus unique-handle claims."""
+"""UserRepository on the users table: user items plus unique-handle claims. A profile change that sets an
+avatar or a banner attaches its media item in the same transaction (media table)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.adapters.dynamodb.attaching import attaching
+from chirp.adapters.dynamodb.connection import Step, run_steps, run_transaction
 from chirp.adapters.dynamodb.models import EMAIL_PREFIX, USER_PREFIX, USERNAME_PREFIX, HandleClaim, UserItem
 from chirp.errors import Conflict, NotFound
-from chirp.users.models import NewAccount, ProfileChanges, PublicMetrics, User
+from chirp.media.models import Attachment, Purpose
+from chirp.users.models import ImageChange, NewAccount, ProfileChanges, ProfileImage, PublicMetrics, User
 
 _PROFILE_FIELDS = ("name", "description", "location", "url")
+# Each profile image's attributes (media id, shown variant's key) and what its media is attached as.
+_IMAGES = {
+    "avatar": (UserItem.avatar_media_id, UserItem.avatar_key, Purpose.AVATAR),
+    "banner": (UserItem.banner_media_id, UserItem.banner_key, Purpose.BANNER),
+}
 
 
 def user_key(user_id: int) -> str:
@@ -35,7 +44,13 @@ def to_user(item: UserItem) -> User:
             like_count=int(item.like_count or 0),
         ),
         celebrity=bool(item.celebrity),
+        avatar=_image(item.avatar_media_id, item.avatar_key),
+        banner=_image(item.banner_media_id, item.banner_key),
     )
+
+
+def _image(media_id: float | None, key: str | None) -> ProfileImage | None:
+    return ProfileImage(int(media_id), key) if media_id is not None and key is not None else None
 
 
 class DynamoUserRepository:
@@ -110,6 +125,8 @@ class DynamoUserRepository:
             for field in _PROFILE_FIELDS
             if field in values
         ]
+        if changes.images:
+            return self._update_with_images(user_id, actions, changes.images)
         if not actions:
             found = self.get(user_id)
             if found is None:
@@ -122,6 +139,27 @@ class DynamoUserRepository:
                 raise NotFound(f"user {user_id} does not exist") from None
             raise
         return to_user(item)
+
+    def _update_with_images(self, user_id: int, actions: list[Any], images: dict[str, ImageChange]) -> User:
+        """The profile's update and each image's attachment, in one transaction; the user read back after."""
+        steps: list[Step] = []
+        for name, change in images.items():
+            media_attribute, key_attribute, purpose = _IMAGES[name]
+            if change.image is None:
+                actions += [media_attribute.remove(), key_attribute.remove()]
+                continue
+            actions += [media_attribute.set(change.image.media_id), key_attribute.set(change.image.key)]
+            attachment = Attachment(purpose, user_id)
+            steps.append(attaching(change.image.media_id, user_id, attachment, f"{name}_media_id"))
+        profile = Step(
+            lambda t: t.update(UserItem(pk=user_key(user_id)), actions=actions, condition=UserItem.pk.exists()),
+            lambda: NotFound(f"user {user_id} does not exist"),
+        )
+        run_steps([profile, *steps])
+        found = self.get(user_id)
+        if found is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return found
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         UserItem(pk=user_key(user_id)).update(
