@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import botocore.config
 
-DUMMY_ACCESS_KEY = "chirplocal"  # emulators accept any credentials
+DUMMY_ACCESS_KEY = "chirplocal"  # emulators accept any credentials; the embedded S3 accepts this pair only
 DUMMY_SECRET_KEY = "chirplocal"
 
 
@@ -24,6 +24,7 @@ class ServiceEndpoints:
 
     default: str | None
     dynamodb: str | None
+    s3: str | None = None  # the embedded target's S3 (`infra.local.s3`); None: `default`'s
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3 (and PynamoDB) at these endpoints."""
@@ -33,11 +34,15 @@ class ServiceEndpoints:
         if self.dynamodb:
             variables["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb
             variables["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.dynamodb
+        if self.s3:
+            variables["AWS_ENDPOINT_URL_S3"] = self.s3
         return variables
 
     def for_service(self, service: str) -> str | None:
         if service in ("dynamodb", "dynamodbstreams"):
             return self.dynamodb or self.default
+        if service == "s3":
+            return self.s3 or self.default
         return self.default
 
 

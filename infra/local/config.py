@@ -7,6 +7,7 @@
 | `CHIRP_RESOURCE_PREFIX` | `chirp-local-` | prefix of physical resource names |
 | `CHIRP_LOCAL_CONCURRENCY` | 4 | sandboxes (independent imports) per function |
 | `CHIRP_DYNAMODB_PORT`, `CHIRP_MOTO_PORT` | free ports | emulator ports |
+| `CHIRP_S3_PORT` | a free port | the embedded S3's (SeaweedFS behind `infra.local.s3.front`) |
 | `CHIRP_TEMPLATE` | `<repo>/template.yaml` | the template to run |
 | `CHIRP_PARAMETER_OVERRIDES` | | `Key=Value ...` for template parameters |
 | `CHIRP_TARGET` | | `aws`: use the account of the current credentials |
@@ -57,6 +58,7 @@ class RuntimeConfig:
     parameter_overrides: str
     opensearch_url: str | None = None
     schedule_first_run_seconds: float | None = None  # None: a schedule's own first run
+    s3_port: int | None = None
 
     @property
     def stack_name(self) -> str:
@@ -82,6 +84,7 @@ def config_from_environ(environ: Mapping[str, str]) -> RuntimeConfig:
         parameter_overrides=environ.get("CHIRP_PARAMETER_OVERRIDES", ""),
         opensearch_url=_opensearch_url(environ),
         schedule_first_run_seconds=_optional_seconds_setting(environ, "CHIRP_SCHEDULE_FIRST_RUN_SECONDS"),
+        s3_port=_optional_int_setting(environ, "CHIRP_S3_PORT"),
     )
 
 

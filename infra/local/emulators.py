@@ -1,6 +1,6 @@
-"""Start and stop the emulators: DynamoDB Local (Java) and moto server (a Python subprocess).
+"""Start and stop the emulators: DynamoDB Local (Java), moto server (a Python subprocess) and SeaweedFS.
 
-Both run as child processes that die with the runtime, even when it is SIGKILLed: each child asks
+They run as child processes that die with the runtime, even when it is SIGKILLed: each child asks
 the kernel for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`). Ports are free ones picked at
 start unless configured.
 """
@@ -122,11 +122,21 @@ def start_moto_server(port: int, log_dir: Path) -> ChildProcess:
     return _spawn("moto server", command, None, f"http://127.0.0.1:{port}/moto-api/", log_dir / "moto.log")
 
 
-def _spawn(name: str, command: list[str], cwd: Path | None, url: str, log_path: Path) -> ChildProcess:
+def start_seaweedfs(
+    command: list[str], weed_dir: Path, s3_url: str, log_dir: Path, env: dict[str, str]
+) -> ChildProcess:
+    """Start SeaweedFS (`weed mini`, its command built by `infra.local.s3.server`) in `weed_dir`, whose
+    configuration files it reads from its working directory: ours, not whatever the runtime's cwd holds."""
+    return _spawn("SeaweedFS", command, weed_dir, s3_url, log_dir / "seaweedfs.log", env=env)
+
+
+def _spawn(
+    name: str, command: list[str], cwd: Path | None, url: str, log_path: Path, *, env: dict[str, str] | None = None
+) -> ChildProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("ab")
     process = subprocess.Popen(  # fixed argument lists
-        command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
         preexec_fn=die_with_parent,  # noqa: PLW1509 - started from the main thread, before other threads fork
     )  # fmt: skip
     return ChildProcess(name=name, process=process, url=url, log_file=log_file)

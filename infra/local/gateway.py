@@ -7,7 +7,8 @@ AWS, and the function's proxy response is written back. Errors that API Gateway 
 (unknown path or method, oversized body, failed integration) are answered in Chirp's JSON error shape.
 
 The same HTTP server serves the template's WebSocket APIs (`infra.local.websocket`) when there are any:
-their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any REST route.
+their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any REST route; and,
+before those, the paths a CloudFront distribution serves from a bucket (`infra.local.s3.cdn`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from infra.local.sandbox import FunctionError
 
 if TYPE_CHECKING:
+    from infra.local.s3.cdn import CloudFrontStandIn
     from infra.local.websocket import WebSocketGateway
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -313,6 +315,12 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     def do_request(self) -> None:
         started = time.perf_counter()
+        cdn = self.server.cdn
+        if cdn is not None and cdn.match(self.path) is not None:
+            status = self._serve_cdn(cdn)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            print(f"{self.command} {self.path} {status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
+            return
         websockets = self.server.websockets
         if websockets is not None and self.command == "GET" and websockets.serves_handshake(self.path):
             self.close_connection = True  # the socket is the WebSocket's until it closes
@@ -329,6 +337,22 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_request  # noqa: N815
+
+    def _serve_cdn(self, cdn: CloudFrontStandIn) -> int:
+        """A CloudFront distribution's path: the object, streamed (a video is not read whole)."""
+        if self._read_body() is None:
+            self.close_connection = True  # a body this large on a GET or HEAD is not read: the connection ends
+        response = cdn.respond(self.command, self.path, dict(self.headers.items()))
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        for chunk in response.body:
+            if self.command != "HEAD" and response.status not in _BODILESS_STATUSES:
+                self.wfile.write(chunk)
+        return response.status
 
     def _respond(self, request: IncomingRequest) -> GatewayResponse:
         """A WebSocket API's `@connections` answer, else the REST API's."""
@@ -406,6 +430,7 @@ class GatewayHttpServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], gateway: ApiGateway | None) -> None:
         self.gateway = gateway
         self.websockets: WebSocketGateway | None = None  # set when the template declares WebSocket APIs
+        self.cdn: CloudFrontStandIn | None = None  # set when a CloudFront distribution serves a bucket
         super().__init__(address, _GatewayRequestHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

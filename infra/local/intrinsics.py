@@ -11,7 +11,9 @@ api, integration, route or deployment resolves to an id in AWS's style (lowercas
 derived from the stack name and logical id, so stable across restarts), a stage to its `StageName`, and
 `!GetAtt Api.ApiEndpoint` to `ws://<gateway host:port>/<api-id>` (AWS: `wss://<api-id>.execute-api.<region>
 .amazonaws.com`): the api id is a path segment locally, so `<ApiEndpoint>/<stage>` is where the runtime
-serves the stage, and the same URL over http is its `@connections` management API.
+serves the stage, and the same URL over http is its `@connections` management API. A CloudFront
+distribution's `DomainName` is the gateway's `host:port` too: the runtime serves its S3 paths there
+(`infra.local.s3.cdn`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
 
 API_GATEWAY_V2_STAGE = "AWS::ApiGatewayV2::Stage"
 API_GATEWAY_V2_API = "AWS::ApiGatewayV2::Api"
+CLOUDFRONT_DISTRIBUTION = "AWS::CloudFront::Distribution"
 # The length of the ids AWS gives each API Gateway V2 resource it names itself (`Ref` returns them).
 _LOCAL_ID_LENGTHS = {
     API_GATEWAY_V2_API: 10,
@@ -230,7 +233,9 @@ class Resolver:
         if outputs is not None and attribute in outputs.attributes:
             return outputs.attributes[attribute]
         if logical_id in self.placeholder_ids:
-            api_attribute = self._api_attribute(logical_id, attribute)
+            api_attribute = self._api_attribute(logical_id, attribute) or self._distribution_attribute(
+                logical_id, attribute
+            )
             if api_attribute is not None:
                 return api_attribute
             pseudo = self.pseudo
@@ -251,6 +256,18 @@ class Resolver:
             )
             scheme = "ws" if protocol.upper() == "WEBSOCKET" else "http"
             return f"{scheme}://{self.pseudo.gateway_address}/{api_id}"
+        return None
+
+    def _distribution_attribute(self, logical_id: str, attribute: str) -> str | None:
+        """A CloudFront distribution's `DomainName` is where the runtime serves it: the API's host:port
+        (`infra.local.s3.cdn`); its `Id` is what `Ref` returns."""
+        resource = self.template.resources.get(logical_id)
+        if resource is None or resource.type != CLOUDFRONT_DISTRIBUTION:
+            return None
+        if attribute == "DomainName":
+            return self.pseudo.gateway_address
+        if attribute == "Id":
+            return self.placeholder_ref(logical_id)
         return None
 
     def _sub(self, argument: JsonValue) -> JsonValue:

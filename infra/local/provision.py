@@ -2,14 +2,16 @@
 
 Supported: DynamoDB tables (with GSIs, streams and TTL; GSIs and streams added later to the template
 are added to existing tables too), SQS queues and their policies, S3 buckets (with SQS notifications and
-CORS), Secrets Manager secrets, SSM parameters, SNS topics and their subscriptions (filter policies and
-raw delivery included). Functions and layers get names and ARNs but nothing is
-created for them. An OpenSearch Service domain runs no server here: it is a folder of the embedded search
-engine (`DomainEndpoint` = `embedded:<data>/search/<domain>`), or the OpenSearch that CHIRP_OPENSEARCH_URL
-names. Every other type is not created and resolves to a placeholder; among them, API Gateway
-V2's (a WebSocket API, its stages, routes and integrations) resolve to local ids and endpoints
-(`infra.local.intrinsics`), since the runtime serves that API itself (`infra.local.websocket`). Physical
-names are `<prefix><LogicalId>` unless the template names the resource.
+CORS; on the embedded target's S3 the bucket is SeaweedFS's and its CORS and notifications are kept by the
+S3 front, which checks each notification queue's policy as AWS does: `infra.local.s3`), Secrets Manager
+secrets, SSM parameters, SNS topics and their subscriptions (filter policies and raw delivery included).
+Functions and layers get names and ARNs but nothing is created for them. An OpenSearch Service domain runs
+no server here: it is a folder of the embedded search engine (`DomainEndpoint` =
+`embedded:<data>/search/<domain>`), or the OpenSearch that CHIRP_OPENSEARCH_URL names. Every other type is
+not created and resolves to a placeholder; among them, API Gateway V2's (a WebSocket API, its stages, routes
+and integrations) resolve to local ids and endpoints (`infra.local.intrinsics`), since the runtime serves
+that API itself (`infra.local.websocket`); so does a CloudFront distribution, whose bucket paths the runtime
+serves (`infra.local.s3.cdn`). Physical names are `<prefix><LogicalId>` unless the template names the resource.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -29,6 +31,9 @@ from infra.local.aws import AwsClients
 from infra.local.intrinsics import Resolver, ResourceOutputs, local_resource_id
 from infra.local.secret_values import persisted_secret_value
 from infra.local.template import JsonValue, Resource, Template, TemplateError
+
+if TYPE_CHECKING:
+    from infra.local.s3.service import LocalS3
 
 FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 LAYER_TYPES = frozenset({"AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"})
@@ -42,6 +47,7 @@ class ProvisionContext:
     secrets_dir: Path
     search_dir: Path | None = None  # the embedded engine's indexes; None: `search/` beside secrets_dir
     opensearch_url: str | None = None  # an OpenSearch of the developer's own, for every domain (CHIRP_OPENSEARCH_URL)
+    local_s3: LocalS3 | None = None  # the embedded target's S3 (SeaweedFS behind `infra.local.s3.front`)
 
     @property
     def search_root(self) -> Path:
@@ -231,10 +237,14 @@ def provision_bucket(context: ProvisionContext, resource: Resource, properties: 
             else {"CreateBucketConfiguration": {"LocationConstraint": context.region}}
         )
         s3.create_bucket(Bucket=name, **location)
-    if properties.get("CorsConfiguration"):
-        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": _cors_rules(properties["CorsConfiguration"])})
+    cors_rules = _cors_rules(properties.get("CorsConfiguration") or {})
+    if cors_rules:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors_rules})
     notifications = _bucket_notifications(resource.logical_id, properties.get("NotificationConfiguration") or {})
-    if notifications is not None:
+    if context.local_s3 is not None:  # the embedded S3's front answers CORS and sends the notifications
+        sqs = context.clients.client("sqs")
+        context.local_s3.configure_bucket(name, cors_rules, notifications, sqs, context.account_id)
+    elif notifications is not None:
         s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=notifications)
     return ResourceOutputs(
         ref=name,

@@ -1,8 +1,10 @@
 """Start, run and stop the whole local system: `python -m infra.local`.
 
-Order of start: lock the data dir and bind the API port (fail fast), start the emulators, provision
-the template's resources, set the functions' environment, expand their IAM policies (SAM's translation runs
-in a thread from the start) and check what Lambda needs from them, import the handlers (each sandbox enforces
+Order of start: lock the data dir and bind the API port (fail fast), start the emulators (on the default
+target: DynamoDB Local, moto server, and SeaweedFS behind the S3 front, `infra.local.s3`), provision
+the template's resources (and serve its CloudFront distributions' bucket paths on the API's port), set
+the functions' environment, expand their IAM policies (SAM's translation runs in a thread from the start)
+and check what Lambda needs from them, import the handlers (each sandbox enforces
 its function's policies on every AWS call), start the pollers and the functions' schedules
 (`infra.local.schedules`), serve the template's WebSocket APIs (on the API's port: `infra.local.websocket`),
 write `<data>/endpoints.json`, serve the API (its health check answers 200 only once that file is written),
@@ -50,6 +52,8 @@ from infra.local.iam.enforcement import RoleTranslation, runtime_authority
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
 from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
+from infra.local.s3.cdn import bucket_domains, cloudfront_stand_in
+from infra.local.s3.service import LocalS3
 from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings
 from infra.local.schedules import (
     SCHEDULE_EVENT_TYPES,
@@ -81,6 +85,7 @@ class LocalRuntime:
     # Services someone else started (tests); None: start or choose them from the config's target.
     given_services: ServiceEndpoints | None = None
     children: list[ChildProcess] = field(default_factory=list)
+    local_s3: LocalS3 | None = None  # the embedded target's S3: SeaweedFS behind the S3 front
     pollers: list[PollerThread] = field(default_factory=list)
     server: GatewayHttpServer | None = None
     endpoints: ServiceEndpoints | None = None
@@ -119,10 +124,12 @@ class LocalRuntime:
             secrets_dir=self.data_dir / "secrets",
             search_dir=self.data_dir / "search",
             opensearch_url=self.config.opensearch_url,
+            local_s3=self.local_s3,
         )
         with _phase("resources"):
             self.provisioned = provision_all(template, context)
             check_sqs_subscriptions(clients, self.provisioned, subscription_properties(template, resolver))
+        server.cdn = cloudfront_stand_in(template, resolver, bucket_domains(self.provisioned), clients.client("s3"))
         self.functions = function_specs(template, resolver)
         naming = ScheduleNaming(self.config.resource_prefix, self.config.region, resolver.pseudo.account_id)
         schedules = function_schedules(self.functions, naming)  # a rate AWS refuses stops the start here
@@ -152,11 +159,17 @@ class LocalRuntime:
         moto_port = self.config.moto_port or free_port()
         logs = self.data_dir / "logs"
         install_dir = self.config.dynamodb_local_dir
+        credentials = {DUMMY_ACCESS_KEY: DUMMY_SECRET_KEY}
+        s3 = self.local_s3 = LocalS3(self.data_dir / "s3", logs, self.config.region, credentials, self.config.s3_port)
+        s3.spawn()
         self.children.append(start_dynamodb_local(install_dir, self.data_dir / "dynamodb", dynamodb_port, logs))
         self.children.append(start_moto_server(moto_port, logs))
         for child in self.children:
             child.wait_until_serving(EMULATOR_START_TIMEOUT_SECONDS)
-        return ServiceEndpoints(default=f"http://127.0.0.1:{moto_port}", dynamodb=f"http://127.0.0.1:{dynamodb_port}")
+        s3.wait_until_serving(EMULATOR_START_TIMEOUT_SECONDS)
+        return ServiceEndpoints(
+            default=f"http://127.0.0.1:{moto_port}", dynamodb=f"http://127.0.0.1:{dynamodb_port}", s3=s3.url
+        )
 
     def _prepare_process_environment(self, endpoints: ServiceEndpoints) -> None:
         """Region, credentials and endpoints for boto3, in this process (the handlers' too)."""
@@ -164,9 +177,12 @@ class LocalRuntime:
         if self.config.target is Target.AWS:
             if not have_credentials():
                 raise ConfigError("CHIRP_TARGET=aws needs AWS credentials (environment, profile or SSO)")
-        elif not have_credentials():
+        elif self.local_s3 is not None or not have_credentials():
+            # The embedded S3 checks signatures (presigned POSTs included) and knows the dummy pair alone; no
+            # emulator needs a developer's real credentials, so they stay out of every emulator's requests.
             os.environ["AWS_ACCESS_KEY_ID"] = DUMMY_ACCESS_KEY
             os.environ["AWS_SECRET_ACCESS_KEY"] = DUMMY_SECRET_KEY
+            os.environ.pop("AWS_SESSION_TOKEN", None)
         os.environ.update(endpoints.environment())
         os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
         os.environ.setdefault("AWS_XRAY_SDK_ENABLED", "false")
@@ -307,6 +323,7 @@ class LocalRuntime:
                 for stage in self.websocket_stages
             },
             "dynamodb": endpoints.for_service("dynamodb"),
+            "s3": endpoints.for_service("s3"),
             "moto": endpoints.default if self.config.target is Target.EMULATORS else None,
             "endpointUrl": endpoints.default,
             "environment": {**shared_environment(self.functions), **endpoints.environment()},
@@ -331,6 +348,8 @@ class LocalRuntime:
 
     def ready_line(self, started: float) -> str:
         services = ", ".join(f"{child.name} :{child.url.split(':')[2].split('/')[0]}" for child in self.children)
+        if self.local_s3 is not None and self.local_s3.front is not None:
+            services += f", S3 (SeaweedFS) :{self.local_s3.url.rsplit(':', 1)[1]}"
         where = services or (self.endpoints.default if self.endpoints and self.endpoints.default else "AWS")
         urls = ", ".join([self.api_url, *(self.websocket_url(stage) for stage in self.websocket_stages)])
         return (f"Chirp is running: {urls} ({where}, data {_display_path(self.data_dir)}) "
@@ -351,6 +370,8 @@ class LocalRuntime:
             poller.stop()
         if self.invoker is not None:
             self.invoker.close()
+        if self.local_s3 is not None:
+            self.local_s3.stop()
         for child in reversed(self.children):
             child.stop()
         (self.data_dir / "endpoints.json").unlink(missing_ok=True)

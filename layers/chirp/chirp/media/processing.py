@@ -46,8 +46,8 @@ Decisions (figures measured on the development machine, 2 cores, Pillow 13.0.0, 
 - **Package size**: the imageio-ffmpeg 0.8.1 wheel is 68 MB zipped, 172.8 MB unzipped (one static binary,
   ffmpeg 9.0.2, dynamically linked to glibc only: manylinux_2_28, so python3.12+ runtimes); Pillow 13.0.0 is
   21.7 MB unzipped; the chirp layer's dependencies 110.9 MB. 305 MB in all is over Lambda's 250 MB
-  (262,144,000 bytes) unzipped limit for a function and its layers: the media function must be a container
-  image (10 GB limit), or a zip without the shared layer (its own slimmer dependencies).
+  (262,144,000 bytes) unzipped limit for a function and its layers: the media function is a container image
+  (10 GB limit; `functions/media_processor/Dockerfile`, template `MediaProcessorFunction`).
 - **Deterministic**: the same input gives the same bytes (libwebp, libjpeg and x264 are deterministic; ffmpeg
   runs with `+bitexact` and writes no creation time), so a redelivered S3 event rewrites identical objects.
   Upgrading Pillow or the ffmpeg wheel may change the bytes (not the images): pin both.
