@@ -183,6 +183,7 @@ class LocalRuntime:
             os.environ["AWS_ACCESS_KEY_ID"] = DUMMY_ACCESS_KEY
             os.environ["AWS_SECRET_ACCESS_KEY"] = DUMMY_SECRET_KEY
             os.environ.pop("AWS_SESSION_TOKEN", None)
+            os.environ.pop("AWS_SECURITY_TOKEN", None)  # botocore still reads the old name: a token the S3 refuses
         os.environ.update(endpoints.environment())
         os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
         os.environ.setdefault("AWS_XRAY_SDK_ENABLED", "false")

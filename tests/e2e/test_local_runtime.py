@@ -1,5 +1,5 @@
 """The local runtime as a process: API Gateway's own answers (404, 405, 413), the endpoints file,
-data and secrets across a restart, no emulator outliving the runtime, and the AWS_ENDPOINT_URL mode."""
+data, secrets and media across a restart, no emulator outliving the runtime, and the AWS_ENDPOINT_URL mode."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.config import REPO_ROOT
 from infra.local.template import load_template
+from tests.e2e.accounts import register
+from tests.e2e.uploads import jpeg, ready_media
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RunningRuntime, RuntimeLauncher
@@ -108,11 +110,15 @@ def test_endpoints_file_names_the_templates_tables(chirp_runtime: RunningRuntime
 
 
 # ---------------------------------------------------------------------- lifecycle
-def test_data_and_secrets_survive_a_restart(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:
-    # Given an item and the generated signing secret, written before a restart
+def test_data_secrets_and_media_survive_a_restart(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:
+    # Given an item, the generated signing secret and a processed photo, written before a restart
     data_dir = tmp_path / "data"
     first = runtime_launcher.start(data_dir)
     try:
+        with httpx.Client(base_url=first.base_url, timeout=30) as api:
+            photo = ready_media(api, register(api), jpeg(800, 600), "image/jpeg")
+        variant_urls = [variant["url"] for variant in photo["variants"]]
+        variants = [httpx.get(url).content for url in variant_urls]
         endpoints = first.endpoints()
         table = endpoints["resources"]["UsersTable"]["ref"]
         aws_client("dynamodb", endpoints["dynamodb"]).put_item(
@@ -134,12 +140,16 @@ def test_data_and_secrets_survive_a_restart(tmp_path: Path, runtime_launcher: Ru
         )
         secrets = aws_client("secretsmanager", endpoints["moto"])
         secret_after = secrets.get_secret_value(SecretId=endpoints["resources"]["JwtSigningSecret"]["ref"])
+        # (the media URLs name the API's port, which each start picks anew)
+        variants_after = [httpx.get(url.replace(f":{first.port}/", f":{second.port}/")) for url in variant_urls]
     finally:
         runtime_launcher.stop_and_check_clean_exit(second)
-    # Then both are as they were
+    # Then all are as they were: the photo's variants served again, byte for byte
     assert item["Item"]["note"] == {"S": "kept"}
     assert secret_after["SecretString"] == secret["SecretString"]
     assert len(secret["SecretString"]) == 64
+    assert photo["state"] == "ready" and variant_urls
+    assert [(response.status_code, response.content) for response in variants_after] == [(200, v) for v in variants]
 
 
 def test_emulators_die_with_a_sigkilled_runtime(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:

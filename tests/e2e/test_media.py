@@ -1,77 +1,22 @@
 """Media over the local runtime, as a browser client does it: ask for an upload (POST /api/media), send the
 bytes straight to the bucket with the presigned POST (a multipart form, the file last), wait for `ready`,
 post a tweet with it, and see it in a follower's timeline with its variants fetchable from the runtime's
-stand-in for CloudFront; the bucket keeps it across a restart; deleting the tweet deletes its objects.
+stand-in for CloudFront; deleting the tweet deletes its objects (that the bucket keeps media across a
+restart is in test_local_runtime.py's restart test).
 
 The shared runtime serves every test file of the session: each test makes its own accounts."""
 
 from __future__ import annotations
 
-import io
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 
 from tests.e2e.accounts import auth, register
-from tests.e2e.conftest import RunningRuntime, RuntimeLauncher
+from tests.e2e.uploads import ask_upload, browser_upload, eventually, jpeg, media_state, ready_media
 
 pytestmark = pytest.mark.e2e
-
-DEADLINE_SECONDS = 30.0
-
-
-def eventually(check: Callable[[], Any], what: str) -> Any:
-    """`check()`'s first truthy value (polled every 100 ms); fails after DEADLINE_SECONDS."""
-    started = time.monotonic()
-    while not (value := check()):
-        assert time.monotonic() - started < DEADLINE_SECONDS, f"{what} did not happen within {DEADLINE_SECONDS} s"
-        time.sleep(0.1)
-    return value
-
-
-def jpeg(width: int = 1600, height: int = 900) -> bytes:
-    image = Image.new("RGB", (width, height))
-    for x in range(0, width, 50):  # something to compress, not one flat colour
-        image.paste((x % 256, (x * 3) % 256, 90), (x, 0, x + 25, height))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def ask_upload(api: httpx.Client, account: dict[str, Any], media_type: str, size: int) -> dict[str, Any]:
-    response = api.post("/media", json={"media_type": media_type, "total_bytes": size}, headers=auth(account))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()["data"]
-    return body
-
-
-def browser_upload(asked: dict[str, Any], content: bytes, content_type: str) -> httpx.Response:
-    """What a page's `fetch(url, {method: "POST", body: formData})` sends: every field, then the file."""
-    upload = asked["upload"]
-    return httpx.post(upload["url"], data=upload["fields"], files={"file": ("photo", content, content_type)})
-
-
-def media_state(api: httpx.Client, account: dict[str, Any], media_id: str) -> dict[str, Any]:
-    response = api.get(f"/media/{media_id}", headers=auth(account))
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()["data"]
-    return body
-
-
-def ready_media(api: httpx.Client, account: dict[str, Any], content: bytes, media_type: str) -> dict[str, Any]:
-    asked = ask_upload(api, account, media_type, len(content))
-    uploaded = browser_upload(asked, content, media_type)
-    assert uploaded.status_code in (200, 201, 204), uploaded.text
-    media_id = asked["media_id"]
-    return eventually(
-        lambda: (state := media_state(api, account, media_id))["state"] != "processing" and state,
-        "processing the upload",
-    )
 
 
 def test_a_photo_goes_from_upload_to_a_followers_timeline_and_away_with_its_tweet(api: httpx.Client) -> None:
@@ -141,28 +86,3 @@ def test_a_file_that_is_not_what_it_claims_ends_failed_and_cannot_be_posted(api:
     # And a tweet with it is refused
     posted = api.post("/tweets", json={"text": "x", "media": {"media_ids": [media["media_id"]]}}, headers=auth(alice))
     assert posted.status_code == 400, posted.text
-
-
-def test_media_survives_a_restart_of_the_runtime(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:
-    # Given a runtime of its own, and a processed photo in it
-    data_dir = tmp_path / "data"
-    first = runtime_launcher.start(data_dir)
-    try:
-        with httpx.Client(base_url=first.base_url, timeout=30) as api:
-            alice = register(api)
-            media = ready_media(api, alice, jpeg(800, 600), "image/jpeg")
-            urls = [variant["url"] for variant in media["variants"]]
-            before = [httpx.get(url).content for url in urls]
-    finally:
-        runtime_launcher.stop_and_check_clean_exit(first)
-    # When the runtime starts again on the same data folder
-    second: RunningRuntime = runtime_launcher.start(data_dir)
-    try:
-        port_changed = [url.replace(f":{first.port}/", f":{second.port}/") for url in urls]
-        after = [httpx.get(url) for url in port_changed]
-    finally:
-        runtime_launcher.stop_and_check_clean_exit(second)
-    # Then every variant is served again, byte for byte
-    assert media["state"] == "ready"
-    assert [response.status_code for response in after] == [200] * len(urls)
-    assert [response.content for response in after] == before

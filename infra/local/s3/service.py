@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.config
+import botocore.exceptions
 from botocore.exceptions import ClientError
 
 from infra.local.emulators import ChildProcess, free_port
@@ -70,6 +72,7 @@ class LocalS3:
             aws_secret_access_key=secret_key,
             config=botocore.config.Config(retries={"max_attempts": 3, "mode": "standard"}),
         )
+        self._wait_until_signed_requests_pass(timeout)
         self._dispatcher = NotificationDispatcher(self.region, self._describe)
         spool = self.root / "spool"
         shutil.rmtree(spool, ignore_errors=True)  # what a killed runtime left half-read
@@ -79,6 +82,21 @@ class LocalS3:
         )
         self._front_thread = threading.Thread(target=self.front.serve_forever, name="s3-front", daemon=True)
         self._front_thread.start()
+
+    def _wait_until_signed_requests_pass(self, timeout: float) -> None:
+        """SeaweedFS answers HTTP before its S3 gateway has loaded the identities and reached its filer: until
+        then a signed request is refused (403) or fails. Seen on a loaded machine: wait for a signed ListBuckets."""
+        assert self._storage is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._storage.list_buckets()
+                return
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+                if time.monotonic() > deadline:
+                    message = f"SeaweedFS's S3 did not accept signed requests within {timeout:.0f} s: {error}"
+                    raise RuntimeError(message) from error
+                time.sleep(0.1)
 
     def configure_bucket(
         self,

@@ -1,4 +1,6 @@
-"""MediaStorage on the media bucket: uploads read by their ETag, variants written as CloudFront serves them.
+"""The media bucket: `S3MediaStorage` (the media function's `MediaStorage`: uploads read by their ETag, variants
+written as CloudFront serves them) and `S3MediaObjects` (the cleanup consumer's `MediaObjects`: variants re-tagged
+or deleted).
 
 - **Reads** are GetObject with `If-Match: <etag>`; S3 answers 412 PreconditionFailed when the key holds
   another object by now (`UploadReplaced`). The body is read in 1 MiB chunks from the response's stream.
@@ -8,7 +10,9 @@
 - **A video** is copied server-side (CopyObject, up to 5 GB in one call) with `CopySourceIf-Match`, and the
   REPLACE directives for its metadata (Content-Type, Cache-Control) and its tags: the upload's own are not
   what a variant is served with.
-- **Deletions** are one DeleteObjects call (at most 1,000 keys; a media item has six variants at most).
+- **Deletions** are DeleteObjects calls of at most 1,000 keys (a media item has six variants at most); a key
+  already gone counts as deleted.
+- **Tags** are set one object at a time (PutObjectTagging has no batch form); a key already gone is skipped.
 
 Any other error (throttling, a network failure, access denied: S3 answers 403, not 404, for a missing key
 when the caller may not list the bucket) raises as it is: the message is retried.
@@ -30,6 +34,7 @@ from chirp.media.storage import UploadReplaced
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 UNATTACHED_TAGGING = urlencode({TAG_KEY: UNATTACHED_TAG})
 CHUNK_BYTES = 1024 * 1024
+DELETE_BATCH = 1000  # DeleteObjects' limit
 _PRECONDITION_FAILED = ("PreconditionFailed", "412")
 
 
@@ -86,16 +91,38 @@ class S3MediaStorage:
             raise _replaced_or(error) from error
 
     def delete_variants(self, keys: Sequence[str]) -> None:
-        if not keys:
-            return
-        answer = self._s3.delete_objects(
-            Bucket=self._bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
-        )
+        _delete(self._s3, self._bucket, keys)
+
+
+class S3MediaObjects:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+
+    def tag(self, keys: Sequence[str], value: str) -> None:
+        for key in keys:
+            try:
+                self._s3.put_object_tagging(
+                    Bucket=self._bucket, Key=key, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": value}]}
+                )
+            except ClientError as error:
+                if str(error.response.get("Error", {}).get("Code")) not in ("NoSuchKey", "404"):
+                    raise
+
+    def delete(self, keys: Sequence[str]) -> None:
+        _delete(self._s3, self._bucket, keys)
+
+
+def _delete(s3: Any, bucket: str, keys: Sequence[str]) -> None:
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), DELETE_BATCH):
+        batch = unique[start : start + DELETE_BATCH]
+        answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
         errors = [error for error in answer.get("Errors", []) if error.get("Code") != "NoSuchKey"]
         if errors:
             first = errors[0]
             example = f"{first.get('Key')}: {first.get('Code')}"
-            raise RuntimeError(f"S3 kept {len(errors)} of {len(keys)} variants, e.g. {example}")
+            raise RuntimeError(f"S3 kept {len(errors)} of {len(batch)} keys, e.g. {example}")
 
 
 def _quoted(etag: str) -> str:

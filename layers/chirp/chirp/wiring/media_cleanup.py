@@ -26,7 +26,7 @@ def build(settings: MediaCleanupSettings) -> MediaCleanupDependencies:
     import boto3
 
     from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
-    from chirp.adapters.s3_objects import S3MediaObjects
+    from chirp.adapters.s3_media import S3MediaObjects
 
     bind_media_table(settings.media_table)
     return MediaCleanupDependencies(
