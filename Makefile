@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed reindex test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media clean
+.PHONY: help setup run seed reindex moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make seed     load demo users, follows and tweets into the running local system"
 	@echo "make reindex  rebuild the search indexes from the tables (the running local system; REINDEX_ARGS for AWS)"
+	@echo "make moderator USER=<username>  grant the moderator role (MODERATOR_ARGS=--revoke takes it back)"
 	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, delivery, engagement, home-timeline strategies (bench/results/)"
 
 $(VENV)/.installed: requirements.txt layers/chirp/requirements.txt
@@ -44,6 +45,11 @@ seed: $(VENV)/.installed
 reindex: $(VENV)/.installed
 	PYTHONPATH=layers/chirp $(PY) -m infra.reindex $(REINDEX_ARGS)
 
+# USER must come from the command line (the shell's own $USER is the login name, not a Chirp user).
+moderator: $(VENV)/.installed
+	@test "$(origin USER)" = "command line" || { echo "usage: make moderator USER=<username> [MODERATOR_ARGS=--revoke]"; exit 2; }
+	PYTHONPATH=layers/chirp $(PY) -m infra.moderation "$(USER)" $(MODERATOR_ARGS)
+
 test: setup
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests
 
@@ -62,7 +68,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -84,6 +90,9 @@ bench-engagement: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-search: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.search $(BENCH_ARGS)
+
+bench-limits: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.limits $(BENCH_ARGS)
 
 bench-media: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.media $(BENCH_ARGS)

@@ -23,8 +23,11 @@ from routes import (
     engagements,
     follows,
     media,
+    moderation,
     notifications,
     profiles,
+    relations,
+    reports,
     search,
     service,
     suggestions,
@@ -32,6 +35,7 @@ from routes import (
     trends,
     tweets,
 )
+from routes.limiting import limit_rates
 from routes.routing import authenticate_callers, metrics, operations_of
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -54,7 +58,12 @@ def observe(request: Request, get_response: Callable[[Request], Response]) -> Re
 
 
 # The caller of a route declared auth=True, verified before its view runs (401 otherwise).
-app.register_middleware(authenticate_callers(app, lambda: dependencies().signing_key()), "http")
+# A revoked token (a password changed, an account suspended) is refused within TOKEN_VERSION_CACHE_SECONDS.
+app.register_middleware(
+    authenticate_callers(app, lambda: dependencies().signing_key(), lambda: dependencies().token_states), "http"
+)
+# Then each request of a limited route counted against its class's limit (429 past it): routes.limiting.
+app.register_middleware(limit_rates(app, dependencies), "http")
 
 
 # ---------------------------------------------------------------- routes, one blueprint per aggregate
@@ -64,6 +73,7 @@ for blueprint in (
     accounts.blueprint,
     profiles.blueprint,
     follows.blueprint,
+    relations.blueprint,
     tweets.blueprint,
     media.blueprint,
     engagements.blueprint,
@@ -72,6 +82,8 @@ for blueprint in (
     search.blueprint,
     suggestions.blueprint,
     trends.blueprint,
+    reports.blueprint,
+    moderation.blueprint,
 ):
     app.register_blueprint(blueprint)
 

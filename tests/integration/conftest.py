@@ -67,6 +67,20 @@ TEST_ENVIRONMENT = {
     # The media distribution's domain as CloudFront names one (the mock creates no distribution).
     "MEDIA_DOMAIN": "d111111abcdef8.cloudfront.net",
 }
+# Template parameters the tests give: rate limits no test reaches by accident (a test registers and posts
+# from one client IP, far more than a person would); test_app_rate_limits.py sets small ones of its own.
+TEST_PARAMETERS = {
+    name: "1000000/3600"
+    for name in (
+        "RateLimitPosting",
+        "RateLimitLikes",
+        "RateLimitFollows",
+        "RateLimitReads",
+        "RateLimitAnonymous",
+        "RateLimitSignups",
+        "RateLimitLoginFailures",
+    )
+}
 # Variables from the developer's shell that would point boto3 elsewhere.
 FOREIGN_VARIABLES = (
     "AWS_PROFILE",
@@ -119,7 +133,7 @@ def create_tables(template: Template, clients: AwsClients) -> dict[str, str]:
     """
     resolver = Resolver(
         template,
-        parameter_values(template, {}),
+        parameter_values(template, TEST_PARAMETERS),
         PseudoParameters(region=REGION, account_id=ACCOUNT_ID, stack_name="chirp-test"),
     )
     context = ProvisionContext(clients=clients, resolver=resolver, prefix="chirp-test-", secrets_dir=Path("."))

@@ -485,13 +485,13 @@ def test_access_token_with_algorithm_none_is_refused(api: Api) -> None:
     assert_error(reply, 401, "not_authenticated", "invalid")
 
 
-def test_access_token_of_a_user_who_does_not_exist_finds_no_profile(api: Api, aws: dict[str, str]) -> None:
-    # Given a valid token for an id nobody has
+def test_access_token_of_a_user_who_does_not_exist_is_refused(api: Api, aws: dict[str, str]) -> None:
+    # Given a validly signed token for an id nobody has (an account gone: its tokens are dead with it)
     token = jwt.encode(claims("12345"), aws["JWT_SECRET"], algorithm="HS256")
     # When
     reply = api.get("/api/users/me", token=token)
     # Then
-    assert_error(reply, 404, "not_found", "12345")
+    assert_error(reply, 401, "not_authenticated", "revoked")
 
 
 AUTHENTICATED_ROUTES = [

@@ -31,14 +31,17 @@ from chirp.media.inputs import AltTextChange, UploadRequest
 from chirp.media.kinds import MediaKind
 from chirp.media.models import Media, MediaState, StoredVariant
 from chirp.notifications.inputs import MarkRead, PushSubscriptionInput, PushUnsubscribe, SettingsChange
+from chirp.relations.inputs import MutedWordDraft
+from chirp.reports.inputs import ReportDraft, Resolution
 from chirp.search.index import SearchThrottled
 from chirp.tweets.inputs import TweetDraft
-from chirp.users.inputs import Credentials, ProfileUpdate, RefreshTokenInput, Registration
+from chirp.users.inputs import Credentials, PasswordChange, ProfileUpdate, RefreshTokenInput, Registration
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel
 from routes.routing import operation_for, operations_of
 
+from infra.moderation import set_moderator
 from tests.integration.api_client import PASSWORD, Account, Api, Reply
 
 Route = tuple[str, str]  # (path as declared, method)
@@ -61,6 +64,8 @@ class World:
     refresh_tokens: list[str]
     # A ready image of the caller's, for the profile's avatar (a profile change that takes one is a transaction).
     avatar_media_id: str = ""
+    # An open report of the other user's about the caller's tweet (the caller is a moderator: it may resolve it).
+    report_id: str = ""
 
     def path(self, route: Route) -> str:
         values = {
@@ -68,6 +73,7 @@ class World:
             "username": self.other.username,
             "tweetId": self.tweet_id,
             "mediaId": self.media_id,
+            "reportId": self.report_id,
         }
         return re.sub(r"{(\w+)}", lambda match: values[match[1]], route[0])
 
@@ -89,6 +95,10 @@ class World:
             PushUnsubscribe: lambda: {"endpoint": PUSH_ENDPOINT},
             UploadRequest: lambda: {"media_type": "image/jpeg", "total_bytes": 1000},
             AltTextChange: lambda: {"alt_text": "a dog on a beach"},
+            MutedWordDraft: lambda: {"word": "spoilers"},
+            PasswordChange: lambda: {"current_password": PASSWORD, "new_password": "another passphrase"},
+            ReportDraft: lambda: {"target": {"type": "user", "id": self.other.id}, "reason": "spam"},
+            Resolution: lambda: {"action": "dismiss"},
         }
         return samples[model]()
 
@@ -102,7 +112,7 @@ class World:
         )
 
 
-QUERY_SAMPLES = {"q": "mine"}
+QUERY_SAMPLES = {"q": "mine", "word": "spoilers"}
 
 
 def browser_push_keys() -> dict[str, str]:
@@ -127,6 +137,9 @@ def world(api: Api) -> World:
     refresh_tokens = [api.log_in(caller.username).json()["refresh_token"] for _ in range(2)]
     upload = api.post("/api/media", json_body={"media_type": "image/png", "total_bytes": 10}, token=caller.access_token)
     media_id = upload.json()["data"]["media_id"]
+    set_moderator(os.environ["USERS_TABLE"], caller.username)
+    report = {"target": {"type": "tweet", "id": tweet_id}, "reason": "spam"}
+    report_id = api.post("/api/reports", json_body=report, token=other.access_token).json()["data"]["id"]
     return World(
         api=api,
         caller=caller,
@@ -135,6 +148,7 @@ def world(api: Api) -> World:
         media_id=media_id,
         refresh_tokens=refresh_tokens,
         avatar_media_id=str(ready_image(int(caller.id)).id),
+        report_id=report_id,
     )
 
 
@@ -213,13 +227,19 @@ def test_with_a_valid_token_every_authenticated_route_succeeds(chalice_app: Chal
     # Given every route declared auth=True (the caller follows the other user first, so unfollow has work)
     secured = {route: op for route, op in served_operations(chalice_app).items() if op.auth}
     world.api.follow(world.caller, world.other)
-    # When each is sent a valid request with the caller's token (the tweet deleted last)
-    ordered = sorted(secured, key=lambda route: route == ("/api/tweets/{tweetId}", "DELETE"))
+    # When each is sent a valid request with the caller's token (the tweet deleted last but for the password
+    # change, which revokes the token)
+    ordered = sorted(secured, key=last_routes)
     replies = {route: world.send(route, secured[route], token=world.caller.access_token) for route in ordered}
     # Then each answers its success status
     assert {route: reply.status for route, reply in replies.items()} == {
         route: operation.status for route, operation in secured.items()
     }
+
+
+def last_routes(route: Route) -> tuple[bool, bool]:
+    """Sorts the password change (it revokes the caller's tokens) last, and the tweet's deletion before it."""
+    return route == ("/api/users/me/password", "POST"), route == ("/api/tweets/{tweetId}", "DELETE")
 
 
 def storage_stays_busy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,9 +264,11 @@ def test_when_storage_stays_busy_each_route_answers_only_what_it_documents(
     # Given every route, and storage that stays busy
     operations = served_operations(chalice_app)
     storage_stays_busy(monkeypatch)
-    # When each is sent a valid request with the caller's token
+    # When each is sent a valid request with the caller's token (the password change, a plain write that goes
+    # through and revokes the token, last)
     replies = {
-        route: world.send(route, operation, token=world.caller.access_token) for route, operation in operations.items()
+        route: world.send(route, operations[route], token=world.caller.access_token)
+        for route in sorted(operations, key=last_routes)
     }
     # Then every answer is one its operation documents
     undocumented = {

@@ -297,7 +297,7 @@ def test_of_two_posts_racing_for_a_photo_the_loser_is_a_409_and_nothing_of_it_is
     draft = TweetDraft.model_validate({"text": "second", "media": {"media_ids": [str(other.id), str(photo.id)]}})
     store = dependencies()
     with act_as("ApiFunction"), pytest.raises(MediaAttachedElsewhere) as refused:
-        tweets_service.post_tweet(store.tweets, store.users, stale, int(alice.id), draft)
+        tweets_service.post_tweet(store.tweets, store.users, stale, int(alice.id), draft, relations=store.relations)
     # Then its transaction wrote nothing: no tweet, no count, and its other photo is still free
     assert str(photo.id) in refused.value.message
     assert attachment_of(media_table, photo) == Attachment(Purpose.TWEET, int(winner["id"]))
@@ -320,7 +320,7 @@ def test_an_expired_media_item_the_ttl_has_not_deleted_yet_cannot_be_attached(
     draft = TweetDraft.model_validate({"text": "late", "media": {"media_ids": [str(photo.id)]}})
     store = dependencies()
     with act_as("ApiFunction"), pytest.raises(MediaAttachedElsewhere, match="expired"):
-        tweets_service.post_tweet(store.tweets, store.users, stale, int(alice.id), draft)
+        tweets_service.post_tweet(store.tweets, store.users, stale, int(alice.id), draft, relations=store.relations)
     # Then the one is a 404 (expired media is gone), the other refused by its write; the photo was not attached
     assert_error(reply, 404, "not_found", str(photo.id))
     assert MediaItem.get(photo.id).attached_to is None

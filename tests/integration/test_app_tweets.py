@@ -209,14 +209,14 @@ def test_post_tweet_entities_are_kept_with_the_tweet(api: Api, alice: Account) -
 
 
 def test_post_tweet_requires_an_existing_author(api: Api, aws: dict[str, str]) -> None:
-    # Given a valid token for an id nobody has
+    # Given a validly signed token for an id nobody has (refused: an account gone takes its tokens with it)
     now = int(time.time())
     claims = {"iss": "chirp", "sub": "4242", "iat": now, "exp": now + 60, "token_use": "access"}
     token = jwt.encode(claims, aws["JWT_SECRET"], algorithm="HS256")
     # When
     reply = api.post("/api/tweets", json_body={"text": "ghost"}, token=token)
     # Then
-    assert_error(reply, 404, "not_found", "4242")
+    assert_error(reply, 401, "not_authenticated", "revoked")
 
 
 def test_a_reply_may_quote_its_own_parent(api: Api, alice: Account, bob: Account) -> None:

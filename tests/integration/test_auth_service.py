@@ -76,16 +76,17 @@ def test_start_session_issues_an_access_token_for_the_user_with_the_configured_l
 def test_refresh_extends_the_refresh_tokens_lifetime(repos: ApiDependencies, key: str) -> None:
     # Given
     settings = dependencies().settings
-    grant = auth.start_session(repos.sessions, settings, key, 1234)
+    user_id = register(repos, settings)
+    grant = auth.start_session(repos.sessions, settings, key, user_id)
     first = repos.sessions.get_refresh(hash_refresh_token(grant.refresh_token))
     assert first is not None
     # When
-    rotated = auth.refresh(repos.sessions, settings, key, grant.refresh_token)
+    rotated = auth.refresh(repos.users, repos.sessions, settings, key, grant.refresh_token)
     # Then
     successor = repos.sessions.get_refresh(hash_refresh_token(rotated.refresh_token))
     assert successor is not None
     assert successor.expires_at >= first.expires_at
-    assert successor.user_id == 1234
+    assert successor.user_id == user_id
     assert successor.family_id == first.family_id
 
 
@@ -108,20 +109,22 @@ class RacingSessions:
 def test_refresh_that_loses_a_race_is_refused_and_revokes_the_family(repos: ApiDependencies, key: str) -> None:
     # Given a session, and a rival refresh of its token that wins the race
     settings = dependencies().settings
-    grant = auth.start_session(repos.sessions, settings, key, 1234)
+    grant = auth.start_session(repos.sessions, settings, key, register(repos, settings))
     racing = RacingSessions(repos)
     # When
     with pytest.raises(NotAuthenticated, match="already used"):
-        auth.refresh(racing, settings, key, grant.refresh_token)  # type: ignore[arg-type]
+        auth.refresh(repos.users, racing, settings, key, grant.refresh_token)  # type: ignore[arg-type]
     # Then the rival's successor is revoked with the rest of the family
     with pytest.raises(NotAuthenticated):
-        auth.refresh(repos.sessions, settings, key, "rival-successor")
+        auth.refresh(repos.users, repos.sessions, settings, key, "rival-successor")
 
 
 def test_log_out_of_an_unknown_token_changes_nothing(repos: ApiDependencies, key: str) -> None:
     # Given
-    grant = auth.start_session(repos.sessions, dependencies().settings, key, 1234)
+    settings = dependencies().settings
+    user_id = register(repos, settings)
+    grant = auth.start_session(repos.sessions, settings, key, user_id)
     # When
     auth.log_out(repos.sessions, "never-issued")
     # Then
-    assert auth.refresh(repos.sessions, dependencies().settings, key, grant.refresh_token).user_id == 1234
+    assert auth.refresh(repos.users, repos.sessions, settings, key, grant.refresh_token).user_id == user_id

@@ -63,17 +63,24 @@ def test_api_events_all_go_through_the_chirp_api(template: Template) -> None:
     assert elsewhere == []
 
 
+EXPIRING_COUNTER_TABLES = {"RateLimitsTable"}
+
+
 def test_every_table_is_on_demand_recoverable_and_encrypted(template: Template) -> None:
     # Given every DynamoDB table
     tables = resources_of_type(template, TABLE_TYPE)
     assert tables
 
-    # Then each bills per request, keeps point-in-time recovery, is encrypted at rest and is retained
+    # Then each bills per request and is encrypted at rest; each but the counters that only live out their TTL
+    # (nothing in them is worth restoring: README "Rate limits") keeps point-in-time recovery and is retained
     for name, table in tables.items():
         properties = table["Properties"]
         assert properties.get("BillingMode") == "PAY_PER_REQUEST", name
-        assert properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True, name
         assert properties.get("SSESpecification", {}).get("SSEEnabled") is True, name
+        if name in EXPIRING_COUNTER_TABLES:
+            assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}, name
+            continue
+        assert properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True, name
         assert table.get("DeletionPolicy") == "Retain", name
 
 

@@ -17,6 +17,7 @@ DOCUMENTED = [
     (errors.PayloadTooLarge, 413, "payload_too_large"),
     (errors.UnsupportedMediaType, 415, "unsupported_media_type"),
     (errors.InvalidInput, 422, "invalid_input"),
+    (errors.RateLimited, 429, "rate_limited"),
     (errors.Retryable, 503, "temporarily_unavailable"),
 ]
 

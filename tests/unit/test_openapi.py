@@ -371,6 +371,15 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/users/me", "PATCH"),  # a new avatar or banner: a transaction
         ("/api/users/{userId}/follow", "POST"),
         ("/api/users/{userId}/follow", "DELETE"),
+        ("/api/users/{userId}/block", "POST"),  # blocks, mutes and muted words: transactions
+        ("/api/users/{userId}/block", "DELETE"),
+        ("/api/users/{userId}/mute", "POST"),
+        ("/api/users/{userId}/mute", "DELETE"),
+        ("/api/users/me/muted_words", "POST"),
+        ("/api/users/me/muted_words", "DELETE"),
+        ("/api/users/me/password", "POST"),  # the new tokens: a refresh-token family written in a transaction
+        ("/api/reports", "POST"),  # a report and its open claim: a transaction
+        ("/api/moderation/reports/{reportId}/resolve", "POST"),
         ("/api/tweets", "POST"),
         ("/api/tweets/{tweetId}", "GET"),
         ("/api/tweets/{tweetId}", "DELETE"),

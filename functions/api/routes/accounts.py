@@ -1,13 +1,13 @@
-"""Accounts and tokens: register, log in, rotate a refresh token, log out."""
+"""Accounts and tokens: register, log in, rotate a refresh token, log out, change the password."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 from chirp.auth import service as auth
-from chirp.errors import Conflict, NotAuthenticated, Retryable
+from chirp.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.users import service as users
-from chirp.users.inputs import Credentials, RefreshTokenInput, Registration
+from chirp.users.inputs import Credentials, PasswordChange, RefreshTokenInput, Registration
 from chirp.wiring.api import dependencies
 
 from routes.routing import ApiBlueprint, metrics
@@ -31,7 +31,7 @@ def register_user() -> schemas.Registered:
     "POST",
     "Log in with username (or email) and password",
     body=Credentials,
-    raises=(NotAuthenticated, Retryable),
+    raises=(NotAuthenticated, Forbidden, Retryable),
 )
 def log_in() -> schemas.TokenResponse:
     store = dependencies()
@@ -49,7 +49,7 @@ def log_in() -> schemas.TokenResponse:
 def refresh_tokens() -> schemas.TokenResponse:
     store = dependencies()
     refresh_token = blueprint.body(RefreshTokenInput).refresh_token
-    grant = auth.refresh(store.sessions, store.settings, store.signing_key(), refresh_token)
+    grant = auth.refresh(store.users, store.sessions, store.settings, store.signing_key(), refresh_token)
     return views.token_json(grant)
 
 
@@ -58,3 +58,24 @@ def refresh_tokens() -> schemas.TokenResponse:
 )
 def log_out() -> None:
     auth.log_out(dependencies().sessions, blueprint.body(RefreshTokenInput).refresh_token)
+
+
+@blueprint.operation(
+    "/api/users/me/password",
+    "POST",
+    "Change the caller's password (current_password: a wrong one is 403): every token the caller holds is revoked"
+    " (refresh tokens at once, access tokens within TOKEN_VERSION_CACHE_SECONDS); answers a new session's tokens",
+    auth=True,
+    body=PasswordChange,
+    raises=(Forbidden, InvalidInput, NotFound, Retryable),
+)
+def change_password() -> schemas.TokenResponse:
+    store = dependencies()
+    caller = blueprint.caller_id()
+    change = blueprint.body(PasswordChange)
+    grant = auth.change_password(
+        store.users, store.sessions, store.settings, store.signing_key(), user_id=caller, change=change
+    )
+    store.token_states.forget(caller)  # this sandbox refuses the old access tokens at once
+    metrics.add_metric(name="PasswordChanged", unit=MetricUnit.Count, value=1)
+    return views.token_json(grant)

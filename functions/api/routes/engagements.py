@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 from chirp.engagements import service as engagements
-from chirp.errors import NotFound, Retryable
+from chirp.errors import Forbidden, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.ids import parse_id
 from chirp.tweets import service as tweets
@@ -24,11 +24,12 @@ blueprint = ApiBlueprint(__name__)
     "POST",
     "Like a tweet (idempotent; a retweet: its original)",
     auth=True,
-    raises=(NotFound, Retryable),
+    raises=(Forbidden, NotFound, Retryable),
 )
 def like_tweet(tweetId: str) -> schemas.LikeResponse:  # noqa: N803 (the path's parameter name)
     store = dependencies()
-    if engagements.like_tweet(store.engagements, store.tweets, blueprint.caller_id(), parse_id(tweetId, "tweetId")):
+    tweet_id = parse_id(tweetId, "tweetId")
+    if engagements.like_tweet(store.engagements, store.tweets, store.relations, blueprint.caller_id(), tweet_id):
         metrics.add_metric(name="TweetLiked", unit=MetricUnit.Count, value=1)
     return {"data": {"liked": True}}
 
@@ -90,10 +91,11 @@ def liked_tweets(userId: str) -> schemas.TweetPage:  # noqa: N803
     "POST",
     "Retweet a tweet (idempotent: one retweet per user; a retweet: its original)",
     auth=True,
-    raises=(NotFound, Retryable),
+    raises=(Forbidden, NotFound, Retryable),
 )
 def retweet(tweetId: str) -> schemas.RetweetResponse:  # noqa: N803
-    made = tweets.retweet(dependencies().tweets, blueprint.caller_id(), parse_id(tweetId, "tweetId"))
+    store = dependencies()
+    made = tweets.retweet(store.tweets, store.relations, blueprint.caller_id(), parse_id(tweetId, "tweetId"))
     return {"data": {"retweeted": True, "retweet_id": str(made.id)}}
 
 
@@ -141,6 +143,7 @@ def conversation(tweetId: str) -> schemas.ConversationResponse:  # noqa: N803
         store.engagements,
         store.tweets,
         store.users,
+        store.relations,
         viewer_id=blueprint.viewer_id(),
         tweet_id=tweet_id,
         page=blueprint.page(),

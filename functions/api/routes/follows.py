@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chirp.errors import InvalidRequest, NotFound, Retryable
+from chirp.errors import Forbidden, InvalidRequest, NotFound, Retryable
 from chirp.follows import service as follows
 from chirp.http import schemas, views
 from chirp.ids import parse_id
@@ -16,9 +16,9 @@ blueprint = ApiBlueprint(__name__)
 @blueprint.operation(
     "/api/users/{userId}/follow",
     "POST",
-    "Follow a user (idempotent)",
+    "Follow a user (idempotent; refused across a block)",
     auth=True,
-    raises=(InvalidRequest, NotFound, Retryable),
+    raises=(InvalidRequest, Forbidden, NotFound, Retryable),
 )
 def follow_user(userId: str) -> schemas.FollowResponse:  # noqa: N803 (the path's parameter name)
     follows.follow_user(dependencies().follows, blueprint.caller_id(), parse_id(userId, "userId"))

@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 from aws_lambda_powertools import Metrics, Tracer
 from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
+from chirp.auth.revocation import TokenStates
 from chirp.auth.service import authenticate
 from chirp.errors import ChirpError
 from chirp.http.errors import error_body, status_for
@@ -171,15 +172,20 @@ def operation_for(app: Chalice, path: str, method: str) -> Operation | None:
     return _route_tables.get(app, {}).get((path, method))
 
 
-def authenticate_callers(app: Chalice, signing_key: Callable[[], str]) -> Middleware:
-    """HTTP middleware: callers of `auth=True` operations authenticated before their view runs."""
+def authenticate_callers(
+    app: Chalice, signing_key: Callable[[], str], token_states: Callable[[], TokenStates] | None = None
+) -> Middleware:
+    """HTTP middleware: callers of `auth=True` operations authenticated before their view runs. With
+    `token_states` (the API's), a revoked token is refused too (chirp.auth.revocation); without, only the
+    token's signature and expiry are checked (an app without a user table: the routing unit tests)."""
 
     def authenticate_caller(request: Request, get_response: Callable[[Request], Response]) -> Response:
         operation = operation_for(app, request.path, request.method)
         signed_in = operation is not None and operation.viewer and request.headers.get("authorization")
         if operation is not None and (operation.auth or signed_in):
             try:
-                request.context[CALLER] = authenticate(signing_key(), request.headers.get("authorization"))
+                states = token_states() if token_states is not None else None
+                request.context[CALLER] = authenticate(signing_key(), request.headers.get("authorization"), states)
             except ChirpError as error:
                 return error_response(error)
         return get_response(request)

@@ -8,6 +8,7 @@ from chalice import Chalice
 from chirp.http import schemas
 from chirp.http.openapi import document
 
+from routes.limiting import is_rate_limited
 from routes.routing import ApiBlueprint, operations_of
 
 blueprint = ApiBlueprint(__name__)
@@ -29,4 +30,4 @@ def openapi() -> schemas.OpenApiDocument:
 @cache
 def api_document(app: Chalice) -> schemas.OpenApiDocument:
     """The document of every operation the app serves, built on its first request (not at init)."""
-    return document(operations_of(app), title=TITLE, version=VERSION)
+    return document(operations_of(app), title=TITLE, version=VERSION, rate_limited=is_rate_limited)

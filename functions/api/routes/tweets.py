@@ -22,12 +22,14 @@ blueprint = ApiBlueprint(__name__)
     status=201,
     auth=True,
     body=TweetDraft,
-    raises=(InvalidRequest, NotFound, Conflict, Retryable),
+    raises=(InvalidRequest, Forbidden, NotFound, Conflict, Retryable),
 )
 def post_tweet() -> schemas.TweetResponse:
     store = dependencies()
     draft = blueprint.body(TweetDraft)
-    tweet = tweets.post_tweet(store.tweets, store.users, store.media, blueprint.caller_id(), draft)
+    tweet = tweets.post_tweet(
+        store.tweets, store.users, store.media, blueprint.caller_id(), draft, relations=store.relations
+    )
     metrics.add_metric(name="TweetPosted", unit=MetricUnit.Count, value=1)
     return views.tweet_response_json(tweet, store.settings.media_base_url)
 
@@ -42,7 +44,14 @@ def post_tweet() -> schemas.TweetResponse:
 def get_tweet(tweetId: str) -> schemas.ShownTweetResponse:  # noqa: N803 (the path's parameter name)
     store = dependencies()
     tweet_id = parse_id(tweetId, "tweetId")
-    shown = tweets.shown_tweet(store.tweets, store.users, store.engagements, blueprint.viewer_id(), tweet_id)
+    shown = tweets.shown_tweet(
+        store.tweets,
+        store.users,
+        store.engagements,
+        store.relations,
+        viewer_id=blueprint.viewer_id(),
+        tweet_id=tweet_id,
+    )
     return views.shown_tweet_response_json(shown, store.settings.media_base_url)
 
 
@@ -73,6 +82,7 @@ def user_timeline(userId: str) -> schemas.TweetPage:  # noqa: N803
         store.users,
         store.tweets,
         store.engagements,
+        store.relations,
         viewer_id=blueprint.viewer_id(),
         user_id=user_id,
         page=blueprint.page(),

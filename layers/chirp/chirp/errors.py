@@ -61,6 +61,12 @@ class Conflict(ChirpError):
     code = "conflict"
 
 
+class RateLimited(ChirpError):
+    """The caller (or its IP) has spent its limit for this class of action; it may try again later."""
+
+    code = "rate_limited"
+
+
 class Retryable(ChirpError):
     """A dependency is throttling or briefly unavailable; the same call may succeed later."""
 

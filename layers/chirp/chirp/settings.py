@@ -78,6 +78,10 @@ class TokenSettings(EnvironmentSettings):
 
     access_token_ttl_seconds: int = Field(900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=3600)
+    # How long a sandbox trusts the token version it read for a user (chirp.auth.revocation): a password changed
+    # or an account suspended kills access tokens already issued within this many seconds (0: every request
+    # reads it).
+    token_version_cache_seconds: int = Field(5, ge=0, le=60)
 
 
 class PasswordSettings(EnvironmentSettings):

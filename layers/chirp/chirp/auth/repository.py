@@ -13,10 +13,14 @@ class RefreshRecord:
     family_id: str
     expires_at: int
     spent: bool
+    # The user's token version its family was started under (chirp.auth.revocation).
+    token_version: int = 0
 
 
 class SessionRepository(Protocol):
-    def start_family(self, family_id: str, user_id: int, token_hash: str, expires_at: int) -> None: ...
+    def start_family(
+        self, family_id: str, user_id: int, token_hash: str, expires_at: int, token_version: int = 0
+    ) -> None: ...
 
     def get_refresh(self, token_hash: str) -> RefreshRecord | None: ...
 

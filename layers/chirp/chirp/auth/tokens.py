@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 import jwt
 
@@ -13,7 +14,18 @@ ISSUER = "chirp"
 ALGORITHM = "HS256"
 
 
-def issue_access_token(signing_key: str, user_id: int, now: int, ttl_seconds: int) -> str:
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says: whose it is, and the user's token version when it was issued
+    (`ver`; a token issued before versions existed has none: version 0)."""
+
+    user_id: int
+    version: int
+
+
+def issue_access_token(signing_key: str, user_id: int, now: int, ttl_seconds: int, version: int = 0) -> str:
+    """`version`: the user's token version (chirp.auth.revocation): a later one (a password changed, an account
+    suspended) makes the API refuse the token before it expires."""
     claims = {
         "iss": ISSUER,
         "sub": str(user_id),
@@ -21,12 +33,19 @@ def issue_access_token(signing_key: str, user_id: int, now: int, ttl_seconds: in
         "exp": now + ttl_seconds,
         "token_use": "access",
         "jti": secrets.token_urlsafe(12),
+        "ver": version,
     }
     return jwt.encode(claims, signing_key, algorithm=ALGORITHM)
 
 
 def verify_access_token(signing_key: str, token: str) -> int:
     """The user id the token was issued to; NotAuthenticated if it is expired, forged or malformed."""
+    return verify_access_claims(signing_key, token).user_id
+
+
+def verify_access_claims(signing_key: str, token: str) -> AccessClaims:
+    """The token's user id and version; NotAuthenticated if it is expired, forged or malformed (whether its
+    version is still current is chirp.auth.revocation's question)."""
     try:
         claims = jwt.decode(
             token,
@@ -40,9 +59,12 @@ def verify_access_token(signing_key: str, token: str) -> int:
     except jwt.PyJWTError:
         raise NotAuthenticated("access token is invalid") from None
     subject = claims.get("sub")
+    version = claims.get("ver", 0)
     if claims.get("token_use") != "access" or not isinstance(subject, str) or not subject.isdigit():
         raise NotAuthenticated("access token is invalid")
-    return int(subject)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise NotAuthenticated("access token is invalid")
+    return AccessClaims(user_id=int(subject), version=version)
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -13,6 +13,8 @@ from chirp.engagements.repository import EngagementRepository
 from chirp.errors import NotFound
 from chirp.ids import id_timestamp_ms
 from chirp.pages import Page, PageRequest, decode_cursor
+from chirp.relations.repository import RelationRepository
+from chirp.relations.service import hidden_from_viewer, hide_from_viewer, refuse_if_blocked
 from chirp.tweets.models import Tweet
 from chirp.tweets.repository import TweetRepository
 from chirp.tweets.service import original
@@ -21,9 +23,19 @@ from chirp.users.models import User
 from chirp.users.repository import UserRepository
 
 
-def like_tweet(engagements: EngagementRepository, tweets: TweetRepository, user_id: int, tweet_id: int) -> bool:
-    """True if the like is new, False if the user liked it already."""
-    return engagements.like(user_id, original(tweets, tweet_id))
+def like_tweet(
+    engagements: EngagementRepository,
+    tweets: TweetRepository,
+    relations: RelationRepository,
+    user_id: int,
+    tweet_id: int,
+) -> bool:
+    """True if the like is new, False if the user liked it already; refused across a block
+    (chirp.relations.service.refuse_if_blocked)."""
+    hidden = hidden_from_viewer(relations, user_id)
+    tweet = original(tweets, tweet_id)
+    refuse_if_blocked(hidden.result(), tweet.author_id, f"tweet {tweet_id} does not exist")
+    return engagements.like(user_id, tweet)
 
 
 def unlike_tweet(engagements: EngagementRepository, tweets: TweetRepository, user_id: int, tweet_id: int) -> bool:
@@ -79,15 +91,21 @@ def conversation(
     engagements: EngagementRepository,
     tweets: TweetRepository,
     users: UserRepository,
+    relations: RelationRepository,
     *,
     viewer_id: int | None,
     tweet_id: int,
     page: PageRequest,
 ) -> Conversation:
+    """NotFound if the tweet's author blocks the viewer; the tweets of those the viewer blocks, or who block
+    it, are left out (an ancestor: shown unavailable)."""
+    hidden = hidden_from_viewer(relations, viewer_id)
     tweet = original(tweets, tweet_id)
     reply_ids = engagements.replies(tweet.id, page)
+    hide_from_viewer(hidden.result(), tweet.author_id, f"tweet {tweet_id} does not exist")
     ancestors = list(tweet.ancestors) if page.before is None else []  # a later page is replies only
     found = tweets.get_many([*ancestors, *reply_ids.items])
+    found = {i: each for i, each in found.items() if not hidden.result().blocks_either_way(each.author_id)}
     listed = [tweet, *(found[i] for i in ancestors if i in found), *(found[i] for i in reply_ids.items if i in found)]
     shown = {item.tweet.id: item for item in show(tweets, users, engagements, viewer_id, listed)}
     if tweet.id not in shown:

@@ -11,7 +11,7 @@ from chirp.pages import Page, PageRequest
 class FollowRepository(Protocol):
     def follow(self, follower_id: int, followee_id: int) -> bool:
         """Add the edge and count it on both users, atomically. False if it already existed;
-        NotFound if either user does not exist."""
+        NotFound if either user does not exist; Forbidden if either blocks the other (chirp.relations)."""
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:
         """Remove the edge, uncount it and take the followee out of the follower's pulls (the

@@ -15,6 +15,7 @@ STATUS_BY_ERROR: dict[type[errors.ChirpError], int] = {
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InvalidInput: 422,
+    errors.RateLimited: 429,
     errors.Retryable: 503,
 }
 

@@ -10,7 +10,7 @@ response, come from pydantic, generated together into `components/schemas`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ ERROR_DESCRIPTIONS = {
     413: "the body is over the size limit (64 KiB by default)",
     415: "the body is not JSON",
     422: "a field breaks a rule; the message names the field and the rule",
+    429: "the rate limit of this class of action is spent (README: Rate limits); retry after Retry-After",
     503: "storage or search stayed busy (conflicting writes or throttling) after retries; retry after Retry-After",
 }
 _BODY_ERRORS = (errors.MalformedRequest, errors.PayloadTooLarge, errors.UnsupportedMediaType, errors.InvalidInput)
@@ -118,8 +119,14 @@ def is_id_parameter(name: str) -> bool:
     return name.endswith("Id")
 
 
-def document(operations: Sequence[Operation], title: str, version: str) -> dict[str, Any]:
-    """The OpenAPI document of these operations (a few tens of milliseconds: build it once)."""
+def document(
+    operations: Sequence[Operation],
+    title: str,
+    version: str,
+    rate_limited: Callable[[Operation], bool] = lambda operation: False,
+) -> dict[str, Any]:
+    """The OpenAPI document of these operations (a few tens of milliseconds: build it once). Those
+    `rate_limited` says are limited may answer 429, and each of their answers carries the x-rate-limit-* headers."""
     declared: list[Declared] = [(op.body, "validation") for op in operations if op.body]
     declared += [(op.response, "serialization") for op in operations if op.response]
     refs, definitions = TypeAdapter.json_schemas(
@@ -128,7 +135,10 @@ def document(operations: Sequence[Operation], title: str, version: str) -> dict[
     )
     paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation, refs)
+        spec = _operation(operation, refs)
+        if rate_limited(operation):
+            _add_rate_limits(spec, refs)
+        paths.setdefault(operation.path, {})[operation.method.lower()] = spec
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
@@ -145,6 +155,27 @@ _RETRY_AFTER = {
         "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}}
     }
 }
+
+
+_RATE_LIMIT_HEADERS = {
+    "x-rate-limit-limit": {"description": "requests of this class allowed per window", "schema": {"type": "integer"}},
+    "x-rate-limit-remaining": {"description": "requests left in this window", "schema": {"type": "integer"}},
+    "x-rate-limit-reset": {
+        "description": "when the window ends (a login lock lifts), in epoch seconds",
+        "schema": {"type": "integer"},
+    },
+}
+
+
+def _add_rate_limits(spec: dict[str, Any], refs: Refs) -> None:
+    """A 429 (with Retry-After) among the answers, and the x-rate-limit-* headers on each of them."""
+    spec["responses"]["429"] = {
+        "description": ERROR_DESCRIPTIONS[429],
+        "content": {"application/json": {"schema": refs[_ERROR_BODY]}},
+    } | _RETRY_AFTER
+    spec["responses"] = dict(sorted(spec["responses"].items()))
+    for response in spec["responses"].values():
+        response["headers"] = {**response.get("headers", {}), **_RATE_LIMIT_HEADERS}
 
 
 def _operation(operation: Operation, refs: Refs) -> dict[str, Any]:

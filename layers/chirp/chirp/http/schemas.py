@@ -256,6 +256,41 @@ class FollowResponse(TypedDict):
     data: FollowState
 
 
+@with_config(Closed)
+class BlockState(TypedDict):
+    blocking: bool
+
+
+@with_config(Closed)
+class BlockResponse(TypedDict):
+    data: BlockState
+
+
+@with_config(Closed)
+class MuteState(TypedDict):
+    muting: bool
+
+
+@with_config(Closed)
+class MuteResponse(TypedDict):
+    data: MuteState
+
+
+@with_config(Closed)
+class MutedWord(TypedDict):
+    word: Annotated[str, Field(description="as matched: trimmed, case-folded")]
+
+
+@with_config(Closed)
+class MutedWordResponse(TypedDict):
+    data: MutedWord
+
+
+@with_config(Closed)
+class MutedWordList(TypedDict):
+    data: list[MutedWord]
+
+
 # ---------------------------------------------------------------- notifications
 
 NotificationKind = Literal["follow", "like", "retweet", "quote", "reply", "mention"]
@@ -510,3 +545,57 @@ class Includes(TypedDict):
     """What an answer's tweets refer to, each once (Twitter API v2's `includes`); present when there is any."""
 
     media: Annotated[list[Media], Field(description="the media of the answer's tweets (their attachments.media_keys)")]
+
+
+# ---------------------------------------------------------------- reports and moderation
+
+
+@with_config(Closed)
+class ReportTarget(TypedDict):
+    type: Literal["tweet", "user"]
+    id: Id
+
+
+@with_config(Closed)
+class Report(TypedDict):
+    id: Id
+    target: ReportTarget
+    reason: Annotated[str, Field(description="one of the reasons POST /api/reports accepts")]
+    comment: str
+    state: Literal["open", "resolved"]
+    created_at: Timestamp
+    action: Annotated[
+        Literal["dismiss", "remove_tweet", "suspend_user"] | None, Field(description="how it was resolved; null: open")
+    ]
+
+
+@with_config(Closed)
+class ModeratedReport(Report):
+    """A report as moderators see it: who filed it, whom it is about, who resolved it."""
+
+    reporter_id: Id
+    target_author_id: Annotated[str, Field(description="the reported user, or the reported tweet's author")]
+    resolved_by: Id | None
+    resolved_at: Timestamp | None
+
+
+@with_config(Closed)
+class ReportFiled(TypedDict):
+    created: Annotated[bool, Field(description="false: the caller's open report of the same target, answered again")]
+
+
+@with_config(Closed)
+class ReportResponse(TypedDict):
+    data: Report
+    meta: ReportFiled
+
+
+@with_config(Closed)
+class ModeratedReportResponse(TypedDict):
+    data: ModeratedReport
+
+
+@with_config(Closed)
+class ReportPage(TypedDict):
+    data: list[ModeratedReport]
+    meta: PageMeta

@@ -22,6 +22,7 @@ from chirp.media.service import Upload
 from chirp.notifications.models import ACTORS_SHOWN, Kind, NotificationSettings
 from chirp.notifications.service import ShownNotification
 from chirp.pages import Page
+from chirp.reports.models import Report
 from chirp.tweets.models import Tweet, ViewerState
 from chirp.tweets.shown import ShownTweet
 from chirp.users.models import User
@@ -306,3 +307,30 @@ def upload_json(upload: Upload) -> schemas.CreatedUpload:
             "expires_at": iso_timestamp(upload.expires_at_ms),
         },
     }
+
+
+def report_json(report: Report) -> schemas.Report:
+    return {
+        "id": str(report.id),
+        "target": {"type": report.target_type.value, "id": str(report.target_id)},
+        "reason": report.reason,
+        "comment": report.comment,
+        "state": report.state.value,
+        "created_at": iso_timestamp(id_timestamp_ms(report.id)),
+        "action": report.action.value if report.action else None,
+    }
+
+
+def moderated_report_json(report: Report) -> schemas.ModeratedReport:
+    resolved_at = iso_timestamp(report.resolved_at_ms) if report.resolved_at_ms is not None else None
+    return {
+        **report_json(report),
+        "reporter_id": str(report.reporter_id),
+        "target_author_id": str(report.target_author_id),
+        "resolved_by": str(report.resolved_by) if report.resolved_by is not None else None,
+        "resolved_at": resolved_at,
+    }
+
+
+def report_page_json(page: Page[Report]) -> schemas.ReportPage:
+    return {"data": [moderated_report_json(report) for report in page.items], "meta": {"next_cursor": page.next_cursor}}

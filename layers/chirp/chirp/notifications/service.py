@@ -1,7 +1,7 @@
 """Recording notifications, serving them, and pushing them to whoever should see them now.
 
 `notify` is the notifier's whole job for one activity: the recipient's switch for the kind and its
-filter (blocks and mutes, once trust and safety adds them) are asked first; the activity lands on its
+filter (whom it blocks or mutes: chirp.relations) are asked first, side by side; the activity lands on its
 notification (idempotently: `NotificationRepository.record`); a notification that changed is pushed to
 every open WebSocket of the recipient, or, when none is open, by Web Push to each browser that
 subscribed (a subscription the push service says is gone is deleted).
@@ -50,11 +50,6 @@ class AudienceFilter(Protocol):
     def allows(self, recipient: int, actor: int) -> bool: ...
 
 
-class EveryoneAllowed:
-    def allows(self, recipient: int, actor: int) -> bool:
-        return True
-
-
 class Delivery(StrEnum):
     SKIPPED = "skipped"  # one's own action, a switched-off kind, a filtered actor
     UNCHANGED = "unchanged"  # seen before: nothing to store or push
@@ -79,8 +74,9 @@ def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
     count with the actors' names."""
     recipient = activity.recipient
     live_future = submit(notifier.connections.of_users, [recipient], now_s)
+    allowed = submit(notifier.audience.allows, recipient, activity.actor)
     settings = notifier.notifications.settings([recipient])[recipient]
-    if not settings.allows(activity.kind) or not notifier.audience.allows(recipient, activity.actor):
+    if not settings.allows(activity.kind) or not allowed.result():
         return Delivery.SKIPPED
     notification = notifier.notifications.record(activity, new_id())
     if notification is None:

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from chirp.engagements.repository import EngagementRepository
 from chirp.errors import MalformedRequest
 from chirp.pages import Page, PageRequest, encode_cursor
+from chirp.relations.models import Hidden
+from chirp.relations.repository import RelationRepository
+from chirp.relations.service import hidden_from_viewer
 from chirp.search.index import TweetIndex, UserIndex
 from chirp.search.query import parse_tweet_query, resolve_users
 from chirp.tweets.models import Tweet
@@ -46,27 +49,40 @@ class SearchStores:
     tweets: TweetRepository
     users: UserRepository
     engagements: EngagementRepository
+    relations: RelationRepository
 
 
 def search_tweets(
     stores: SearchStores, *, viewer_id: int | None, text: str, sort: str, page: PageRequest, now_ms: int
 ) -> Page[ShownTweet]:
+    """Matching tweets as the viewer sees them, less those of whom it blocks or who block it."""
+    hidden = hidden_from_viewer(stores.relations, viewer_id)
     query = resolve_users(parse_tweet_query(text), stores.users.find_id_by_username)
     if query is None:  # from: or to: names nobody
         return Page(items=[], next_cursor=None)
     if sort == "relevant":
         scored = stores.tweet_index.search_scored(query, RELEVANT_WINDOW)
-        found = stores.tweets.get_many([tweet_id for tweet_id, _ in scored])
+        found = visible(stores.tweets.get_many([tweet_id for tweet_id, _ in scored]), hidden.result())
         ranked = rank_by_relevance([(found[i], score) for i, score in scored if i in found], now_ms)
         window = ranked[page.served : page.served + page.limit + 1]
         shown = _shown(stores, viewer_id, window[: page.limit])
         more = len(window) > page.limit
         return Page(items=shown, next_cursor=encode_cursor(window[-2].id, page.served + page.limit) if more else None)
     ids = stores.tweet_index.search(query, page)
-    found = stores.tweets.get_many(ids.items)
+    found = visible(stores.tweets.get_many(ids.items), hidden.result())
     return Page(
         items=_shown(stores, viewer_id, [found[i] for i in ids.items if i in found]), next_cursor=ids.next_cursor
     )
+
+
+def visible(found: dict[int, Tweet], hidden: Hidden) -> dict[int, Tweet]:
+    """The tweets not by (nor retweeting) someone blocked either way."""
+    return {
+        tweet_id: tweet
+        for tweet_id, tweet in found.items()
+        if not hidden.blocks_either_way(tweet.author_id)
+        and (tweet.retweet_of_author is None or not hidden.blocks_either_way(tweet.retweet_of_author))
+    }
 
 
 def _shown(stores: SearchStores, viewer_id: int | None, listed: list[Tweet]) -> list[ShownTweet]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chirp.engagements.models import AuthorSummary
+from chirp.relations.models import Hidden
 from chirp.tweets.models import RecentTweets, Tweet, ViewerState
 from chirp.users.models import User
 
@@ -75,6 +76,8 @@ class TimelineActivity:
     pulls: frozenset[int] = frozenset()
     # The authors the owner has a summary of (it liked or retweeted some of their tweets).
     engaged: frozenset[int] = frozenset()
+    # Whom the owner blocks and mutes, who blocks it, the words it mutes: what its home timeline leaves out.
+    hidden: Hidden = field(default_factory=Hidden)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ A later page (a cursor) pulls with one consistent Query per celebrity instead; a
 so for every followee. A reader who has been away longer than the inactive window gets their
 timeline rebuilt from their followees' recent tweets first (more round trips, once).
 
+What the owner blocks or mutes (chirp.relations) is left out with no further round trip: the activity
+record read in round trip 1 carries whom the owner blocks and mutes, who blocks it, and the words it
+mutes; an entry by, or brought in by, any of those users, or whose tweet says a muted word, is dropped
+before the page is cut (a later page reads the record beside its entries).
+
 A reply to someone else reaches a home timeline only if its owner follows both ends (Twitter's rule):
 the writer checks pushed replies; a pulled celebrity's reply shows if it answers the owner or another
 pulled celebrity (a read does not know whom else the owner follows: such a reply is left out).
@@ -35,6 +40,7 @@ from functools import partial
 from chirp.concurrency import submit
 from chirp.errors import Forbidden
 from chirp.pages import Page, PageRequest, encode_cursor
+from chirp.relations.models import Hidden
 from chirp.timelines.models import (
     PageContents,
     Strategy,
@@ -70,10 +76,10 @@ def home_timeline_page(
     pushed_limit = 0 if strategy is Strategy.PULL else limit + 1
     if first_page:
         head = stores.timelines.head(owner_id, pushed_limit)
-    else:  # a later page needs the activity record only for the pulls (hybrid)
-        activity = submit(stores.timelines.activity, [owner_id]) if strategy is Strategy.HYBRID else None
+    else:  # a later page reads the activity record beside its entries (the pulls, what the owner hides)
+        activity = submit(stores.timelines.activity, [owner_id])
         entries = stores.timelines.newest(owner_id, request.before, pushed_limit) if pushed_limit else []
-        head = TimelineHead(activity=activity.result().get(owner_id) if activity else None, entries=entries)
+        head = TimelineHead(activity=activity.result().get(owner_id), entries=entries)
     pushed = head.entries
     authors = pulled_authors(strategy, owner_id, head.activity, following.result() if following else [])
     touched: Future[None] | None = None
@@ -102,18 +108,40 @@ def home_timeline_page(
     if touched is not None:
         touched.result()
 
+    hidden = head.activity.hidden if head.activity is not None else Hidden()
     page = _page(
-        candidates=merge(pushed, contents.tweets, reaching(pulled, owner_id, set(authors))),
+        candidates=unhidden(merge(pushed, contents.tweets, reaching(pulled, owner_id, set(authors))), owner_id, hidden),
         boundary=examined_down_to(pushed, [source.floor for source in pulled], limit),
         limit=limit,
         served=request.served,
         cap=settings.timeline_max_entries,
     )
     # Round trip 3, if the page needs it.
-    return Page(items=shown(stores, owner_id, page.items, contents, page_authors), next_cursor=page.next_cursor)
+    items = shown(stores, owner_id, page.items, contents, page_authors)
+    return Page(items=[item for item in items if not hides_words(hidden, owner_id, item)], next_cursor=page.next_cursor)
 
 
 Candidate = tuple[TimelineEntry, Tweet]  # an entry and the tweet it was read with (pushed: the original)
+
+
+def unhidden(candidates: list[Candidate], owner_id: int, hidden: Hidden) -> list[Candidate]:
+    """The candidates the owner has not hidden: none by, or brought in by, a user it blocks or mutes or who
+    blocks it, nor (the owner's own aside) an original whose text says a word it mutes. A pulled retweet's
+    original is read later: `hides_words` checks the page's originals once shown."""
+    return [
+        (entry, tweet)
+        for entry, tweet in candidates
+        if not hidden.hides_author(entry.author_id)
+        and not (entry.via_id is not None and hidden.hides_author(entry.via_id))
+        and (tweet.is_retweet or entry.author_id == owner_id or not hidden.hides_text(tweet.text))
+    ]
+
+
+def hides_words(hidden: Hidden, owner_id: int, item: ShownTweet) -> bool:
+    """Whether the shown tweet's original (a retweet's, or itself) says a word the owner mutes (its own
+    tweets are never hidden from it)."""
+    original = item.retweeted or item
+    return original.tweet.author_id != owner_id and hidden.hides_text(original.tweet.text)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from chirp.media.attaching import attachable
 from chirp.media.models import Attachment, Media, Purpose
 from chirp.media.repository import MediaRepository
 from chirp.pages import Page, PageRequest
+from chirp.relations.repository import RelationRepository
+from chirp.relations.service import hidden_from_viewer, hide_from_viewer, refuse_if_blocked
 from chirp.tweets.inputs import MediaDraft, TweetDraft
 from chirp.tweets.media_rules import FIELD, check_media_mix, tweet_text
 from chirp.tweets.models import MAX_ANCESTORS, Tweet
@@ -26,12 +28,21 @@ from chirp.users.repository import UserRepository
 
 
 def post_tweet(
-    tweets: TweetRepository, users: UserRepository, media: MediaRepository, author_id: int, draft: TweetDraft
+    tweets: TweetRepository,
+    users: UserRepository,
+    media: MediaRepository,
+    author_id: int,
+    draft: TweetDraft,
+    *,
+    relations: RelationRepository,
 ) -> Tweet:
     """A tweet, a reply (`draft.reply`) or a quote (`draft.quote_tweet_id`), or both, with its media
     (`draft.media`). NotFound if what it replies to or quotes does not exist (or is deleted meanwhile: the write
-    checks it again); the media errors of chirp.media.attaching and chirp.tweets.media_rules (a media item taken
-    by a concurrent tweet meanwhile: MediaAttachedElsewhere, from the write)."""
+    checks it again) or its author blocks the author; Forbidden if the author blocks its author; the media errors
+    of chirp.media.attaching and chirp.tweets.media_rules (a media item taken by a concurrent tweet meanwhile:
+    MediaAttachedElsewhere, from the write)."""
+    refers = draft.reply is not None or draft.quote_tweet_id is not None
+    hidden = hidden_from_viewer(relations, author_id if refers else None)
     parsed = tweet_text(draft.text, carries_media=draft.media is not None)
     carried = tweet_media(media, author_id, draft.media)
     tweet_id = new_id()
@@ -45,6 +56,7 @@ def post_tweet(
     )
     if draft.reply is not None:
         parent = original(tweets, parse_id(draft.reply.in_reply_to_tweet_id, "reply.in_reply_to_tweet_id"))
+        refuse_if_blocked(hidden.result(), parent.author_id, f"tweet {parent.id} does not exist")
         tweet = replace(
             tweet,
             in_reply_to_tweet_id=parent.id,
@@ -54,6 +66,7 @@ def post_tweet(
         )
     if draft.quote_tweet_id is not None:
         quoted = original(tweets, parse_id(draft.quote_tweet_id, "quote_tweet_id"))
+        refuse_if_blocked(hidden.result(), quoted.author_id, f"tweet {quoted.id} does not exist")
         tweet = replace(tweet, quoted_tweet_id=quoted.id, quoted_author_id=quoted.author_id)
     tweets.create(tweet)
     return tweet
@@ -100,9 +113,12 @@ def original(tweets: TweetRepository, tweet_id: int) -> Tweet:
     return get_tweet(tweets, tweet.retweet_of)
 
 
-def retweet(tweets: TweetRepository, user_id: int, tweet_id: int) -> Tweet:
-    """The user's retweet of the tweet's original, made now if there is none (one per user and tweet)."""
+def retweet(tweets: TweetRepository, relations: RelationRepository, user_id: int, tweet_id: int) -> Tweet:
+    """The user's retweet of the tweet's original, made now if there is none (one per user and tweet);
+    refused across a block (chirp.relations.service.refuse_if_blocked)."""
+    hidden = hidden_from_viewer(relations, user_id)
     tweet = original(tweets, tweet_id)
+    refuse_if_blocked(hidden.result(), tweet.author_id, f"tweet {tweet_id} does not exist")
     retweet_id = new_id()
     made = Tweet(
         id=retweet_id,
@@ -146,12 +162,19 @@ def shown_tweet(
     tweets: TweetRepository,
     users: UserRepository,
     engagements: EngagementRepository,
+    relations: RelationRepository,
+    *,
     viewer_id: int | None,
     tweet_id: int,
 ) -> ShownTweet:
     """The tweet as the viewer sees it (a retweet with its original); NotFound if it is gone, or is a
-    retweet whose original is gone."""
-    shown = show(tweets, users, engagements, viewer_id, [get_tweet(tweets, tweet_id)])
+    retweet whose original is gone, or its author (or its original's) blocks the viewer."""
+    hidden = hidden_from_viewer(relations, viewer_id)
+    tweet = get_tweet(tweets, tweet_id)
+    for author_id in (tweet.author_id, tweet.retweet_of_author):
+        if author_id is not None:
+            hide_from_viewer(hidden.result(), author_id, f"tweet {tweet_id} does not exist")
+    shown = show(tweets, users, engagements, viewer_id, [tweet])
     if not shown:
         raise NotFound(f"tweet {tweet_id} does not exist")
     return shown[0]
@@ -170,16 +193,21 @@ def user_timeline(
     users: UserRepository,
     tweets: TweetRepository,
     engagements: EngagementRepository,
+    relations: RelationRepository,
     *,
     viewer_id: int | None,
     user_id: int,
     page: PageRequest,
 ) -> Page[ShownTweet]:
     """The user's tweets and retweets, newest first, as the viewer sees them (a retweet whose original is
-    gone is left out)."""
+    gone is left out, and one of a user who blocks the viewer); NotFound for a viewer the user blocks."""
+    hidden = hidden_from_viewer(relations, viewer_id)
     page_of_tweets = tweets.by_author(user_id, page)
+    hide_from_viewer(hidden.result(), user_id, f"user {user_id}'s tweets are not available to you")
     # Only an empty page needs the extra read that tells "no tweets" from "no such user".
     if not page_of_tweets.items and users.get(user_id) is None:
         raise NotFound(f"user {user_id} does not exist")
-    shown = show(tweets, users, engagements, viewer_id, page_of_tweets.items)
+    blocked_by = hidden.result().blocked_by
+    listed = [tweet for tweet in page_of_tweets.items if tweet.retweet_of_author not in blocked_by]
+    shown = show(tweets, users, engagements, viewer_id, listed)
     return Page(items=shown, next_cursor=page_of_tweets.next_cursor)

@@ -56,7 +56,7 @@ def show(
         """`nested`: an embedded tweet, which embeds nothing more; `stateful`: it shows the viewer's state
         (a listed tweet or a retweet's original; not a quoted tweet)."""
         author = authors.get(tweet.author_id)
-        if author is None:
+        if author is None or author.suspended:  # a suspended account's tweets are not served (chirp.reports)
             return None
         viewer = states.get(tweet.id, ViewerState()) if viewer_id is not None and stateful else None
         if tweet.retweet_of is not None:

@@ -72,6 +72,14 @@ class Credentials(StrictInput):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
+class PasswordChange(StrictInput):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    # The same rule as a registration's password.
+    new_password: Annotated[Text, StringConstraints(min_length=8, max_length=256)] = Field(
+        description="8-256 characters, no control characters; not the current password"
+    )
+
+
 class RefreshTokenInput(StrictInput):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
 

@@ -36,6 +36,19 @@ class User:
     celebrity: bool = False
     avatar: ProfileImage | None = None
     banner: ProfileImage | None = None
+    # Granted by an operator (`make moderator`), never through the API: may list and resolve reports.
+    moderator: bool = False
+    # Suspended by a moderator: cannot log in, its tokens are refused, its tweets are not served.
+    suspended: bool = False
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What decides whether a user's tokens still hold: the current token version (bumped by a password change
+    and by a suspension; tokens issued under an older one are refused), and whether the account is suspended."""
+
+    version: int = 0
+    suspended: bool = False
 
 
 @dataclass(frozen=True)

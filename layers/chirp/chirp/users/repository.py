@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from chirp.users.models import NewAccount, ProfileChanges, User
+from chirp.users.models import NewAccount, ProfileChanges, TokenState, User
 
 
 class UserRepository(Protocol):
@@ -31,3 +31,18 @@ class UserRepository(Protocol):
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
 
     def set_celebrity(self, user_id: int, celebrity: bool) -> None: ...
+
+    def password_hash(self, user_id: int) -> str | None:
+        """The user's password hash (None: no such user)."""
+
+    def token_state(self, user_id: int) -> TokenState | None:
+        """The user's token version and suspension (one strongly consistent read of two attributes)."""
+
+    def change_password(self, user_id: int, old_hash: str, new_hash: str) -> int | None:
+        """Set the new hash and bump the token version, in one write conditioned on the hash still being
+        `old_hash` (a concurrent change wins once); the new version, or None if the condition failed."""
+
+    def suspend(self, user_id: int) -> int:
+        """Mark the user suspended and bump the token version (idempotent); the new version. NotFound if gone."""
+
+    def set_moderator(self, user_id: int, moderator: bool) -> None: ...

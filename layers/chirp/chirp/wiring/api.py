@@ -8,12 +8,17 @@ from functools import cache
 from pydantic import model_validator
 
 from chirp.auth.repository import SessionRepository
+from chirp.auth.revocation import TokenStates
 from chirp.engagements.repository import EngagementRepository
 from chirp.errors import NotFound
 from chirp.follows.repository import FollowRepository
+from chirp.limits.policy import RateLimitSettings
+from chirp.limits.repository import CounterStore
 from chirp.media.repository import MediaRepository
 from chirp.media.uploads import UploadSigner
 from chirp.notifications.repository import NotificationRepository
+from chirp.relations.repository import RelationRepository
+from chirp.reports.repository import ReportRepository
 from chirp.search.index import TweetIndex, UserIndex
 from chirp.search.service import SearchStores
 from chirp.settings import (
@@ -43,6 +48,7 @@ class ApiSettings(
     SearchSettings,
     MediaStorageSettings,
     MediaServingSettings,
+    RateLimitSettings,
 ):
     users_table: TableName
     tweets_table: TableName
@@ -54,6 +60,9 @@ class ApiSettings(
     notifications_table: TableName
     trends_table: TableName
     suggestions_table: TableName
+    reports_table: TableName
+    relations_table: TableName
+    rate_limits_table: TableName
     # The VAPID key's secret (Web Push): a Secrets Manager secret, or given directly (tests).
     vapid_secret_arn: str = ""
     vapid_secret: str = ""
@@ -89,6 +98,11 @@ class ApiDependencies:
     trends: TrendRepository
     suggestions: SuggestionRepository
     media: MediaRepository
+    reports: ReportRepository
+    # Users' token versions, each trusted for TOKEN_VERSION_CACHE_SECONDS in this sandbox (chirp.auth.revocation).
+    token_states: TokenStates
+    relations: RelationRepository
+    rate_counters: CounterStore
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
@@ -97,7 +111,7 @@ class ApiDependencies:
         """The search backend's indexes with the tables results are read from: opened on the first search,
         not at init (OpenSearch's client is ~0.1 s of imports no other route should pay at a cold start)."""
         tweet_index, user_index = _open_search(self.settings.search_endpoint)
-        return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements)
+        return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements, self.relations)
 
     def upload_signer(self) -> UploadSigner:
         """The presigner of uploads to the media bucket: built by the first upload asked for, not at init. Its S3
@@ -114,8 +128,11 @@ def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models
     from chirp.adapters.dynamodb.engagements import DynamoEngagementRepository
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
+    from chirp.adapters.dynamodb.limits import DynamoCounterStore
     from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
     from chirp.adapters.dynamodb.notifications import DynamoNotificationRepository
+    from chirp.adapters.dynamodb.relations import DynamoRelationRepository, bind_relations_table
+    from chirp.adapters.dynamodb.reports import DynamoReportRepository, bind_reports_table
     from chirp.adapters.dynamodb.sessions import DynamoSessionRepository
     from chirp.adapters.dynamodb.suggestions import DynamoSuggestionRepository, bind_suggestions_table
     from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
@@ -139,10 +156,13 @@ def build(settings: ApiSettings) -> ApiDependencies:
     bind_suggestions_table(settings.suggestions_table)
     bind_trend_models(settings.trends_table)
     bind_media_table(settings.media_table)
+    bind_reports_table(settings.reports_table)
+    bind_relations_table(settings.relations_table)
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
+    users = DynamoUserRepository()
     return ApiDependencies(
         settings=settings,
-        users=DynamoUserRepository(),
+        users=users,
         tweets=DynamoTweetRepository(settings.timeline_entry_ttl_days * 86400, settings.recent_tweets_kept),
         follows=DynamoFollowRepository(),
         sessions=DynamoSessionRepository(),
@@ -152,6 +172,10 @@ def build(settings: ApiSettings) -> ApiDependencies:
         trends=DynamoTrendRepository(),
         suggestions=DynamoSuggestionRepository(),
         media=DynamoMediaRepository(),
+        reports=DynamoReportRepository(),
+        token_states=TokenStates(users.token_state, settings.token_version_cache_seconds),
+        relations=DynamoRelationRepository(),
+        rate_counters=DynamoCounterStore(settings.rate_limits_table),
     )
 
 

@@ -1,7 +1,8 @@
 """The notifier's composition root (functions/notifier): a consumer of the bus that stores notifications
-(NotificationsTable), reads the actors' names (users), finds its recipients' open WebSockets
-(LiveConnectionsTable), pushes through the WebSocket API's management endpoint, and sends Web Push with
-the deployment's VAPID key (a Secrets Manager secret)."""
+(NotificationsTable), reads the actors' names (users), drops what comes from those a recipient blocks or
+mutes (RelationsTable), finds its recipients' open WebSockets (LiveConnectionsTable), pushes through the
+WebSocket API's management endpoint, and sends Web Push with the deployment's VAPID key (a Secrets Manager
+secret)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from chirp.notifications.push import PushSender
-from chirp.notifications.service import EveryoneAllowed, Notifier
+from chirp.notifications.service import Notifier
 from chirp.settings import EnvironmentSettings, TableName, load
 from chirp.wiring import secret_signing_key
 
@@ -20,6 +21,7 @@ class NotifierSettings(EnvironmentSettings):
     notifications_table: TableName
     users_table: TableName
     live_connections_table: TableName
+    relations_table: TableName
     # The WebSocket API's stage URL (wss://...): its management API is called on the same host.
     live_connections_endpoint: str
     # The VAPID key's secret: a Secrets Manager secret (AWS, the local runtime), or given directly (tests);
@@ -39,8 +41,10 @@ def build(settings: NotifierSettings) -> NotifierDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models, shared_connection
     from chirp.adapters.dynamodb.live_connections import DynamoLiveConnections
     from chirp.adapters.dynamodb.notifications import DynamoNotificationRepository
+    from chirp.adapters.dynamodb.relations import DynamoRelationRepository, bind_relations_table
     from chirp.adapters.dynamodb.users import DynamoUserRepository
     from chirp.adapters.live_push import ApiGatewayPusher
+    from chirp.relations.service import RelationsAudience
 
     bind_models(
         Tables(
@@ -49,6 +53,7 @@ def build(settings: NotifierSettings) -> NotifierDependencies:
             live_connections=settings.live_connections_table,
         )
     )
+    bind_relations_table(settings.relations_table)
     _ = shared_connection().client  # built at init, not in the first invocation
     return NotifierDependencies(
         settings=settings,
@@ -58,7 +63,7 @@ def build(settings: NotifierSettings) -> NotifierDependencies:
             connections=DynamoLiveConnections(),
             pusher=ApiGatewayPusher(settings.live_connections_endpoint),
             web_push=_web_push(settings),
-            audience=EveryoneAllowed(),
+            audience=RelationsAudience(DynamoRelationRepository()),
         ),
     )
 

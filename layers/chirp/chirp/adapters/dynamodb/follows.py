@@ -15,8 +15,9 @@ from chirp.adapters.dynamodb.models import (
     TimelineActivityItem,
     UserItem,
 )
+from chirp.adapters.dynamodb.relations import BLOCK, RelationItem, relation_key
 from chirp.adapters.dynamodb.users import user_key
-from chirp.errors import NotFound
+from chirp.errors import Forbidden, NotFound
 from chirp.ids import new_id
 from chirp.pages import Page, PageRequest, page_from_overfetch
 
@@ -37,6 +38,10 @@ class DynamoFollowRepository:
                 actions=[UserItem.followers_count.add(1)],
                 condition=UserItem.pk.exists(),
             )
+            # No block between the two, either way (checked in the transaction: a block removes follows).
+            for owner_id, other_id in ((follower_id, followee_id), (followee_id, follower_id)):
+                unblocked = RelationItem.owner_id.does_not_exist()
+                transaction.condition_check(RelationItem, owner_id, relation_key(BLOCK, other_id), condition=unblocked)
 
         failed = run_transaction(write)
         if not failed:
@@ -45,6 +50,10 @@ class DynamoFollowRepository:
             raise NotFound(f"user {followee_id} does not exist")
         if failed[1] == "ConditionalCheckFailed":
             raise NotFound(f"user {follower_id} does not exist")
+        if failed[3] == "ConditionalCheckFailed":
+            raise Forbidden(f"you block user {followee_id}: unblock them first")
+        if failed[4] == "ConditionalCheckFailed":
+            raise Forbidden(f"user {followee_id} blocks you: you cannot follow them")
         return False  # the edge already existed
 
     def unfollow(self, follower_id: int, followee_id: int) -> bool:

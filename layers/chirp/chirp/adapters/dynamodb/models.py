@@ -50,6 +50,12 @@ class UserItem(Model):
     avatar_key = UnicodeAttribute(null=True)
     banner_media_id = NumberAttribute(null=True)
     banner_key = UnicodeAttribute(null=True)
+    # The token version (chirp.auth.revocation): ADDed 1 by a password change and by a suspension; absent: 0.
+    token_version = NumberAttribute(null=True)
+    # Set only by the operator command (infra/moderation.py); absent: not a moderator.
+    moderator = BooleanAttribute(null=True)
+    # When a moderator suspended the account; absent: not suspended.
+    suspended_at_ms = NumberAttribute(null=True)
 
 
 class HandleClaim(Model):
@@ -230,6 +236,13 @@ class TimelineActivityItem(Model):
     # The authors of whom the owner liked or retweeted something, so has a summary of (EngagementSummaryItem):
     # a home page reads the summaries of those of its authors only.
     engaged = NumberSetAttribute(null=True)
+    # Whom the owner blocks, who blocks the owner, whom it mutes and the words it mutes: copies of the
+    # relations table (chirp.adapters.dynamodb.relations), written in the same transactions, so a home
+    # read filters them with the record it reads anyway.
+    blocked = NumberSetAttribute(null=True)
+    blocked_by = NumberSetAttribute(null=True)
+    muted = NumberSetAttribute(null=True)
+    muted_words = UnicodeSetAttribute(null=True)
 
 
 class RefreshTokenItem(Model):
@@ -243,6 +256,9 @@ class RefreshTokenItem(Model):
     family_id = UnicodeAttribute()
     spent_at_ms = NumberAttribute(null=True)
     expires_at = NumberAttribute()
+    # The user's token version when the family was started (carried to each successor); a refresh under an
+    # older version than the user's is refused (chirp.auth.revocation). Absent: 0.
+    token_version = NumberAttribute(null=True)
 
 
 class TokenFamilyItem(Model):

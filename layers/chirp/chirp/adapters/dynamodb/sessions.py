@@ -13,10 +13,16 @@ from chirp.auth.repository import RefreshRecord
 
 
 class DynamoSessionRepository:
-    def start_family(self, family_id: str, user_id: int, token_hash: str, expires_at: int) -> None:
+    def start_family(
+        self, family_id: str, user_id: int, token_hash: str, expires_at: int, token_version: int = 0
+    ) -> None:
         family = TokenFamilyItem(pk=f"{FAMILY_PREFIX}{family_id}", user_id=user_id, expires_at=expires_at)
         token = RefreshTokenItem(
-            pk=f"{REFRESH_PREFIX}{token_hash}", user_id=user_id, family_id=family_id, expires_at=expires_at
+            pk=f"{REFRESH_PREFIX}{token_hash}",
+            user_id=user_id,
+            family_id=family_id,
+            expires_at=expires_at,
+            token_version=token_version or None,
         )
 
         def write(transaction: TransactWrite) -> None:
@@ -37,6 +43,7 @@ class DynamoSessionRepository:
             family_id=item.family_id,
             expires_at=int(item.expires_at),
             spent=item.spent_at_ms is not None,
+            token_version=int(item.token_version or 0),
         )
 
     def family_revoked(self, family_id: str) -> bool:
@@ -48,7 +55,11 @@ class DynamoSessionRepository:
 
     def rotate(self, spent: RefreshRecord, new_hash: str, expires_at: int) -> bool:
         successor = RefreshTokenItem(
-            pk=f"{REFRESH_PREFIX}{new_hash}", user_id=spent.user_id, family_id=spent.family_id, expires_at=expires_at
+            pk=f"{REFRESH_PREFIX}{new_hash}",
+            user_id=spent.user_id,
+            family_id=spent.family_id,
+            expires_at=expires_at,
+            token_version=spent.token_version or None,
         )
         family_key = TokenFamilyItem(pk=f"{FAMILY_PREFIX}{spent.family_id}")
 

@@ -30,6 +30,7 @@ from chirp.adapters.dynamodb.models import (
     TweetItem,
     UserItem,
 )
+from chirp.adapters.dynamodb.relations import raw_hidden
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_window
 from chirp.adapters.dynamodb.users import user_key
 from chirp.adapters.dynamodb.wire import wire
@@ -46,7 +47,8 @@ PROFILE_CACHE_SIZE = 20_000
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
 # What a timeline is read for: the entries and the activity record, not their keys and TTLs.
 HEAD_PROJECTION = (
-    "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls, engaged"
+    "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls, engaged, "
+    "blocked, blocked_by, muted, muted_words"
 )
 
 
@@ -108,6 +110,7 @@ def _raw_activity(raw: dict[str, Any]) -> TimelineActivity:
         int(rebuilt["N"]) if rebuilt else 0,
         frozenset(int(author) for author in pulls["NS"]) if pulls else frozenset(),
         frozenset(int(author) for author in engaged["NS"]) if engaged else frozenset(),
+        raw_hidden(raw),
     )
 
 

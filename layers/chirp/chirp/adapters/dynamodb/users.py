@@ -3,6 +3,7 @@ avatar or a banner attaches its media item in the same transaction (media table)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,15 @@ from chirp.adapters.dynamodb.connection import Step, run_steps, run_transaction
 from chirp.adapters.dynamodb.models import EMAIL_PREFIX, USER_PREFIX, USERNAME_PREFIX, HandleClaim, UserItem
 from chirp.errors import Conflict, NotFound
 from chirp.media.models import Attachment, Purpose
-from chirp.users.models import ImageChange, NewAccount, ProfileChanges, ProfileImage, PublicMetrics, User
+from chirp.users.models import (
+    ImageChange,
+    NewAccount,
+    ProfileChanges,
+    ProfileImage,
+    PublicMetrics,
+    TokenState,
+    User,
+)
 
 _PROFILE_FIELDS = ("name", "description", "location", "url")
 # Each profile image's attributes (media id, shown variant's key) and what its media is attached as.
@@ -46,6 +55,8 @@ def to_user(item: UserItem) -> User:
         celebrity=bool(item.celebrity),
         avatar=_image(item.avatar_media_id, item.avatar_key),
         banner=_image(item.banner_media_id, item.banner_key),
+        moderator=bool(item.moderator),
+        suspended=item.suspended_at_ms is not None,
     )
 
 
@@ -169,6 +180,54 @@ class DynamoUserRepository:
     def set_celebrity(self, user_id: int, celebrity: bool) -> None:
         UserItem(pk=user_key(user_id)).update(
             actions=[UserItem.celebrity.set(celebrity)], condition=UserItem.pk.exists()
+        )
+
+    def password_hash(self, user_id: int) -> str | None:
+        try:
+            item = UserItem.get(user_key(user_id), consistent_read=True, attributes_to_get=["password_hash"])
+            return item.password_hash
+        except UserItem.DoesNotExist:
+            return None
+
+    def token_state(self, user_id: int) -> TokenState | None:
+        try:
+            item = UserItem.get(
+                user_key(user_id), consistent_read=True, attributes_to_get=["pk", "token_version", "suspended_at_ms"]
+            )
+        except UserItem.DoesNotExist:
+            return None
+        return TokenState(version=int(item.token_version or 0), suspended=item.suspended_at_ms is not None)
+
+    def change_password(self, user_id: int, old_hash: str, new_hash: str) -> int | None:
+        item = UserItem(pk=user_key(user_id))
+        try:
+            item.update(
+                actions=[UserItem.password_hash.set(new_hash), UserItem.token_version.add(1)],
+                condition=UserItem.pk.exists() & (UserItem.password_hash == old_hash),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return int(item.token_version or 0)
+
+    def suspend(self, user_id: int) -> int:
+        item = UserItem(pk=user_key(user_id))
+        try:
+            item.update(
+                actions=[UserItem.suspended_at_ms.set(int(time.time() * 1000)), UserItem.token_version.add(1)],
+                condition=UserItem.pk.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFound(f"user {user_id} does not exist") from None
+            raise
+        return int(item.token_version or 0)
+
+    def set_moderator(self, user_id: int, moderator: bool) -> None:
+        UserItem(pk=user_key(user_id)).update(
+            actions=[UserItem.moderator.set(True) if moderator else UserItem.moderator.remove()],
+            condition=UserItem.pk.exists(),
         )
 
     @staticmethod
