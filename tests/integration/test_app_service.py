@@ -168,6 +168,7 @@ def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: di
         ("/api/users/me/password", "POST"),
         ("/api/reports", "POST"),
         ("/api/moderation/reports/{reportId}/resolve", "POST"),
+        ("/api/users/me/muted_words", "POST"),
     }
     assert set(bodies["/api/users/register", "POST"]["properties"]) == {"username", "email", "password", "name"}
     assert set(bodies["/api/users/register", "POST"]["required"]) == {"username", "email", "password"}

@@ -76,7 +76,8 @@ class Operation:
 
     `response`: the TypedDict of `chirp.http.schemas` the success answers (None: no body, as for 204).
     `raises`: the domain errors the route's service may raise. Those the declaration implies need not
-    be listed: a body's (400, 413, 415, 422), a caller's (401), an id in the path's or a page's (400).
+    be listed: a body's (400, 413, 415, 422), a caller's (401), an id in the path's, a page's or a query
+    parameter's (400).
     Path parameters named `...Id` are ids (`chirp.ids.parse_id`).
     """
 
@@ -107,7 +108,7 @@ class Operation:
             implied += _BODY_ERRORS
         if self.auth or self.viewer:
             implied.append(errors.NotAuthenticated)
-        if self.paginated or any(is_id_parameter(name) for name in self.path_parameters):
+        if self.paginated or self.query or any(is_id_parameter(name) for name in self.path_parameters):
             implied.append(errors.MalformedRequest)
         return list(dict.fromkeys([*implied, *self.raises]))
 
