@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed reindex moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits clean
+.PHONY: help setup run seed reindex moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -68,7 +68,7 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-timelines
 
 bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
@@ -96,6 +96,9 @@ bench-limits: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-media: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.media $(BENCH_ARGS)
+
+bench-erasure: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.erasure $(BENCH_ARGS)
 
 bench-notifications: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.notifications $(BENCH_ARGS)

@@ -21,6 +21,7 @@ from chirp.wiring.api import dependencies
 from routes import (
     accounts,
     engagements,
+    exports,
     follows,
     media,
     moderation,
@@ -35,7 +36,8 @@ from routes import (
     trends,
     tweets,
 )
-from routes.limiting import limit_rates
+from routes.headers import answer_headers
+from routes.limiting import limit_rates, limit_refused_callers
 from routes.routing import authenticate_callers, metrics, operations_of
 
 # configure_logs=False: Powertools' Logger owns logging (Chalice's own handler would print every line twice).
@@ -57,6 +59,12 @@ def observe(request: Request, get_response: Callable[[Request], Response]) -> Re
     return response
 
 
+# Security headers on every answer, errors included, and CORS for ALLOWED_ORIGINS (its preflight answered
+# before authentication and limits): routes.headers.
+app.register_middleware(answer_headers(app, lambda: dependencies().settings.allowed_origin_set), "http")
+# A request the next middleware refuses (401: a bad, expired or revoked token, or none) counted per client
+# IP, as an anonymous one: routes.limiting.
+app.register_middleware(limit_refused_callers(app, dependencies), "http")
 # The caller of a route declared auth=True, verified before its view runs (401 otherwise).
 # A revoked token (a password changed, an account suspended) is refused within TOKEN_VERSION_CACHE_SECONDS.
 app.register_middleware(
@@ -84,6 +92,7 @@ for blueprint in (
     trends.blueprint,
     reports.blueprint,
     moderation.blueprint,
+    exports.blueprint,
 ):
     app.register_blueprint(blueprint)
 

@@ -1,7 +1,8 @@
-"""The WebSocket API's routes: `$connect` checks the access token (the `token` query parameter) and
-records the connection for its user, or refuses the handshake with 401; `$disconnect` forgets it;
-`$default` takes whatever a client sends (a keep-alive: API Gateway closes a connection idle for ten
-minutes) and answers nothing. Messages go the other way: the notifier and the timeline writer push them.
+"""The WebSocket API's routes: `$connect` checks the access token (the `token` query parameter: its
+signature, expiry and token version) and records the connection for its user, or refuses the handshake
+with 401; `$disconnect` forgets it; `$default` takes whatever a client sends (a keep-alive: API Gateway
+closes a connection idle for ten minutes) and answers nothing. Messages go the other way: the notifier and
+the timeline writer push them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def connect(event: dict[str, Any]) -> dict[str, Any]:
             context["connectionId"],
             event.get("queryStringParameters"),
             int(time.time()),
+            states=store.token_states,
         )
     except NotAuthenticated as error:
         metrics.add_metric(name="ConnectionsRefused", unit=MetricUnit.Count, value=1)

@@ -40,8 +40,10 @@ FOREIGN_VARIABLES = (
     "CHIRP_OPENSEARCH_URL",
     "CHIRP_SCHEDULE_FIRST_RUN_SECONDS",
 )
+# The limit every class gets on the e2e runtimes (tests/e2e/test_rate_limits.py reads it back from the headers).
+RELAXED_RATE_LIMIT = "1000000/3600"
 RELAXED_RATE_LIMITS = " ".join(
-    f"{name}=1000000/3600"
+    f"{name}={RELAXED_RATE_LIMIT}"
     for name in (
         "RateLimitPosting",
         "RateLimitLikes",
@@ -52,6 +54,7 @@ RELAXED_RATE_LIMITS = " ".join(
         "RateLimitLoginFailures",
     )
 )
+SETTLING_SOON = "ErasureSettleSeconds=5"
 # What the session's shared runtime is started with: each schedule's first run 5 s after start, not one period.
 SHARED_RUNTIME_ENVIRONMENT = {"CHIRP_SCHEDULE_FIRST_RUN_SECONDS": "5"}
 
@@ -143,8 +146,10 @@ def runtime_environment(data_dir: Path, port: int, extra: Mapping[str, str] | No
     environment = {name: value for name, value in os.environ.items() if name not in FOREIGN_VARIABLES}
     environment.update({"PORT": str(port), "CHIRP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
     environment.update(extra or {})
-    # Rate limits no test reaches by accident (every test signs up and posts from 127.0.0.1), before a test's own.
-    overrides = " ".join([RELAXED_RATE_LIMITS, environment.get("CHIRP_PARAMETER_OVERRIDES", "")])
+    # Rate limits no test reaches by accident (every test signs up and posts from 127.0.0.1), and an erasure's
+    # settling sweep 5 s after it rather than 15 minutes (tests/e2e/test_account_deletion.py waits for it), before a
+    # test's own.
+    overrides = " ".join([RELAXED_RATE_LIMITS, SETTLING_SOON, environment.get("CHIRP_PARAMETER_OVERRIDES", "")])
     environment["CHIRP_PARAMETER_OVERRIDES"] = overrides.strip()
     return environment
 

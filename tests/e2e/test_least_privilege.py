@@ -3,8 +3,9 @@
 1. On a copy of template.yaml from which one statement of the fan-out function's policies is removed (what lets it
    trim its author's recent-tweets item, which it does on every post), the fan-out's call is denied with DynamoDB's
    AccessDeniedException, and after the mapping's retries the stream record is described in its failure queue.
-2. On template.yaml itself, a workload that uses every route and every event function: each (action, resource)
-   pair each function's code used, and each Lambda used for it, is granted. The test prints the usage report
+2. On template.yaml itself (the session's shared runtime), a workload that uses every route and every event
+   function: each (action, resource) pair each function's code used, and each Lambda used for it, is granted (what
+   the shared runtime's other tests made the functions use is held to the same rule). The test prints the usage report
    (`python -m infra.local.iam report`): Markdown tables of what each function used in this run and in the
    session's in-process tests so far (CHIRP_IAM_USAGE_DIR, kept by tests/iam_guard.py), next to what grants it.
    The session's full report, e2e runtimes included, is written at its end (see tests/iam_guard.py).
@@ -196,7 +197,18 @@ def drive_every_route_and_event_function(api: httpx.Client, websocket_url: str) 
     eventually(lambda: api.get("/trends").json()["meta"]["as_of"], "the trends scorer's first run")
     assert api.delete(f"/tweets/{tweet_id}", headers=author).status_code == 204
     assert api.delete(f"/users/{author_id}/follow", headers=follower).status_code == 200
-    time.sleep(3)  # the delete's and the unfollow's fan-out
+    # A data export (the export worker), and an account's deletion (the erasure function, its whole way through)
+    assert api.post("/users/me/export", headers=author).status_code == 202
+    eventually(lambda: api.get("/users/me/export", headers=author).json()["data"]["state"] == "ready" or None, "export")
+    assert api.post(f"/users/{author_id}/follow", headers=follower).status_code == 200
+    api.post("/tweets", json={"text": "erased soon"}, headers=follower)
+    deleted = api.request("DELETE", "/users/me", json={"password": "password-123"}, headers=follower)
+    assert deleted.status_code == 202, deleted.text
+    eventually(
+        lambda: api.get(f"/users/{author_id}").json()["data"]["public_metrics"]["followers_count"] == 0 or None,
+        "the erasure's unfollow",
+    )
+    time.sleep(3)  # the delete's and the unfollow's fan-out, the erasure's last phases
 
 
 def merged_with_the_sessions_in_process_usage(folder: Path, into: Path) -> Path:
@@ -211,27 +223,37 @@ def merged_with_the_sessions_in_process_usage(folder: Path, into: Path) -> Path:
     return into
 
 
-def test_every_call_the_functions_make_is_granted(runtime_launcher: Any, tmp_path: Path) -> None:
-    # Given the runtime on template.yaml, recording what each function uses
-    usage = tmp_path / "usage"
-    runtime = runtime_launcher.start(
-        tmp_path / "data", {USAGE_DIR_VARIABLE: str(usage), "CHIRP_SCHEDULE_FIRST_RUN_SECONDS": "5"}
-    )
+def the_runtimes_usage(runtime: RunningRuntime, into: Path) -> Path:
+    """What `runtime` recorded so far (its process's `runtime-<pid>-*.jsonl` in CHIRP_IAM_USAGE_DIR), in `into`.
+
+    The session's runtimes inherit the folder from tests/iam_guard.py; each process writes a file of its own, a
+    line per pair when first used, so the files can be read while the runtime runs."""
+    session_folder = os.environ.get(USAGE_DIR_VARIABLE)
+    assert session_folder, f"{USAGE_DIR_VARIABLE} is not set: tests/iam_guard.py sets it for the session"
+    into.mkdir()
+    for path in Path(session_folder).glob(f"runtime-{runtime.process.pid}-*.jsonl"):
+        shutil.copy(path, into / path.name)
+    return into
+
+
+def test_every_call_the_functions_make_is_granted(chirp_runtime: RunningRuntime, tmp_path: Path) -> None:
+    # Given the session's runtime on template.yaml, recording what each function uses (CHIRP_IAM_USAGE_DIR)
+    log_start = len(chirp_runtime.log())
     # When a client uses every route, and the event functions do their part
-    with httpx.Client(base_url=runtime.base_url, timeout=60) as api:
-        (stage,) = runtime.endpoints()["websockets"].values()
+    with httpx.Client(base_url=chirp_runtime.base_url, timeout=60) as api:
+        (stage,) = chirp_runtime.endpoints()["websockets"].values()
         drive_every_route_and_event_function(api, stage["url"])
-    runtime_launcher.stop_and_check_clean_exit(runtime)
+    usage = the_runtimes_usage(chirp_runtime, tmp_path / "usage")
     # Then the report lists what each function used (here and in this session's in-process tests), next to what
     # grants it
     merged = build_report(merged_with_the_sessions_in_process_usage(usage, tmp_path / "merged"), TEMPLATE)
     markdown = render_markdown(merged)
     (tmp_path / "iam-usage.md").write_text(markdown + "\n")
     print(markdown)
-    # And each pair used in this run is granted by the function's own policies
+    # And each pair the runtime's functions used is granted by the function's own policies
     report = build_report(usage, TEMPLATE)
     assert not report.not_granted, render_markdown(report)
-    assert "AccessDenied" not in runtime.log()
+    assert "AccessDenied" not in chirp_runtime.log()[log_start:]
     # And every function of the template made calls of its own, or Lambda did for it
     assert not report.silent_functions, markdown
     for function_id in ("ApiFunction", "TimelineFanoutFunction", "TimelineWriterFunction"):

@@ -66,6 +66,9 @@ TEST_ENVIRONMENT = {
     "LIVE_CONNECTIONS_ENDPOINT": "wss://testws0001.execute-api.us-east-1.amazonaws.com/v1",
     # The media distribution's domain as CloudFront names one (the mock creates no distribution).
     "MEDIA_DOMAIN": "d111111abcdef8.cloudfront.net",
+    # The erasure queue's URL as SQS gives one; a test that deletes an account starts the pipeline with the
+    # erasure function, which creates the queue and sets its real URL.
+    "ERASURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/chirp-test-ErasureQueue",
 }
 # Template parameters the tests give: rate limits no test reaches by accident (a test registers and posts
 # from one client IP, far more than a person would); test_app_rate_limits.py sets small ones of its own.

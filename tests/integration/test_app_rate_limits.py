@@ -8,10 +8,11 @@ from collections.abc import Iterator
 import pytest
 from chalice.local import LambdaEventConverter
 from chirp.adapters.dynamodb.limits import DynamoCounterStore
+from chirp.auth.tokens import issue_access_token
 from chirp.errors import Retryable
 
 from tests.integration.api_client import PASSWORD, Account, Api, Reply, assert_error
-from tests.integration.conftest import clear_settings_caches
+from tests.integration.conftest import JWT_SECRET, clear_settings_caches
 
 SMALL_LIMITS = {
     "RATE_LIMIT_READS": "3/300",
@@ -32,6 +33,15 @@ def limited(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     clear_settings_caches()
     yield
     clear_settings_caches()
+
+
+@pytest.fixture
+def roomy_anonymous(limited: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Small limits, but room for a dozen anonymous requests per IP: logins count there too, and the login
+    tests below are about the login backoff."""
+    monkeypatch.setenv("RATE_LIMIT_ANONYMOUS", "20/300")
+    clear_settings_caches()
+    yield
 
 
 def from_ip(monkeypatch: pytest.MonkeyPatch, ip: str) -> None:
@@ -120,7 +130,7 @@ def test_sign_ups_are_limited_per_ip(limited: None, api: Api, monkeypatch: pytes
 
 
 def test_after_five_failed_logins_the_ip_waits_but_the_owner_elsewhere_gets_in(
-    limited: None, api: Api, alice: Account, monkeypatch: pytest.MonkeyPatch
+    roomy_anonymous: None, api: Api, alice: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a stranger who failed five times to log in as alice from their IP
     from_ip(monkeypatch, "192.0.2.66")
@@ -152,7 +162,7 @@ def test_failures_from_many_ips_lock_the_account_everywhere(
     assert int(reply.headers["Retry-After"]) <= 900
 
 
-def test_a_successful_login_is_not_counted_as_a_failure(limited: None, api: Api, alice: Account) -> None:
+def test_a_successful_login_is_not_counted_as_a_failure(roomy_anonymous: None, api: Api, alice: Account) -> None:
     # When alice logs in ten times
     replies = [api.log_in("alice") for _ in range(10)]
     # Then each succeeds with her five attempts intact
@@ -192,3 +202,58 @@ def test_the_openapi_document_declares_429_and_the_headers_on_limited_routes(lim
     assert all(set(HEADERS) <= set(response["headers"]) for response in post.values())
     # And the health check declares neither
     assert "429" not in paths["/api/health"]["get"]["responses"]
+
+
+def test_login_attempts_also_count_per_ip_as_anonymous_requests(
+    limited: None, api: Api, alice: Account, bob: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a client IP that tried one password each for three accounts (its 3 anonymous requests)
+    from_ip(monkeypatch, "192.0.2.77")
+    assert [api.log_in(name, "guess").status for name in (alice.username, bob.username, "nobody")] == [401] * 3
+    # When it tries a fourth account, even with its right password
+    reply = api.log_in("alice")
+    # Then it is refused as an anonymous client past its limit, though no account's backoff has begun
+    message = assert_error(reply, 429, "rate_limited", "anonymous")
+    assert rate_headers(reply)[:2] == (3, 0) and message
+    # And alice, from her own IP, logs in
+    from_ip(monkeypatch, "192.0.2.10")
+    assert api.log_in("alice").status == 200
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-a-token", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged-signature", None],
+    ids=["malformed", "forged", "missing"],
+)
+def test_requests_refused_401_count_per_ip_and_past_the_limit_are_429(
+    limited: None, api: Api, alice: Account, authorization: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a client IP sending requests its token does not authenticate
+    from_ip(monkeypatch, "192.0.2.88")
+    headers = {"authorization": authorization} if authorization else {}
+    refused = [api.get("/api/users/me", headers=headers) for _ in range(3)]
+    # Then each 401 carries the anonymous class's headers, counting down
+    assert [reply.status for reply in refused] == [401] * 3
+    assert [rate_headers(reply)[:2] for reply in refused] == [(3, 2), (3, 1), (3, 0)]
+    # When it sends another
+    reply = api.get("/api/users/me", headers=headers)
+    # Then it is refused 429, with Retry-After
+    assert_error(reply, 429, "rate_limited")
+    assert int(reply.headers["Retry-After"]) >= 1
+    # And alice's valid token, from her own IP, is served, her reads counted apart
+    from_ip(monkeypatch, "192.0.2.10")
+    mine = api.get("/api/users/me", token=alice.access_token)
+    assert mine.status == 200 and rate_headers(mine)[:2] == (3, 2)
+
+
+def test_an_expired_token_is_counted_like_a_bad_one(
+    limited: None, api: Api, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a token of alice's that expired an hour ago, properly signed
+    from_ip(monkeypatch, "192.0.2.89")
+    expired = issue_access_token(JWT_SECRET, int(alice.id), int(time.time()) - 3600, ttl_seconds=900)
+    # When it is sent four times
+    replies = [api.get("/api/users/me", token=expired) for _ in range(4)]
+    # Then the first three are 401 with the anonymous headers and the fourth 429
+    assert [reply.status for reply in replies] == [401, 401, 401, 429]
+    assert rate_headers(replies[0])[:2] == (3, 2)

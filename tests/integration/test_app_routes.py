@@ -14,7 +14,6 @@ import base64
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,20 +21,23 @@ from typing import Any
 import pytest
 from chalice import Chalice
 from chirp.adapters.dynamodb import batch, connection
-from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
 from chirp.adapters.search.embedded import EmbeddedTweetIndex, EmbeddedUserIndex
 from chirp.errors import Retryable
 from chirp.http.openapi import Operation
-from chirp.ids import id_timestamp_ms, new_id
 from chirp.media.inputs import AltTextChange, UploadRequest
-from chirp.media.kinds import MediaKind
-from chirp.media.models import Media, MediaState, StoredVariant
 from chirp.notifications.inputs import MarkRead, PushSubscriptionInput, PushUnsubscribe, SettingsChange
 from chirp.relations.inputs import MutedWordDraft
 from chirp.reports.inputs import ReportDraft, Resolution
 from chirp.search.index import SearchThrottled
 from chirp.tweets.inputs import TweetDraft
-from chirp.users.inputs import Credentials, PasswordChange, ProfileUpdate, RefreshTokenInput, Registration
+from chirp.users.inputs import (
+    AccountDeletion,
+    Credentials,
+    PasswordChange,
+    ProfileUpdate,
+    RefreshTokenInput,
+    Registration,
+)
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel
@@ -43,6 +45,7 @@ from routes.routing import operation_for, operations_of
 
 from infra.moderation import set_moderator
 from tests.integration.api_client import PASSWORD, Account, Api, Reply
+from tests.integration.media_items import ready_image
 
 Route = tuple[str, str]  # (path as declared, method)
 # Routes a caller may only use on itself: their `userId` is the caller's own.
@@ -66,6 +69,8 @@ class World:
     avatar_media_id: str = ""
     # An open report of the other user's about the caller's tweet (the caller is a moderator: it may resolve it).
     report_id: str = ""
+    # The caller's password (the password change's route changes it).
+    password: str = PASSWORD
 
     def path(self, route: Route) -> str:
         values = {
@@ -96,7 +101,8 @@ class World:
             UploadRequest: lambda: {"media_type": "image/jpeg", "total_bytes": 1000},
             AltTextChange: lambda: {"alt_text": "a dog on a beach"},
             MutedWordDraft: lambda: {"word": "spoilers"},
-            PasswordChange: lambda: {"current_password": PASSWORD, "new_password": "another passphrase"},
+            PasswordChange: lambda: {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+            AccountDeletion: lambda: {"password": self.password},
             ReportDraft: lambda: {"target": {"type": "user", "id": self.other.id}, "reason": "spam"},
             Resolution: lambda: {"action": "dismiss"},
         }
@@ -113,6 +119,7 @@ class World:
 
 
 QUERY_SAMPLES = {"q": "mine", "word": "spoilers"}
+NEW_PASSWORD = "another passphrase"
 
 
 def browser_push_keys() -> dict[str, str]:
@@ -150,27 +157,6 @@ def world(api: Api) -> World:
         avatar_media_id=str(ready_image(int(caller.id)).id),
         report_id=report_id,
     )
-
-
-def ready_image(owner_id: int) -> Media:
-    """An image of the owner's as the media function leaves it: ready, with its variants (written directly)."""
-    bind_media_table(os.environ["MEDIA_TABLE"])
-    media_id = new_id()
-    variant = StoredVariant("small", f"media/{media_id}/small.webp", "image/webp", 680, 510)
-    media = Media(
-        id=media_id,
-        owner_id=owner_id,
-        kind=MediaKind.IMAGE,
-        content_type="image/png",
-        size=10,
-        created_at_ms=id_timestamp_ms(media_id),
-        state=MediaState.READY,
-        width=680,
-        height=510,
-        variants=(variant,),
-    )
-    DynamoMediaRepository().create(media, int(time.time()) + 86_400)
-    return media
 
 
 def served_operations(chalice_app: Chalice) -> dict[Route, Operation]:
@@ -230,16 +216,28 @@ def test_with_a_valid_token_every_authenticated_route_succeeds(chalice_app: Chal
     # When each is sent a valid request with the caller's token (the tweet deleted last but for the password
     # change, which revokes the token)
     ordered = sorted(secured, key=last_routes)
-    replies = {route: world.send(route, secured[route], token=world.caller.access_token) for route in ordered}
+    replies = {}
+    for route in ordered:
+        token = world.caller.access_token
+        if route == ("/api/users/me", "DELETE"):  # the password changed: a session of its own, the new password
+            token = world.api.log_in(world.caller.username, NEW_PASSWORD).json()["access_token"]
+            world.password = NEW_PASSWORD
+        replies[route] = world.send(route, secured[route], token=token)
     # Then each answers its success status
     assert {route: reply.status for route, reply in replies.items()} == {
         route: operation.status for route, operation in secured.items()
     }
 
 
-def last_routes(route: Route) -> tuple[bool, bool]:
-    """Sorts the password change (it revokes the caller's tokens) last, and the tweet's deletion before it."""
-    return route == ("/api/users/me/password", "POST"), route == ("/api/tweets/{tweetId}", "DELETE")
+def last_routes(route: Route) -> tuple[bool, bool, bool]:
+    """Sorts the account's deletion last, the password change before it (each revokes the caller's tokens: the
+    password change's answer is 200 all the same, and the deletion, sent with a token of its own, 202), and the
+    tweet's deletion before them."""
+    return (
+        route == ("/api/users/me", "DELETE"),
+        route == ("/api/users/me/password", "POST"),
+        route == ("/api/tweets/{tweetId}", "DELETE"),
+    )
 
 
 def storage_stays_busy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,7 +91,8 @@ def test_openapi_marks_the_operations_a_token_is_optional_on_and_each_refuses_a_
     optional = [key for key, operation in operations(document).items() if {} in operation.get("security", [])]
     # When each is called with a forged token
     replies = {key: api.request(key[1], re.sub(r"{\w+}", "1", key[0]), token="forged.token.here") for key in optional}
-    # Then each refuses it, and they are the lists and reads that show tweets
+    # Then each refuses it, and they are the lists and reads that show tweets, and user search (which leaves out
+    # whom a signed-in viewer blocks or is blocked by)
     assert {key: reply.status for key, reply in replies.items()} == dict.fromkeys(optional, 401)
     assert set(optional) == {
         ("/api/tweets/{tweetId}", "GET"),
@@ -100,6 +101,8 @@ def test_openapi_marks_the_operations_a_token_is_optional_on_and_each_refuses_a_
         ("/api/tweets/{tweetId}/conversation", "GET"),
         ("/api/search", "GET"),
         ("/api/search/tweets", "GET"),
+        ("/api/search/users", "GET"),
+        ("/api/users/search", "GET"),
     }
 
 
@@ -169,6 +172,7 @@ def test_openapi_request_bodies_describe_the_fields_the_api_accepts(document: di
         ("/api/reports", "POST"),
         ("/api/moderation/reports/{reportId}/resolve", "POST"),
         ("/api/users/me/muted_words", "POST"),
+        ("/api/users/me", "DELETE"),
     }
     assert set(bodies["/api/users/register", "POST"]["properties"]) == {"username", "email", "password", "name"}
     assert set(bodies["/api/users/register", "POST"]["required"]) == {"username", "email", "password"}

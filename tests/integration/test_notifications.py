@@ -375,6 +375,26 @@ def test_a_connection_without_a_valid_token_is_refused_at_the_handshake(
     assert "token" in json.loads(refused["body"])["error"]["message"]
 
 
+def test_a_token_revoked_by_a_password_change_is_refused_at_the_handshake(
+    api: Api, pipeline: Pipeline, alice: Account
+) -> None:
+    # Given alice changed her password (her token version bumped), after her old token opened a connection
+    assert open_connection(pipeline, "conn-before=", alice.access_token)["statusCode"] == 200
+    reply = api.post(
+        "/api/users/me/password",
+        json_body={"current_password": alice.password, "new_password": "a brand new passphrase"},
+        token=alice.access_token,
+    )
+    assert reply.status == 200, reply.body
+    # When a connection opens with the old token, and another with the new one
+    revoked = open_connection(pipeline, "conn-old-token=", alice.access_token)
+    renewed = open_connection(pipeline, "conn-new-token=", reply.json()["access_token"])
+    # Then the old token is refused as the HTTP API refuses it, and the new one accepted
+    assert revoked["statusCode"] == 401
+    assert "revoked" in json.loads(revoked["body"])["error"]["message"]
+    assert renewed["statusCode"] == 200
+
+
 def test_every_open_tab_of_the_recipient_gets_the_notification_with_the_unread_count(
     api: Api, pipeline: Pipeline, alice: Account, bob: Account
 ) -> None:

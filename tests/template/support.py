@@ -135,3 +135,8 @@ def python312_bin() -> Path:
     if not found:
         pytest.fail("sam build needs python3.12 on PATH (the functions' runtime); none was found", pytrace=False)
     return Path(found).resolve().parent
+
+
+def preflights(routes: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """An OPTIONS route for each path of `routes`: CORS preflights reach the function, which answers them."""
+    return {(path, "OPTIONS") for path, _method in routes}

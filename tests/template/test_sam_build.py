@@ -1,9 +1,10 @@
 """`sam build` turns the template into deployable artifacts: the layer holds the chirp package and
 every pinned dependency, the function holds its handler, and the two together serve a request.
 
-The build runs from scratch into a temporary folder every time (about 20 s on 2 cores, most of it pip
-installing the layer's wheels), so it never depends on, or leaves behind, state that another run or
-another test worker shares.
+The build runs from scratch into a temporary folder every time (about 70 s on 2 idle cores, 3 minutes beside
+the rest of the suite; CPU-bound: two thirds the layer's pip resolution and install, the rest the API's and the
+search indexer's opensearch-py), so it never depends on, or leaves behind, state that another run or another
+test worker shares.
 
 The media processor is a container image (`PackageType: Image`), which `sam build` builds with Docker; the
 test machines have none. So `sam build` runs on a copy of the template without image functions; the image is

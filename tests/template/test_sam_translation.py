@@ -20,6 +20,7 @@ from tests.template.support import (
     AppProbe,
     RunTool,
     Template,
+    preflights,
     references,
     resources_of_type,
 )
@@ -47,7 +48,7 @@ def test_translation_has_one_rest_api_with_every_route_as_a_proxy_method(
 ) -> None:
     # Given the translated template's REST APIs and the routes the Chalice app serves
     rest_apis = resources_of_type(translated, "AWS::ApiGateway::RestApi")
-    app_routes = api_app.routes
+    app_routes = api_app.routes | preflights(api_app.routes)
 
     # Then there is exactly one REST API, ChirpApi
     assert list(rest_apis) == [API_ID]
@@ -75,7 +76,7 @@ def test_translation_lets_api_gateway_invoke_the_function_for_every_route(
     websocket_permissions = [p for p in gateway_permissions if p not in rest_permissions]
 
     # Then the REST API has one per route, each for ApiFunction; the WebSocket API one, for its own function
-    assert len(rest_permissions) == len(api_app.routes)
+    assert len(rest_permissions) == len(api_app.routes | preflights(api_app.routes))
     assert all(p["FunctionName"] == {"Ref": API_FUNCTION_ID} for p in rest_permissions)
     assert [p["FunctionName"] for p in websocket_permissions] == [{"Ref": "LiveConnectionsFunction"}]
     assert "WebSocketApi" in json.dumps(websocket_permissions[0]["SourceArn"])

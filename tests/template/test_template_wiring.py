@@ -20,6 +20,7 @@ from tests.template.support import (
     function_environment,
     function_property,
     is_image_function,
+    preflights,
     references,
     resources_of_type,
 )
@@ -41,7 +42,8 @@ def test_api_function_routes_are_the_chalice_apps_routes(template: Template, api
         for event in events
         if event["Type"] == "Api"
     }
-    app_routes = api_app.routes
+    # (and each path's preflight: the function answers OPTIONS for the origins it allows, routes.headers)
+    app_routes = api_app.routes | preflights(api_app.routes)
 
     # Then they are the same set: no route unreachable behind API Gateway, no event Chalice would 404
     assert template_routes - app_routes == set(), "in the template but not in the app"

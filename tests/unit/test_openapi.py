@@ -397,4 +397,9 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/search/tweets", "GET"),
         ("/api/search/users", "GET"),
         ("/api/users/search", "GET"),
+        # the reader's blocks and mutes, read to filter notifications and their unread count (a batch read)
+        ("/api/notifications", "GET"),
+        ("/api/users/{userId}/notifications", "GET"),
+        ("/api/notifications/unread_count", "GET"),
+        ("/api/notifications/read", "POST"),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from chirp.settings import AuthSettings, HttpSettings, SettingsError, TokenSettings, load
 from chirp.wiring.api import ApiSettings
@@ -21,6 +23,9 @@ API_ENVIRONMENT = {
     "SUGGESTIONS_TABLE": "chirp-SuggestionsTable",
     "RELATIONS_TABLE": "chirp-RelationsTable",
     "REPORTS_TABLE": "chirp-ReportsTable",
+    "EXPORTS_TABLE": "chirp-ExportsTable",
+    "EXPORTS_BUCKET": "chirp-exportsbucket",
+    "ERASURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/chirp-ErasureQueue",
     "RATE_LIMITS_TABLE": "chirp-RateLimitsTable",
     "SEARCH_ENDPOINT": "embedded:/tmp/chirp-chirp-search",
     "MEDIA_TABLE": "chirp-MediaTable",
@@ -159,3 +164,19 @@ def test_load_reads_this_process_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("ACCESS_TOKEN_TTL_SECONDS", "120")
     # When / Then
     assert load(TokenSettings).access_token_ttl_seconds == 120
+
+
+def test_allowed_origins_default_to_none_and_are_read_as_a_set_of_origins() -> None:
+    # When
+    default = HttpSettings.from_environ({})
+    listed = HttpSettings.from_environ({"ALLOWED_ORIGINS": " https://chirp.example, http://localhost:5173 ,"})
+    # Then
+    assert default.allowed_origin_set == frozenset()
+    assert listed.allowed_origin_set == {"https://chirp.example", "http://localhost:5173"}
+
+
+@pytest.mark.parametrize("entry", ["https://chirp.example/", "chirp.example", "https://chirp.example/app", "*"])
+def test_an_allowed_origin_that_is_not_an_origin_is_refused_naming_it(entry: str) -> None:
+    # Then
+    with pytest.raises(SettingsError, match=f"ALLOWED_ORIGINS: {re.escape(repr(entry))} is not an origin"):
+        HttpSettings.from_environ({"ALLOWED_ORIGINS": f"https://ok.example,{entry}"})

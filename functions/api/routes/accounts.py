@@ -1,13 +1,16 @@
-"""Accounts and tokens: register, log in, rotate a refresh token, log out, change the password."""
+"""Accounts and tokens: register, log in, rotate a refresh token, log out, change the password, delete the account."""
 
 from __future__ import annotations
 
+import time
+
 from aws_lambda_powertools.metrics import MetricUnit
 from chirp.auth import service as auth
+from chirp.erasure.service import delete_account
 from chirp.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.users import service as users
-from chirp.users.inputs import Credentials, PasswordChange, RefreshTokenInput, Registration
+from chirp.users.inputs import AccountDeletion, Credentials, PasswordChange, RefreshTokenInput, Registration
 from chirp.wiring.api import dependencies
 
 from routes.routing import ApiBlueprint, metrics
@@ -79,3 +82,30 @@ def change_password() -> schemas.TokenResponse:
     store.token_states.forget(caller)  # this sandbox refuses the old access tokens at once
     metrics.add_metric(name="PasswordChanged", unit=MetricUnit.Count, value=1)
     return views.token_json(grant)
+
+
+@blueprint.operation(
+    "/api/users/me",
+    "DELETE",
+    "Delete the caller's account, given its password (a wrong one is 403): from this answer on its tokens are refused,"
+    " its profile answers 404 and its tweets are served nowhere; its data is erased in the background (README:"
+    " Account deletion), and its username stays held by nobody for USERNAME_GRACE_DAYS",
+    status=202,
+    auth=True,
+    body=AccountDeletion,
+    raises=(Forbidden, NotFound),
+)
+def delete_own_account() -> schemas.AccountDeleted:
+    store = dependencies()
+    caller = blueprint.caller_id()
+    password = blueprint.body(AccountDeletion).password
+    delete_account(
+        store.users, store.settings, store.erasure_queue(), user_id=caller, password=password, now_ms=_now_ms()
+    )
+    store.token_states.forget(caller)  # this sandbox refuses the account's access tokens at once
+    metrics.add_metric(name="AccountDeleted", unit=MetricUnit.Count, value=1)
+    return {"data": {"id": str(caller), "state": "erasing"}}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

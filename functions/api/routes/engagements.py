@@ -76,6 +76,7 @@ def liked_tweets(userId: str) -> schemas.TweetPage:  # noqa: N803
         store.engagements,
         store.tweets,
         store.users,
+        relations=store.relations,
         viewer_id=blueprint.viewer_id(),
         user_id=user_id,
         page=blueprint.page(),

@@ -7,6 +7,12 @@ Which class a route is: `ROUTE_CLASSES`, the one table; every other route counts
 `requestContext.identity.sourceIp`, which a client cannot forge with a header). The service's own routes
 (`UNLIMITED`) count nothing and cost no write.
 
+Two kinds of request are also counted per IP as ANONYMOUS, since no user can be charged for them: a login
+attempt (beside its own backoff per account and IP, so one IP cannot try account after account), and a
+request `authenticate_callers` refused 401 (a bad, expired or revoked token, or none), counted by
+`limit_refused_callers`, which sits outside it: its 401 carries the x-rate-limit-* headers, and past the
+limit the answer is 429 (otherwise only the stage's throttling would bound token guessing).
+
 When the counters cannot be reached (DynamoDB throttling or down, after botocore's retries), the request is
 let through without the headers (fail open), logged as a warning and counted as the RateLimiterUnavailable
 metric (an alarm's subject): a counter table's outage must not take the API down with it, and API Gateway's
@@ -88,6 +94,40 @@ def limit_rates(app: Chalice, dependencies: Callable[[], ApiDependencies]) -> Mi
     return limit_rate
 
 
+def limit_refused_callers(app: Chalice, dependencies: Callable[[], ApiDependencies]) -> Middleware:
+    """HTTP middleware, registered just outside `authenticate_callers`: a request it refused (no caller put
+    on the request, the view never ran) is counted per IP as ANONYMOUS. Counted once refused rather than
+    before, so a valid token costs nothing more here; a refused one costs this one write."""
+
+    def limit_refused(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        response = get_response(request)
+        operation = operation_for(app, request.path, request.method)
+        store = dependencies()
+        if (
+            response.status_code != 401
+            or operation is None
+            or not (operation.auth or operation.viewer)
+            or isinstance(request.context.get(CALLER), int)
+            or not store.settings.rate_limits_enabled
+        ):
+            return response
+        try:
+            decision = _count_anonymous(store, request)
+        except Retryable as error:
+            _report_unavailable(error)
+            return response
+        if not decision.allowed:
+            return refusal(decision, ActionClass.ANONYMOUS)
+        return with_headers(response, decision)
+
+    return limit_refused
+
+
+def _count_anonymous(store: ApiDependencies, request: Request) -> Decision:
+    limit = store.settings.limit_of(ActionClass.ANONYMOUS)
+    return limits.count_request(store.rate_counters, ActionClass.ANONYMOUS, client_ip(request), limit, time.time())
+
+
 def _guard_login(
     store: ApiDependencies,
     account: str,
@@ -95,7 +135,11 @@ def _guard_login(
     request: Request,
     get_response: Callable[[Request], Response],
 ) -> Response:
-    """A locked (account, IP) pair, or account, is refused before its password is checked; a failure counted."""
+    """A locked (account, IP) pair, or account, is refused before its password is checked; a failure counted.
+    Every attempt is also an anonymous request of its IP (so one IP cannot try many accounts' passwords)."""
+    attempts = _count_anonymous(store, request)
+    if not attempts.allowed:
+        return refusal(attempts, ActionClass.ANONYMOUS)
     login = store.settings.login
     decision = limits.check_login(store.rate_counters, login, account, ip, time.time())
     if not decision.allowed:

@@ -4,7 +4,7 @@ function (functions/notifier), from the domain-event bus."""
 
 from __future__ import annotations
 
-from chirp.errors import Forbidden, InvalidInput, NotFound
+from chirp.errors import Forbidden, InvalidInput, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.ids import parse_id
 from chirp.notifications import service as notifications
@@ -19,14 +19,18 @@ blueprint = ApiBlueprint(__name__)
 
 def _page(user_id: int) -> schemas.NotificationPage:
     store = dependencies()
-    found = notifications.notifications_page(
-        store.notifications, store.users, store.tweets, store.engagements, user_id=user_id, page=blueprint.page()
-    )
+    found = notifications.notifications_page(store.notification_reader(), user_id=user_id, page=blueprint.page())
     return views.notification_page_json(found, store.settings.media_base_url)
 
 
+# Reading notifications reads the reader's blocks and mutes with a batch read (chirp.relations): busy, a 503.
 @blueprint.operation(
-    "/api/notifications", "GET", "The caller's notifications, newest change first", auth=True, paginated=True
+    "/api/notifications",
+    "GET",
+    "The caller's notifications, newest change first",
+    auth=True,
+    paginated=True,
+    raises=(Retryable,),
 )
 def my_notifications() -> schemas.NotificationPage:
     return _page(blueprint.caller_id())
@@ -38,7 +42,7 @@ def my_notifications() -> schemas.NotificationPage:
     "A user's notifications (its owner only)",
     auth=True,
     paginated=True,
-    raises=(Forbidden,),
+    raises=(Forbidden, Retryable),
 )
 def user_notifications(userId: str) -> schemas.NotificationPage:  # noqa: N803 (the path's parameter name)
     owner = parse_id(userId, "userId")
@@ -47,9 +51,12 @@ def user_notifications(userId: str) -> schemas.NotificationPage:  # noqa: N803 (
     return _page(owner)
 
 
-@blueprint.operation("/api/notifications/unread_count", "GET", "How many notifications are unread", auth=True)
+@blueprint.operation(
+    "/api/notifications/unread_count", "GET", "How many notifications are unread", auth=True, raises=(Retryable,)
+)
 def unread_count() -> schemas.UnreadCountResponse:
-    return {"data": {"unread_count": notifications.unread_count(dependencies().notifications, blueprint.caller_id())}}
+    reader = dependencies().notification_reader()
+    return {"data": {"unread_count": notifications.unread_count(reader, blueprint.caller_id())}}
 
 
 @blueprint.operation(
@@ -58,13 +65,13 @@ def unread_count() -> schemas.UnreadCountResponse:
     "Mark read every notification up to one (or all)",
     body=MarkRead,
     auth=True,
-    raises=(NotFound,),
+    raises=(NotFound, Retryable),
 )
 def mark_read() -> schemas.UnreadCountResponse:
     store = dependencies()
     request = blueprint.body(MarkRead)
     notifications.mark_read(store.notifications, blueprint.caller_id(), request.up_to_id)
-    return {"data": {"unread_count": notifications.unread_count(store.notifications, blueprint.caller_id())}}
+    return {"data": {"unread_count": notifications.unread_count(store.notification_reader(), blueprint.caller_id())}}
 
 
 @blueprint.operation(

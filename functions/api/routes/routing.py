@@ -208,5 +208,6 @@ RETRY_AFTER_SECONDS = 1
 
 def error_response(error: ChirpError) -> Response:
     status = status_for(error)
-    headers = JSON_HEADERS | ({"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {})
+    retry_after = RETRY_AFTER_SECONDS if status == 503 else getattr(error, "retry_after_s", None)
+    headers = JSON_HEADERS | ({"Retry-After": str(retry_after)} if retry_after else {})
     return Response(body=error_body(error.code, error.message), status_code=status, headers=headers)

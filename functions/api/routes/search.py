@@ -65,13 +65,16 @@ def search_tweets() -> schemas.TweetPage:
     "/api/search/users",
     "GET",
     "Search users by the first letters of a username or a name",
+    viewer=True,
     paginated=True,
     query=(PREFIX,),
     raises=(MalformedRequest, Retryable),
 )
 def search_users() -> schemas.UserPage:
     store = dependencies()
-    found = service.search_users(store.search(), prefix=blueprint.query(PREFIX) or "", page=blueprint.page())
+    found = service.search_users(
+        store.search(), viewer_id=blueprint.viewer_id(), prefix=blueprint.query(PREFIX) or "", page=blueprint.page()
+    )
     return views.user_page_json(found, store.settings.media_base_url)
 
 
@@ -79,6 +82,7 @@ def search_users() -> schemas.UserPage:
     "/api/users/search",
     "GET",
     "Autocomplete users from the first character (as /api/search/users)",
+    viewer=True,
     paginated=True,
     query=(PREFIX,),
     raises=(MalformedRequest, Retryable),

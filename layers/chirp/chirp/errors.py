@@ -62,9 +62,14 @@ class Conflict(ChirpError):
 
 
 class RateLimited(ChirpError):
-    """The caller (or its IP) has spent its limit for this class of action; it may try again later."""
+    """The caller (or its IP) has spent its limit for this class of action; it may try again later
+    (`retry_after_s`, when known: the answer's Retry-After)."""
 
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class Retryable(ChirpError):

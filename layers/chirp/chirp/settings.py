@@ -10,10 +10,11 @@ the only module that reads `os.environ`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 
@@ -109,9 +110,32 @@ class SigningKeySettings(EnvironmentSettings):
         return self
 
 
+# A web origin as browsers send it in `Origin`: scheme, host and optional port; no path, no trailing slash.
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+
+
 class HttpSettings(EnvironmentSettings):
     # Bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # The web origins allowed to call the API from a browser (CORS: functions/api/routes/headers.py),
+    # comma-separated, e.g. `https://chirp.example,http://localhost:5173`; empty: same origin only.
+    allowed_origins: str = ""
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _allowed_origins_are_origins(cls, value: str) -> str:
+        for origin in _listed(value):
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], like https://chirp.example)")
+        return value
+
+    @property
+    def allowed_origin_set(self) -> frozenset[str]:
+        return frozenset(_listed(self.allowed_origins))
+
+
+def _listed(text: str) -> list[str]:
+    return [entry.strip() for entry in text.split(",") if entry.strip()]
 
 
 class SearchSettings(EnvironmentSettings):
@@ -144,3 +168,10 @@ class MediaServingSettings(EnvironmentSettings):
         host = self.media_domain.rsplit(":", 1)[0] if not self.media_domain.startswith("[") else "[::1]"
         scheme = "http" if host in _LOOPBACK_HOSTS else "https"
         return f"{scheme}://{self.media_domain}"
+
+
+class ExportSettings(EnvironmentSettings):
+    """Where data exports live: the exports table (each user's newest request) and the private exports bucket."""
+
+    exports_table: TableName
+    exports_bucket: BucketName

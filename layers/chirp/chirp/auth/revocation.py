@@ -57,4 +57,4 @@ class TokenStates:
 
 def accepts(state: TokenState | None, version: int) -> bool:
     """Whether a token issued under `version` still holds for a user in `state`."""
-    return state is not None and not state.suspended and version == state.version
+    return state is not None and not state.suspended and not state.deleted and version == state.version

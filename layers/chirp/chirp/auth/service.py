@@ -65,7 +65,7 @@ def log_in(
         raise NotAuthenticated("username or password is incorrect")
     # Only someone who knows the password learns that the account is suspended.
     state = users.token_state(user_id)
-    if state is None:
+    if state is None or state.deleted:  # a deleted account is as one that never existed
         raise NotAuthenticated("username or password is incorrect")
     if state.suspended:
         raise Forbidden(SUSPENDED)

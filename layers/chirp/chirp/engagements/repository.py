@@ -33,5 +33,9 @@ class EngagementRepository(Protocol):
     def viewer_states(self, viewer_id: int, tweet_ids: Iterable[int]) -> dict[int, ViewerState]:
         """Whether the viewer liked and retweeted each tweet (strongly consistent)."""
 
+    def drop_empty_summary(self, user_id: int, author_id: int) -> bool:
+        """Delete the user's summary of the author, and the author from the user's `engaged` authors, if it holds
+        no tweet any more (one transaction: a like racing it fails it); whether it did."""
+
     def summaries(self, viewer_id: int, author_ids: Iterable[int]) -> dict[int, AuthorSummary]:
         """The viewer's summaries of those authors (of those it has one of)."""

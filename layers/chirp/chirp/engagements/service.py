@@ -64,17 +64,25 @@ def liked_tweets(
     tweets: TweetRepository,
     users: UserRepository,
     *,
+    relations: RelationRepository,
     viewer_id: int | None,
     user_id: int,
     page: PageRequest,
 ) -> Page[ShownTweet]:
-    """The tweets the user liked, newest like first (those since deleted are left out)."""
+    """The tweets the user liked, newest like first (those since deleted are left out, and those by whom the
+    viewer blocks or who blocks it)."""
+    hidden = hidden_from_viewer(relations, viewer_id)
     ids = engagements.liked_tweets(user_id, page)
     if not ids.items and users.get(user_id) is None:
         raise NotFound(f"user {user_id} does not exist")
     found = tweets.get_many(ids.items)
-    listed = [found[tweet_id] for tweet_id in ids.items if tweet_id in found]
-    return Page(items=show(tweets, users, engagements, viewer_id, listed), next_cursor=ids.next_cursor)
+    seen = hidden.result()
+    listed = [
+        found[tweet_id]
+        for tweet_id in ids.items
+        if tweet_id in found and not seen.blocks_either_way(found[tweet_id].author_id)
+    ]
+    return Page(items=show(tweets, users, engagements, viewer_id, listed, hidden=seen), next_cursor=ids.next_cursor)
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,9 @@ def conversation(
     found = tweets.get_many([*ancestors, *reply_ids.items])
     found = {i: each for i, each in found.items() if not hidden.result().blocks_either_way(each.author_id)}
     listed = [tweet, *(found[i] for i in ancestors if i in found), *(found[i] for i in reply_ids.items if i in found)]
-    shown = {item.tweet.id: item for item in show(tweets, users, engagements, viewer_id, listed)}
+    shown = {
+        item.tweet.id: item for item in show(tweets, users, engagements, viewer_id, listed, hidden=hidden.result())
+    }
     if tweet.id not in shown:
         raise NotFound(f"tweet {tweet.id} does not exist")
     return Conversation(
@@ -118,8 +128,12 @@ def conversation(
 
 
 def _people(users: UserRepository, ids: Page[int]) -> Page[User]:
+    """The users of a page of ids, in order; one suspended or deleted is left out (not served anywhere)."""
     found = users.get_many(ids.items)
-    return Page(items=[found[user_id] for user_id in ids.items if user_id in found], next_cursor=ids.next_cursor)
+    return Page(
+        items=[found[user_id] for user_id in ids.items if user_id in found and found[user_id].served],
+        next_cursor=ids.next_cursor,
+    )
 
 
 def undo_engagements_of_deleted(
@@ -129,18 +143,20 @@ def undo_engagements_of_deleted(
     and its likes (out of the likers' lists and counts). Idempotent: what is already undone is skipped.
     Returns (retweets undone, likes undone)."""
     deleted = Tweet(id=tweet_id, author_id=author_id, text="", created_at_ms=id_timestamp_ms(tweet_id))
+    retweeters = _every(lambda page: engagements.retweeters(tweet_id, page))
     retweets = sum(
         1
-        for user_id in _every(lambda page: engagements.retweeters(tweet_id, page))
+        for user_id in retweeters
         if (retweet_id := tweets.retweet_of(user_id, tweet_id)) is not None
         and (retweet := tweets.get(retweet_id)) is not None
         and tweets.delete(retweet)
     )
-    likes = sum(
-        1
-        for user_id in _every(lambda page: engagements.liking_users(tweet_id, page))
-        if engagements.unlike(user_id, deleted)
-    )
+    likers = _every(lambda page: engagements.liking_users(tweet_id, page))
+    likes = sum(1 for user_id in likers if engagements.unlike(user_id, deleted))
+    # What each of them kept of the author for their pages goes once it holds nothing (the author's last tweet
+    # they engaged with deleted: an erased account's above all).
+    for user_id in dict.fromkeys([*retweeters, *likers]):
+        engagements.drop_empty_summary(user_id, author_id)
     return retweets, likes
 
 

@@ -40,4 +40,6 @@ def _hydrate(users: UserRepository, user_id: int, ids: Page[int]) -> Page[User]:
             raise NotFound(f"user {user_id} does not exist")
         return Page(items=[], next_cursor=None)
     found = users.get_many(ids.items)
-    return Page(items=[found[i] for i in ids.items if i in found], next_cursor=ids.next_cursor)
+    # A suspended or deleted account is served nowhere, its follow edges included (they stay stored: a lifted
+    # suspension brings them back; an erasure removes them).
+    return Page(items=[found[i] for i in ids.items if i in found and found[i].served], next_cursor=ids.next_cursor)

@@ -386,6 +386,17 @@ class Registered(TypedDict):
     token: TokenResponse
 
 
+class DeletionState(TypedDict):
+    id: Annotated[str, Field(description="the deleted account's id")]
+    state: Literal["erasing"]
+
+
+class AccountDeleted(TypedDict):
+    """The account is deleted: its data is being erased (README: Account deletion)."""
+
+    data: DeletionState
+
+
 # ---------------------------------------------------------------- service and errors
 
 
@@ -599,3 +610,24 @@ class ModeratedReportResponse(TypedDict):
 class ReportPage(TypedDict):
     data: list[ModeratedReport]
     meta: PageMeta
+
+
+# ---------------------------------------------------------------- data export
+
+
+@with_config(Closed)
+class Export(TypedDict):
+    state: Annotated[
+        Literal["pending", "ready", "failed"],
+        Field(description="failed: not built within an hour of the request; ask again"),
+    ]
+    requested_at: Timestamp
+    completed_at: Timestamp | None
+    expires_at: Annotated[Timestamp, Field(description="when the archive is deleted: 7 days after the request")]
+    size_bytes: Annotated[int | None, Field(description="the ZIP's size, once ready")]
+    download_url: Annotated[str | None, Field(description="a presigned GET of the ZIP, valid 15 minutes, once ready")]
+
+
+@with_config(Closed)
+class ExportResponse(TypedDict):
+    data: Export

@@ -14,6 +14,7 @@ from typing import Literal, cast
 
 from chirp.auth.service import TokenGrant
 from chirp.engagements.service import Conversation
+from chirp.exports.models import Export, ExportState
 from chirp.http import schemas
 from chirp.ids import id_timestamp_ms, iso_timestamp
 from chirp.media.kinds import MediaKind
@@ -334,3 +335,15 @@ def moderated_report_json(report: Report) -> schemas.ModeratedReport:
 
 def report_page_json(page: Page[Report]) -> schemas.ReportPage:
     return {"data": [moderated_report_json(report) for report in page.items], "meta": {"next_cursor": page.next_cursor}}
+
+
+def export_json(export: Export, state: ExportState, download_url: str | None) -> schemas.Export:
+    completed = export.completed_at_ms
+    return {
+        "state": state.value,
+        "requested_at": iso_timestamp(export.requested_at_ms),
+        "completed_at": iso_timestamp(completed) if completed is not None and state is ExportState.READY else None,
+        "expires_at": iso_timestamp(export.expires_at_ms),
+        "size_bytes": export.size_bytes if state is ExportState.READY else None,
+        "download_url": download_url,
+    }

@@ -30,6 +30,9 @@ class NotificationRepository(Protocol):
     def unread_count(self, user_id: int, read_mark: int, cap: int) -> int:
         """How many notifications changed after the read mark, counted up to `cap`."""
 
+    def unread(self, user_id: int, read_mark: int, limit: int) -> list[Notification]:
+        """The notifications changed after the read mark, latest change first, at most `limit`."""
+
     def settings(self, user_ids: Iterable[int]) -> dict[int, NotificationSettings]:
         """Each user's settings (the defaults for a user who never changed them)."""
 

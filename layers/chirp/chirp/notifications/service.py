@@ -5,6 +5,11 @@ filter (whom it blocks or mutes: chirp.relations) are asked first, side by side;
 notification (idempotently: `NotificationRepository.record`); a notification that changed is pushed to
 every open WebSocket of the recipient, or, when none is open, by Web Push to each browser that
 subscribed (a subscription the push service says is gone is deleted).
+
+Reading applies the same filter to what was stored before a block or a mute, and to accounts suspended or
+deleted since: an actor the reader blocks, mutes or is blocked by, or who is not served, is left out of a
+notification, and a notification left with no actor is not listed, nor counted in the unread badge
+(`unread_count` and the list agree).
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ from chirp.notifications.models import (
 from chirp.notifications.push import PushOutcome, PushSender
 from chirp.notifications.repository import LiveConnections, LivePusher, NotificationRepository, PushFailed
 from chirp.pages import Page, PageRequest
+from chirp.relations.models import Hidden
+from chirp.relations.repository import RelationRepository
+from chirp.relations.service import hidden_from_viewer
+from chirp.tweets.models import Tweet
 from chirp.tweets.repository import TweetRepository
 from chirp.tweets.shown import ShownTweet, show
 from chirp.users.models import User
@@ -81,7 +90,7 @@ def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
     notification = notifier.notifications.record(activity, new_id())
     if notification is None:
         return Delivery.UNCHANGED
-    unread_future = submit(unread_count, notifier.notifications, recipient)
+    unread_future = submit(stored_unread_count, notifier.notifications, recipient)
     actors = notifier.users.get_many(notification.actors)
     message = notification_message(notification, actors, read=False, unread_count=unread_future.result())
     live = live_future.result().get(recipient, [])
@@ -165,34 +174,109 @@ class ShownNotification:
     read: bool
 
 
-def notifications_page(
-    notifications: NotificationRepository,
-    users: UserRepository,
-    tweets: TweetRepository,
-    engagements: EngagementRepository,
-    *,
-    user_id: int,
-    page: PageRequest,
-) -> Page[ShownNotification]:
-    """The user's notifications, latest first; one whose tweet is gone (the liked tweet, the reply, the
-    mention) is not served, nor one whose every actor is gone."""
-    found = notifications.page(user_id, page)
-    mark = submit(notifications.read_mark, user_id)
-    people = submit(users.get_many, {actor for item in found.items for actor in item.actors})
-    listed = tweets.get_many({tweet_id for item in found.items for tweet_id in item.tweet_ids})
-    shown_tweets = {shown.tweet.id: shown for shown in show(tweets, users, engagements, user_id, list(listed.values()))}
+@dataclass(frozen=True)
+class NotificationReader:
+    """What reading notifications needs: the notifications, and what decides which of them are shown (the
+    actors, the tweets, the reader's state of them, the reader's blocks and mutes)."""
+
+    notifications: NotificationRepository
+    users: UserRepository
+    tweets: TweetRepository
+    engagements: EngagementRepository
+    relations: RelationRepository
+
+
+def notifications_page(reader: NotificationReader, *, user_id: int, page: PageRequest) -> Page[ShownNotification]:
+    """The user's notifications, latest first, as the module's docstring filters them; one whose tweet is gone
+    (the liked tweet, the reply, the mention) is not served either. The reader's blocks and mutes are read
+    beside the page (no extra round trip); a page may come out shorter than asked, its cursor going on."""
+    hidden_future = hidden_from_viewer(reader.relations, user_id)
+    found = reader.notifications.page(user_id, page)
+    mark = submit(reader.notifications.read_mark, user_id)
+    people = submit(reader.users.get_many, {actor for item in found.items for actor in item.actors})
+    listed = reader.tweets.get_many({tweet_id for item in found.items for tweet_id in item.tweet_ids})
+    hidden = hidden_future.result()
+    shown_tweets = {
+        shown.tweet.id: shown
+        for shown in show(
+            reader.tweets, reader.users, reader.engagements, user_id, list(listed.values()), hidden=hidden
+        )
+    }
     shown = []
     for item in found.items:
-        actors = [people.result()[actor] for actor in item.actors if actor in people.result()]
+        actors = visible_actors(item, people.result(), hidden)
         tweet = shown_tweets.get(item.tweet_id) if item.tweet_id is not None else None
-        if not actors or (item.tweet_id is not None and tweet is None):
+        if not listable(item, actors, tweet.tweet if tweet is not None else None, people.result(), hidden):
             continue
         shown.append(ShownNotification(item, actors, tweet, read=item.sort_id <= mark.result()))
     return Page(items=shown, next_cursor=found.next_cursor)
 
 
-def unread_count(notifications: NotificationRepository, user_id: int) -> int:
-    """Notifications changed since the user's read mark, up to UNREAD_COUNT_CAP (a client shows "99+")."""
+def visible_actors(notification: Notification, people: Mapping[int, User], hidden: Hidden) -> list[User]:
+    """The notification's actors the reader may see: existing, served, neither blocked either way nor muted."""
+    return [
+        people[actor]
+        for actor in notification.actors
+        if actor in people and people[actor].served and not hidden.hides_author(actor)
+    ]
+
+
+def listable(
+    notification: Notification, actors: Sequence[User], tweet: Tweet | None, people: Mapping[int, User], hidden: Hidden
+) -> bool:
+    """Whether the notification is listed (and counted unread): some actor is visible, and the tweet it is about,
+    if any, exists and is not by a user the reader hides, nor by one not served (a reply, a quote or a
+    mention by such a user is the user's own tweet)."""
+    if not actors:
+        return False
+    if notification.tweet_id is None:
+        return True
+    if tweet is None or hidden.hides_author(tweet.author_id):
+        return False
+    author = people.get(tweet.author_id)
+    return author is None or author.served
+
+
+def unread_count(reader: NotificationReader, user_id: int) -> int:
+    """Notifications changed since the user's read mark that the list shows (`listable`), up to UNREAD_COUNT_CAP
+    (a client shows "99+"; hidden ones among the latest UNREAD_COUNT_CAP can make it show a little less).
+
+    Cheap for a badge: the reader's relations are read beside its read mark, then the unread notifications,
+    then (side by side) their tweets and, for each notification, its first actor the reader does not hide; only
+    a notification whose that actor is not served has its other actors read (rare: a suspended or deleted
+    account)."""
+    hidden_future = hidden_from_viewer(reader.relations, user_id)
+    unread = reader.notifications.unread(user_id, reader.notifications.read_mark(user_id), UNREAD_COUNT_CAP)
+    hidden = hidden_future.result()
+    candidates = {item.key: [a for a in item.actors if not hidden.hides_author(a)] for item in unread}
+    found_tweets = submit(reader.tweets.get_many, {tweet_id for item in unread for tweet_id in item.tweet_ids})
+    people = dict(reader.users.get_many({actors[0] for actors in candidates.values() if actors}))
+    rest = {
+        actor
+        for actors in candidates.values()
+        if actors and not (actors[0] in people and people[actors[0]].served)
+        for actor in actors[1:]
+    }
+    people |= reader.users.get_many(rest - people.keys()) if rest - people.keys() else {}
+    tweets = found_tweets.result()
+    return sum(
+        1
+        for item in unread
+        if listable(
+            item,
+            visible_actors(item, people, hidden),
+            tweets.get(item.tweet_id) if item.tweet_id is not None else None,
+            people,
+            hidden,
+        )
+    )
+
+
+def stored_unread_count(notifications: NotificationRepository, user_id: int) -> int:
+    """The notifier's count pushed with a new notification: every notification stored since the read mark, up
+    to UNREAD_COUNT_CAP. Notifications stored since then are filtered at storage (`notify`), but one stored
+    before a block or mute, or from an account suspended since, still counts here until the client reads the
+    filtered `unread_count` (the notifier reads neither the reader's relations nor tweets)."""
     return notifications.unread_count(user_id, notifications.read_mark(user_id), UNREAD_COUNT_CAP)
 
 

@@ -65,13 +65,14 @@ def search_tweets(
         found = visible(stores.tweets.get_many([tweet_id for tweet_id, _ in scored]), hidden.result())
         ranked = rank_by_relevance([(found[i], score) for i, score in scored if i in found], now_ms)
         window = ranked[page.served : page.served + page.limit + 1]
-        shown = _shown(stores, viewer_id, window[: page.limit])
+        shown = _shown(stores, viewer_id, window[: page.limit], hidden.result())
         more = len(window) > page.limit
         return Page(items=shown, next_cursor=encode_cursor(window[-2].id, page.served + page.limit) if more else None)
     ids = stores.tweet_index.search(query, page)
     found = visible(stores.tweets.get_many(ids.items), hidden.result())
     return Page(
-        items=_shown(stores, viewer_id, [found[i] for i in ids.items if i in found]), next_cursor=ids.next_cursor
+        items=_shown(stores, viewer_id, [found[i] for i in ids.items if i in found], hidden.result()),
+        next_cursor=ids.next_cursor,
     )
 
 
@@ -85,8 +86,8 @@ def visible(found: dict[int, Tweet], hidden: Hidden) -> dict[int, Tweet]:
     }
 
 
-def _shown(stores: SearchStores, viewer_id: int | None, listed: list[Tweet]) -> list[ShownTweet]:
-    return show(stores.tweets, stores.users, stores.engagements, viewer_id, listed)
+def _shown(stores: SearchStores, viewer_id: int | None, listed: list[Tweet], hidden: Hidden) -> list[ShownTweet]:
+    return show(stores.tweets, stores.users, stores.engagements, viewer_id, listed, hidden=hidden)
 
 
 def rank_by_relevance(scored: list[tuple[Tweet, float]], now_ms: int) -> list[Tweet]:
@@ -106,14 +107,17 @@ def rank_by_relevance(scored: list[tuple[Tweet, float]], now_ms: int) -> list[Tw
     return [tweet for tweet, _ in ranked]
 
 
-def search_users(stores: SearchStores, *, prefix: str, page: PageRequest) -> Page[User]:
+def search_users(stores: SearchStores, *, viewer_id: int | None, prefix: str, page: PageRequest) -> Page[User]:
     """Users whose username or a word of whose name starts with `prefix` (autocomplete from the first
-    character): the username's owner first, then by followers."""
+    character): the username's owner first, then by followers; less whom the viewer blocks or who block it
+    (read beside the index's answer), and suspended or deleted accounts (the index lags them)."""
     prefix = prefix.strip()
     if not prefix or prefix == "@":
         raise MalformedRequest("q is required: the first letters of a username or a name")
     if len(prefix) > MAX_PREFIX_CHARS:
         raise MalformedRequest(f"q is {len(prefix)} characters long; at most {MAX_PREFIX_CHARS} for users")
+    hidden = hidden_from_viewer(stores.relations, viewer_id)
     ids = stores.user_index.search(prefix, page)
     found = stores.users.get_many(ids.items)
-    return Page(items=[found[i] for i in ids.items if i in found], next_cursor=ids.next_cursor)
+    shown = [found[i] for i in ids.items if i in found and found[i].served and not hidden.result().blocks_either_way(i)]
+    return Page(items=shown, next_cursor=ids.next_cursor)

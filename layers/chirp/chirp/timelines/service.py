@@ -22,7 +22,10 @@ timeline rebuilt from their followees' recent tweets first (more round trips, on
 What the owner blocks or mutes (chirp.relations) is left out with no further round trip: the activity
 record read in round trip 1 carries whom the owner blocks and mutes, who blocks it, and the words it
 mutes; an entry by, or brought in by, any of those users, or whose tweet says a muted word, is dropped
-before the page is cut (a later page reads the record beside its entries).
+before the page is cut (a later page reads the record beside its entries). A quoted tweet by a user blocked
+either way is shown unavailable (as a deleted one). A suspended or deleted account's tweets and retweets,
+and the retweets of its tweets, are left out as well (`User.served`, from the people round trip 2 reads anyway);
+a quoted tweet of it is unavailable.
 
 A reply to someone else reaches a home timeline only if its owner follows both ends (Twitter's rule):
 the writer checks pushed replies; a pulled celebrity's reply shows if it answers the owner or another
@@ -110,14 +113,17 @@ def home_timeline_page(
 
     hidden = head.activity.hidden if head.activity is not None else Hidden()
     page = _page(
-        candidates=unhidden(merge(pushed, contents.tweets, reaching(pulled, owner_id, set(authors))), owner_id, hidden),
+        candidates=served(
+            unhidden(merge(pushed, contents.tweets, reaching(pulled, owner_id, set(authors))), owner_id, hidden),
+            contents.users,
+        ),
         boundary=examined_down_to(pushed, [source.floor for source in pulled], limit),
         limit=limit,
         served=request.served,
         cap=settings.timeline_max_entries,
     )
     # Round trip 3, if the page needs it.
-    items = shown(stores, owner_id, page.items, contents, page_authors)
+    items = shown(stores, owner_id, page.items, contents, page_authors, hidden=hidden)
     return Page(items=[item for item in items if not hides_words(hidden, owner_id, item)], next_cursor=page.next_cursor)
 
 
@@ -134,6 +140,16 @@ def unhidden(candidates: list[Candidate], owner_id: int, hidden: Hidden) -> list
         if not hidden.hides_author(entry.author_id)
         and not (entry.via_id is not None and hidden.hides_author(entry.via_id))
         and (tweet.is_retweet or entry.author_id == owner_id or not hidden.hides_text(tweet.text))
+    ]
+
+
+def served(candidates: list[Candidate], users: dict[int, User]) -> list[Candidate]:
+    """The candidates not by, nor brought in by, a suspended or deleted account, as far as the people read so
+    far tell (a pulled retweet's original author is read later: `shown` checks it)."""
+    return [
+        (entry, tweet)
+        for entry, tweet in candidates
+        if all(person not in users or users[person].served for person in (entry.author_id, entry.bringer))
     ]
 
 
@@ -295,12 +311,15 @@ def shown(
     items: Sequence[Candidate],
     contents: PageContents,
     summarised: set[int],
+    *,
+    hidden: Hidden,
 ) -> list[ShownTweet]:
     """The page's entries as the owner sees them (as `chirp.tweets.shown.show` shows any list of
     tweets), reading what round trip 2 could not know to ask for in one more BatchGetItem, if any:
     the originals of pulled retweets, the tweets pulled quotes quote, their authors, and the owner's
     edges of the tweets no summary speaks for (`summarised`: the authors whose summaries were asked for, or
-    are known not to exist)."""
+    are known not to exist). An original or a retweet by an account not served is left out; a quoted tweet by
+    one, or by someone blocked either way (`hidden`), is unavailable."""
     tweets = contents.tweets | {tweet.id: tweet for _, tweet in items}
     users = contents.users
     quoted_ids = {entry.entry_id: quoted_of(entry, tweet) for entry, tweet in items}
@@ -319,17 +338,17 @@ def shown(
     page = []
     for entry, tweet in items:
         original, author = tweets.get(entry.tweet_id), users.get(entry.author_id)
-        if original is None or author is None:
-            continue  # deleted since (a pulled retweet's original), or an author gone
+        if original is None or author is None or not author.served:
+            continue  # deleted since (a pulled retweet's original), or an author gone or suspended
         viewer = states.get(entry.tweet_id) or ViewerState()
         if entry.via_id is None:
             quoted = quoted_ids[entry.entry_id]
-            embedded = _embedded(tweets, users, quoted[0]) if quoted else None
+            embedded = _embedded(tweets, users, quoted[0], hidden) if quoted else None
             page.append(ShownTweet(tweet=original, author=author, viewer=viewer, quoted=embedded))
             continue
         retweeter = users.get(entry.via_id)
         retweet = tweet if tweet.is_retweet else tweets.get(entry.entry_id)  # pushed: read with the original
-        if retweeter is None or retweet is None:
+        if retweeter is None or not retweeter.served or retweet is None:
             continue
         nested = ShownTweet(tweet=original, author=author, viewer=viewer)
         page.append(ShownTweet(tweet=retweet, author=retweeter, viewer=viewer, retweeted=nested))
@@ -369,10 +388,14 @@ def known_state(contents: PageContents, summarised: set[int], entry: TimelineEnt
     return ViewerState() if summary is None else summary.state(entry.tweet_id)
 
 
-def _embedded(tweets: dict[int, Tweet], users: dict[int, User], tweet_id: int) -> ShownTweet | None:
+def _embedded(tweets: dict[int, Tweet], users: dict[int, User], tweet_id: int, hidden: Hidden) -> ShownTweet | None:
+    """The quoted tweet as embedded; None (unavailable) when it is deleted, its author is not served, or the
+    owner blocks its author or is blocked by it."""
     quoted = tweets.get(tweet_id)
     author = users.get(quoted.author_id) if quoted is not None else None
-    return ShownTweet(tweet=quoted, author=author) if quoted is not None and author is not None else None
+    if quoted is None or author is None or not author.served or hidden.blocks_either_way(author.id):
+        return None
+    return ShownTweet(tweet=quoted, author=author)
 
 
 def is_inactive(activity: TimelineActivity | None, settings: TimelineSettings, now_ms: int) -> bool:

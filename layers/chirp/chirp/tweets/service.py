@@ -174,7 +174,7 @@ def shown_tweet(
     for author_id in (tweet.author_id, tweet.retweet_of_author):
         if author_id is not None:
             hide_from_viewer(hidden.result(), author_id, f"tweet {tweet_id} does not exist")
-    shown = show(tweets, users, engagements, viewer_id, [tweet])
+    shown = show(tweets, users, engagements, viewer_id, [tweet], hidden=hidden.result())
     if not shown:
         raise NotFound(f"tweet {tweet_id} does not exist")
     return shown[0]
@@ -209,5 +209,5 @@ def user_timeline(
         raise NotFound(f"user {user_id} does not exist")
     blocked_by = hidden.result().blocked_by
     listed = [tweet for tweet in page_of_tweets.items if tweet.retweet_of_author not in blocked_by]
-    shown = show(tweets, users, engagements, viewer_id, listed)
+    shown = show(tweets, users, engagements, viewer_id, listed, hidden=hidden.result())
     return Page(items=shown, next_cursor=page_of_tweets.next_cursor)

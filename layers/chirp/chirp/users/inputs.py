@@ -80,6 +80,12 @@ class PasswordChange(StrictInput):
     )
 
 
+class AccountDeletion(StrictInput):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        description="the account's current password (a wrong one is 403)"
+    )
+
+
 class RefreshTokenInput(StrictInput):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
 

@@ -40,6 +40,14 @@ class User:
     moderator: bool = False
     # Suspended by a moderator: cannot log in, its tokens are refused, its tweets are not served.
     suspended: bool = False
+    # Deleted by its owner (`DELETE /api/users/me`), its data being erased (chirp.erasure): as suspended, and
+    # for good.
+    deleted: bool = False
+
+    @property
+    def served(self) -> bool:
+        """Whether its profile and its tweets are shown to anyone: neither suspended nor deleted."""
+        return not (self.suspended or self.deleted)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class TokenState:
 
     version: int = 0
     suspended: bool = False
+    # Deleted by its owner: its tokens are refused, and it cannot log in (as if it did not exist).
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

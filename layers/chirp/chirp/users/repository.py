@@ -45,4 +45,8 @@ class UserRepository(Protocol):
     def suspend(self, user_id: int) -> int:
         """Mark the user suspended and bump the token version (idempotent); the new version. NotFound if gone."""
 
+    def mark_deleted(self, user_id: int, password_hash: str, now_ms: int) -> bool:
+        """Mark the account deleted (its erasure to begin) and bump its token version, in one write conditioned on
+        the password hash still being `password_hash` and the account not deleted already; False if it was not."""
+
     def set_moderator(self, user_id: int, moderator: bool) -> None: ...

@@ -48,8 +48,9 @@ def register_user(users: UserRepository, settings: PasswordSettings, registratio
 
 
 def get_user(users: UserRepository, user_id: int) -> User:
+    """The user, as anyone may see it: NotFound for a suspended or deleted account too."""
     user = users.get(user_id)
-    if user is None:
+    if user is None or not user.served:
         raise NotFound(f"user {user_id} does not exist")
     return user
 
@@ -57,7 +58,7 @@ def get_user(users: UserRepository, user_id: int) -> User:
 def get_user_by_username(users: UserRepository, username: str) -> User:
     user_id = users.find_id_by_username(username)
     user = users.get(user_id) if user_id is not None else None
-    if user is None:
+    if user is None or not user.served:
         raise NotFound(f"no user is called '{username}'")
     return user
 

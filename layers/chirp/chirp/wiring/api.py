@@ -5,24 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from chirp.auth.repository import SessionRepository
 from chirp.auth.revocation import TokenStates
 from chirp.engagements.repository import EngagementRepository
+from chirp.erasure.service import ErasureQueue
 from chirp.errors import NotFound
+from chirp.exports.repository import ArchiveStorage, ExportRepository
 from chirp.follows.repository import FollowRepository
 from chirp.limits.policy import RateLimitSettings
 from chirp.limits.repository import CounterStore
 from chirp.media.repository import MediaRepository
 from chirp.media.uploads import UploadSigner
 from chirp.notifications.repository import NotificationRepository
+from chirp.notifications.service import NotificationReader
 from chirp.relations.repository import RelationRepository
 from chirp.reports.repository import ReportRepository
 from chirp.search.index import TweetIndex, UserIndex
 from chirp.search.service import SearchStores
 from chirp.settings import (
     AuthSettings,
+    ExportSettings,
     HttpSettings,
     MediaServingSettings,
     MediaStorageSettings,
@@ -49,6 +53,7 @@ class ApiSettings(
     MediaStorageSettings,
     MediaServingSettings,
     RateLimitSettings,
+    ExportSettings,
 ):
     users_table: TableName
     tweets_table: TableName
@@ -69,6 +74,8 @@ class ApiSettings(
     # The push services browsers may subscribe with (origins, `https://*.host` for a host's subdomains),
     # comma-separated; empty: the browsers' own (chirp.notifications.push).
     push_service_origins: str = ""
+    # Where DELETE /api/users/me queues the account's erasure (functions/account_erasure).
+    erasure_queue_url: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _push_services_are_origins(self) -> ApiSettings:
@@ -103,6 +110,7 @@ class ApiDependencies:
     token_states: TokenStates
     relations: RelationRepository
     rate_counters: CounterStore
+    exports: ExportRepository
 
     def signing_key(self) -> str:
         return secret_signing_key(self.settings.jwt_secret, self.settings.jwt_secret_arn)
@@ -113,11 +121,24 @@ class ApiDependencies:
         tweet_index, user_index = _open_search(self.settings.search_endpoint)
         return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements, self.relations)
 
+    def notification_reader(self) -> NotificationReader:
+        """What reading notifications needs (the list and its unread count filter alike)."""
+        return NotificationReader(self.notifications, self.users, self.tweets, self.engagements, self.relations)
+
     def upload_signer(self) -> UploadSigner:
         """The presigner of uploads to the media bucket: built by the first upload asked for, not at init. Its S3
         client (boto3's import, S3's service model and endpoint rules) takes 170-195 ms on the development machine,
         which no other route should pay at a cold start; each presign after it takes half a millisecond."""
         return _upload_signer(self.settings.media_bucket)
+
+    def archive_storage(self) -> ArchiveStorage:
+        """The exports bucket (download links, presigned): built by the first export status asked for, not at init,
+        for the same reason as `upload_signer`."""
+        return _archive_storage(self.settings.exports_bucket)
+
+    def erasure_queue(self) -> ErasureQueue:
+        """The queue account erasures start from: built by the first deletion, not at init (an SQS client)."""
+        return _erasure_queue(self.settings.erasure_queue_url)
 
     def vapid_public_key(self) -> str:
         """The VAPID public key browsers subscribe with (read from the secret once per sandbox)."""
@@ -127,6 +148,7 @@ class ApiDependencies:
 def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.connection import Tables, bind_models
     from chirp.adapters.dynamodb.engagements import DynamoEngagementRepository
+    from chirp.adapters.dynamodb.exports import DynamoExportRepository, bind_exports_table
     from chirp.adapters.dynamodb.follows import DynamoFollowRepository
     from chirp.adapters.dynamodb.limits import DynamoCounterStore
     from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
@@ -158,6 +180,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
     bind_media_table(settings.media_table)
     bind_reports_table(settings.reports_table)
     bind_relations_table(settings.relations_table)
+    bind_exports_table(settings.exports_table)
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
     users = DynamoUserRepository()
     return ApiDependencies(
@@ -176,6 +199,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
         token_states=TokenStates(users.token_state, settings.token_version_cache_seconds),
         relations=DynamoRelationRepository(),
         rate_counters=DynamoCounterStore(settings.rate_limits_table),
+        exports=DynamoExportRepository(),
     )
 
 
@@ -187,10 +211,26 @@ def _open_search(endpoint: str) -> tuple[TweetIndex, UserIndex]:
 
 
 @cache
+def _erasure_queue(queue_url: str) -> ErasureQueue:
+    from chirp.adapters.sqs import SqsErasureQueue
+
+    return SqsErasureQueue(queue_url)
+
+
+@cache
 def _upload_signer(bucket: str) -> UploadSigner:
     from chirp.adapters.s3_uploads import S3UploadSigner
 
     return S3UploadSigner(bucket)
+
+
+@cache
+def _archive_storage(bucket: str) -> ArchiveStorage:
+    import boto3
+
+    from chirp.adapters.s3_exports import S3ArchiveStorage
+
+    return S3ArchiveStorage(boto3.client("s3"), bucket)
 
 
 @cache

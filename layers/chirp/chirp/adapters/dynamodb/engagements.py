@@ -194,6 +194,21 @@ class DynamoEngagementRepository:
         ]
         return not run_steps(steps)  # a failed edge condition: not liked, nothing changed
 
+    def drop_empty_summary(self, user_id: int, author_id: int) -> bool:
+        # DynamoDB removes a set emptied by DELETE: an empty summary has neither attribute.
+        empty = EngagementSummaryItem.liked.does_not_exist() & EngagementSummaryItem.retweeted.does_not_exist()
+        record = TimelineActivityItem(owner_id=user_id, entry_id=ACTIVITY_ENTRY_ID)
+        steps = [
+            Step(
+                lambda t: t.delete(
+                    EngagementSummaryItem(user_id=user_id, edge=f"{SUMMARY}{author_id}"),
+                    condition=EngagementSummaryItem.user_id.exists() & empty,
+                )
+            ),
+            Step(lambda t: t.update(record, actions=[TimelineActivityItem.engaged.delete({author_id})])),
+        ]
+        return not run_steps(steps, raise_refusals=False)
+
     # ------------------------------------------------------------------ lists
     def liking_users(self, tweet_id: int, page: PageRequest) -> Page[int]:
         return _newest(EngagementItem.by_target, f"{LIKE}{tweet_id}", page, lambda item: int(item.user_id))

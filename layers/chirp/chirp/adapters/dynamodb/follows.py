@@ -16,7 +16,7 @@ from chirp.adapters.dynamodb.models import (
     UserItem,
 )
 from chirp.adapters.dynamodb.relations import BLOCK, RelationItem, relation_key
-from chirp.adapters.dynamodb.users import user_key
+from chirp.adapters.dynamodb.users import live_account, user_key
 from chirp.errors import Forbidden, NotFound
 from chirp.ids import new_id
 from chirp.pages import Page, PageRequest, page_from_overfetch
@@ -31,12 +31,12 @@ class DynamoFollowRepository:
             transaction.update(
                 UserItem(pk=user_key(follower_id)),
                 actions=[UserItem.following_count.add(1)],
-                condition=UserItem.pk.exists(),
+                condition=live_account(),
             )
             transaction.update(
                 UserItem(pk=user_key(followee_id)),
                 actions=[UserItem.followers_count.add(1)],
-                condition=UserItem.pk.exists(),
+                condition=live_account(),
             )
             # No block between the two, either way (checked in the transaction: a block removes follows).
             for owner_id, other_id in ((follower_id, followee_id), (followee_id, follower_id)):

@@ -21,6 +21,17 @@ REFRESH_PREFIX = "REFRESH#"
 FAMILY_PREFIX = "FAMILY#"
 
 
+class ErasingIndex(GlobalSecondaryIndex["UserItem"]):
+    """The accounts being erased (sparse: only their items carry `erasing`), for the erasure's sweeper."""
+
+    class Meta:
+        index_name = "erasing_index"
+        projection = KeysOnlyProjection()
+
+    erasing = NumberAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
 class UserItem(Model):
     """pk = USER#<id>: a user's profile, credentials and exact counters."""
 
@@ -56,16 +67,29 @@ class UserItem(Model):
     moderator = BooleanAttribute(null=True)
     # When a moderator suspended the account; absent: not suspended.
     suspended_at_ms = NumberAttribute(null=True)
+    # When its owner deleted the account (`DELETE /api/users/me`); absent: not deleted. While it is set, the
+    # account's data is being erased (chirp.erasure): `erasing` (always 1) keys the sparse `erasing_index` the
+    # erasure's sweeper reads, `erasure_phase` / `erasure_cursor` say how far it got, `erasure_lease_until_ms`
+    # until when a worker holds it.
+    deleted_at_ms = NumberAttribute(null=True)
+    erasing = NumberAttribute(null=True)
+    erasure_phase = UnicodeAttribute(null=True)
+    erasure_cursor = UnicodeAttribute(null=True)
+    erasure_lease_until_ms = NumberAttribute(null=True)
+    erasing_index = ErasingIndex()
 
 
 class HandleClaim(Model):
-    """pk = USERNAME#<lowercase> or EMAIL#<lowercase>: who holds a unique handle."""
+    """pk = USERNAME#<lowercase> or EMAIL#<lowercase>: who holds a unique handle. A deleted account's username
+    stays claimed by nobody (no `user_id`) until `expires_at` (epoch seconds, the table's TTL): the grace period
+    in which nobody can take it over (chirp.erasure)."""
 
     class Meta:
         table_name = ""
 
     pk = UnicodeAttribute(hash_key=True)
-    user_id = NumberAttribute()
+    user_id = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
 
 
 class AuthorIndex(GlobalSecondaryIndex["TweetItem"]):

@@ -154,6 +154,12 @@ class DynamoNotificationRepository:
             user_id, range_key_condition=NotificationItem.sort_id > read_mark, limit=cap
         )
 
+    def unread(self, user_id: int, read_mark: int, limit: int) -> list[Notification]:
+        items = NotificationItem.by_sort.query(
+            user_id, range_key_condition=NotificationItem.sort_id > read_mark, scan_index_forward=False, limit=limit
+        )
+        return [_notification(item) for item in list(items)[:limit]]
+
     # ------------------------------------------------------------------ settings
     def settings(self, user_ids: Iterable[int]) -> dict[int, NotificationSettings]:
         wanted = list(dict.fromkeys(user_ids))

@@ -23,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 from chirp.adapters.dynamodb.batch import TableRead, batch_get
 from chirp.adapters.dynamodb.connection import CONDITIONAL, run_transaction
 from chirp.adapters.dynamodb.models import ACTIVITY_ENTRY_ID, FollowItem, TimelineActivityItem, UserItem
-from chirp.adapters.dynamodb.users import user_key
+from chirp.adapters.dynamodb.users import live_account, user_key
 from chirp.errors import NotFound, Retryable
 from chirp.ids import new_id
 from chirp.pages import Page, PageRequest, page_from_overfetch
@@ -113,7 +113,7 @@ class DynamoRelationRepository:
     def mute(self, muter_id: int, muted_id: int) -> bool:
         def write(transaction: TransactWrite) -> None:
             _put_relation(transaction, muter_id, MUTE, muted_id)
-            transaction.condition_check(UserItem, user_key(muted_id), condition=UserItem.pk.exists())
+            transaction.condition_check(UserItem, user_key(muted_id), condition=live_account())
             transaction.update(_activity(muter_id), actions=[TimelineActivityItem.muted.add({muted_id})])
 
         failed = run_transaction(write)
@@ -215,9 +215,9 @@ def _block(transaction: TransactWrite, blocker_id: int, blocked_id: int, follows
     # The blocked user's item first: its condition (it exists) is item 1.
     blocked_user = UserItem(pk=user_key(blocked_id))
     if counts[blocked_id]:
-        transaction.update(blocked_user, actions=counts[blocked_id], condition=UserItem.pk.exists())
+        transaction.update(blocked_user, actions=counts[blocked_id], condition=live_account())
     else:
-        transaction.condition_check(UserItem, user_key(blocked_id), condition=UserItem.pk.exists())
+        transaction.condition_check(UserItem, user_key(blocked_id), condition=live_account())
     if counts[blocker_id]:
         transaction.update(UserItem(pk=user_key(blocker_id)), actions=counts[blocker_id])
     for follower, followee in ((blocker_id, blocked_id), (blocked_id, blocker_id)):

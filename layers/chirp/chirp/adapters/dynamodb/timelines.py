@@ -43,8 +43,9 @@ from chirp.users.models import User
 # of the partition hold it at entry_id 0: reads start above it.
 FIRST_ENTRY_ID = 1
 PROFILE_CACHE_SIZE = 20_000
-# What a page shows of a person: a projection keeps the users' read small.
-AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms"
+# What a page shows of a person, and whether it is served at all (suspended or deleted: its tweets and retweets
+# leave the page): a projection keeps the users' read small.
+AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms, suspended_at_ms, deleted_at_ms"
 # What a timeline is read for: the entries and the activity record, not their keys and TTLs.
 HEAD_PROJECTION = (
     "entry_id, tweet_id, author_id, via_id, quoted_id, quoted_author_id, last_seen_ms, rebuilt_at_ms, pulls, engaged, "
@@ -120,6 +121,8 @@ def _raw_author(raw: dict[str, Any]) -> User:
         username=raw["username"]["S"],
         name=raw["name"]["S"],
         created_at_ms=int(raw["created_at_ms"]["N"]),
+        suspended="suspended_at_ms" in raw,
+        deleted="deleted_at_ms" in raw,
     )
 
 
@@ -151,7 +154,8 @@ def _viewer_findings(
 class DynamoTimelineRepository:
     def __init__(self, profile_cache_seconds: int = 0) -> None:
         # The author profiles pages show (username, name), kept per sandbox for a while: the people a
-        # sandbox's readers follow repeat from read to read, and a rename may take that long to show.
+        # sandbox's readers follow repeat from read to read, and a rename, or a suspension or deletion taking the
+        # author's tweets out of home timelines, may take that long to show.
         self._profiles: TTLCache[int, User] | None = (
             TTLCache(maxsize=PROFILE_CACHE_SIZE, ttl=profile_cache_seconds) if profile_cache_seconds > 0 else None
         )

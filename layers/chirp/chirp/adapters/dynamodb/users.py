@@ -37,6 +37,13 @@ def user_key(user_id: int) -> str:
     return f"{USER_PREFIX}{user_id}"
 
 
+def live_account() -> Any:
+    """The condition on a user's item that it exists and is not deleted: what a write that makes something of
+    the user (a follow of them, a block or mute of them) requires, so nothing new of an account appears while its
+    erasure runs (chirp.erasure)."""
+    return UserItem.pk.exists() & UserItem.deleted_at_ms.does_not_exist()
+
+
 def to_user(item: UserItem) -> User:
     return User(
         id=int(item.user_id),
@@ -57,6 +64,7 @@ def to_user(item: UserItem) -> User:
         banner=_image(item.banner_media_id, item.banner_key),
         moderator=bool(item.moderator),
         suspended=item.suspended_at_ms is not None,
+        deleted=item.deleted_at_ms is not None,
     )
 
 
@@ -82,9 +90,12 @@ class DynamoUserRepository:
         username_claim = HandleClaim(pk=f"{USERNAME_PREFIX}{user.username.lower()}", user_id=user.id)
         email_claim = HandleClaim(pk=f"{EMAIL_PREFIX}{account.email.lower()}", user_id=user.id)
 
+        # A deleted account's username is free once its grace period is over, even before TTL removes its claim.
+        free = HandleClaim.pk.does_not_exist() | (HandleClaim.expires_at < int(time.time()))
+
         def write(transaction: TransactWrite) -> None:
-            transaction.save(username_claim, condition=HandleClaim.pk.does_not_exist())
-            transaction.save(email_claim, condition=HandleClaim.pk.does_not_exist())
+            transaction.save(username_claim, condition=free)
+            transaction.save(email_claim, condition=free)
             transaction.save(item, condition=UserItem.pk.does_not_exist())
 
         failed = run_transaction(write)
@@ -115,7 +126,8 @@ class DynamoUserRepository:
         keys = list(dict.fromkeys(f"{USERNAME_PREFIX}{username.lower()}" for username in usernames))
         if not keys:
             return {}
-        return {claim.pk[len(USERNAME_PREFIX) :]: int(claim.user_id) for claim in HandleClaim.batch_get(keys)}
+        claims = HandleClaim.batch_get(keys)
+        return {claim.pk[len(USERNAME_PREFIX) :]: int(claim.user_id) for claim in claims if claim.user_id is not None}
 
     def find_credentials(self, login: str) -> tuple[int, str] | None:
         prefix = EMAIL_PREFIX if "@" in login else USERNAME_PREFIX
@@ -192,11 +204,17 @@ class DynamoUserRepository:
     def token_state(self, user_id: int) -> TokenState | None:
         try:
             item = UserItem.get(
-                user_key(user_id), consistent_read=True, attributes_to_get=["pk", "token_version", "suspended_at_ms"]
+                user_key(user_id),
+                consistent_read=True,
+                attributes_to_get=["pk", "token_version", "suspended_at_ms", "deleted_at_ms"],
             )
         except UserItem.DoesNotExist:
             return None
-        return TokenState(version=int(item.token_version or 0), suspended=item.suspended_at_ms is not None)
+        return TokenState(
+            version=int(item.token_version or 0),
+            suspended=item.suspended_at_ms is not None,
+            deleted=item.deleted_at_ms is not None,
+        )
 
     def change_password(self, user_id: int, old_hash: str, new_hash: str) -> int | None:
         item = UserItem(pk=user_key(user_id))
@@ -224,6 +242,25 @@ class DynamoUserRepository:
             raise
         return int(item.token_version or 0)
 
+    def mark_deleted(self, user_id: int, password_hash: str, now_ms: int) -> bool:
+        item = UserItem(pk=user_key(user_id))
+        try:
+            item.update(
+                actions=[
+                    UserItem.deleted_at_ms.set(now_ms),
+                    UserItem.erasing.set(1),
+                    UserItem.token_version.add(1),
+                ],
+                condition=UserItem.pk.exists()
+                & UserItem.deleted_at_ms.does_not_exist()
+                & (UserItem.password_hash == password_hash),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def set_moderator(self, user_id: int, moderator: bool) -> None:
         UserItem(pk=user_key(user_id)).update(
             actions=[UserItem.moderator.set(True) if moderator else UserItem.moderator.remove()],
@@ -233,6 +270,7 @@ class DynamoUserRepository:
     @staticmethod
     def _claim_owner(pk: str) -> int | None:
         try:
-            return int(HandleClaim.get(pk, consistent_read=True).user_id)
+            owner = HandleClaim.get(pk, consistent_read=True).user_id
         except HandleClaim.DoesNotExist:
             return None
+        return int(owner) if owner is not None else None  # None: a deleted account's, in its grace period

@@ -1,0 +1,1 @@
+"""Account deletion: an account marked deleted at once, then its data erased by a resumable job."""

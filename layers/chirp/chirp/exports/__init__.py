@@ -1,0 +1,1 @@
+"""Data export: a user's archive of their own data (profile, tweets, follows, likes, blocks, mutes)."""
