@@ -76,7 +76,7 @@ def test_known_route_with_another_method_is_405_with_allow(chirp_runtime: Runnin
     response = httpx.put(f"{chirp_runtime.base_url}/health")
     # Then
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, OPTIONS"  # every path answers a CORS preflight (routes.headers)
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 

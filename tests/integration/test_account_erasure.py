@@ -47,7 +47,10 @@ FUNCTIONS = (
 def pipeline(start_pipeline: StartPipeline) -> Pipeline:
     """Every function an account's data goes through; a small celebrity threshold, so that an author with many
     followers is pulled at read time (as one with a hundred thousand would be) rather than fanned out."""
-    return start_pipeline(functions=FUNCTIONS, parameters={"CelebrityThreshold": "20"})
+    # moto is not thread-safe (a transaction deep-copies its tables): the erasure's writes one at a time here
+    return start_pipeline(
+        functions=FUNCTIONS, parameters={"CelebrityThreshold": "20"}, environment={"ERASURE_PARALLELISM": "1"}
+    )
 
 
 # ---------------------------------------------------------------- acting through the API

@@ -12,12 +12,12 @@ worker that dies loses it when it runs out, after which the sweeper hands the ac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from chirp.concurrency import submit
 from chirp.engagements.repository import EngagementRepository
 from chirp.erasure.models import Phase, Progress
 from chirp.erasure.store import ErasureStore, Partition
@@ -67,6 +67,8 @@ class ErasurePorts:
     lease_ms: int
     # How long a deleted account's username stays held by nobody before anyone may register it.
     username_grace_s: int
+    # How many of a chunk's writes run side by side.
+    parallelism: int = 8
 
 
 def delete_account(
@@ -157,6 +159,10 @@ class _Chunk:
         return self.progress.user_id
 
     @property
+    def parallelism(self) -> int:
+        return self.ports.parallelism
+
+    @property
     def page(self) -> PageRequest:
         cursor = self.progress.cursor
         return PageRequest(limit=CHUNK, before=decode_cursor(cursor)[0] if cursor else None)
@@ -169,27 +175,27 @@ def _chunk(ports: ErasurePorts, progress: Progress, now_s: int) -> Done:
 
 def _following(chunk: _Chunk) -> Done:
     listed = chunk.ports.follows.following(chunk.user_id, chunk.page)
-    _each(lambda followee: chunk.ports.follows.unfollow(chunk.user_id, followee), listed.items)
+    _each(lambda followee: chunk.ports.follows.unfollow(chunk.user_id, followee), listed.items, chunk.parallelism)
     return _paged(listed.items, listed.next_cursor)
 
 
 def _followers(chunk: _Chunk) -> Done:
     listed = chunk.ports.follows.followers(chunk.user_id, chunk.page)
-    _each(lambda follower: chunk.ports.follows.unfollow(follower, chunk.user_id), listed.items)
+    _each(lambda follower: chunk.ports.follows.unfollow(follower, chunk.user_id), listed.items, chunk.parallelism)
     return _paged(listed.items, listed.next_cursor)
 
 
 def _tweets(chunk: _Chunk) -> Done:
     tweets = chunk.ports.tweets
     ids = tweets.live_ids(chunk.user_id, chunk.page)
-    _each(tweets.delete, tweets.get_many(ids.items).values())
+    _each(tweets.delete, tweets.get_many(ids.items).values(), chunk.parallelism)
     return _paged(ids.items, ids.next_cursor)
 
 
 def _likes(chunk: _Chunk) -> Done:
     liked = chunk.ports.engagements.liked_tweets(chunk.user_id, chunk.page)
     tweets = chunk.ports.tweets.get_many(liked.items).values()
-    _each(lambda tweet: chunk.ports.engagements.unlike(chunk.user_id, tweet), tweets)
+    _each(lambda tweet: chunk.ports.engagements.unlike(chunk.user_id, tweet), tweets, chunk.parallelism)
     # A like of a tweet deleted meanwhile is undone by the engagement clean-up; an edge it left, PARTITIONS takes.
     return _paged(liked.items, liked.next_cursor)
 
@@ -285,8 +291,13 @@ def _paged(items: Sequence[int], next_cursor: str | None) -> Done:
     return False, next_cursor
 
 
-def _each(undo: Callable[[T], object], items: Iterable[T]) -> None:
-    """Undo each item, side by side (each is a write of its own: a chunk costs a few round trips, not 25); the
-    first failure is raised once all have ended."""
-    for future in [submit(undo, item) for item in items]:
-        future.result()
+def _each(undo: Callable[[T], object], items: Iterable[T], parallelism: int) -> None:
+    """Undo each item, `parallelism` side by side (each is a write of its own: a chunk costs a few round trips,
+    not 25); the first failure is raised."""
+    if parallelism <= 1:
+        for item in items:
+            undo(item)
+        return
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="chirp-erasure") as pool:
+        for _ in pool.map(undo, items):
+            pass

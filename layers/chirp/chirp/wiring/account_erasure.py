@@ -34,6 +34,9 @@ class ErasureSettings(MediaStorageSettings, ExportSettings):
     username_grace_days: int = Field(30, ge=0)
     # How long after an erasure its settling sweep runs (SQS delays a message 15 minutes at most).
     erasure_settle_seconds: int = Field(900, ge=0, le=900)
+    # How many of a chunk's writes (unfollows, tweet deletions, unlikes) run side by side. moto, which the
+    # integration tests run the function on, is not thread-safe: they set 1.
+    erasure_parallelism: int = Field(8, ge=1, le=32)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def build(settings: ErasureSettings) -> ErasureDependencies:
         erase_exports=lambda user_id: erase_exports(exports, archives, user_id),
         lease_ms=LEASE_MS,
         username_grace_s=settings.username_grace_days * 86_400,
+        parallelism=settings.erasure_parallelism,
     )
     return ErasureDependencies(settings=settings, ports=ports, queue=SqsErasureQueue(settings.erasure_queue_url))
 
