@@ -22,11 +22,9 @@ import json
 import time
 from typing import Any
 
-import boto3
-
 from bench.api_latency import RESULTS
 from bench.limits import RELAXED, runtime
-from tests.e2e.erasure import delete_account, seed, wait_until_erased
+from tests.e2e.erasure import delete_account, dynamodb, seed, wait_until_erased
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,13 +39,7 @@ def parse_args() -> argparse.Namespace:
 
 def account_item_gone(endpoints: dict[str, Any], user_id: str, timeout: float) -> float | None:
     """Seconds until the account's item left the users table (the erasure's last write), or None."""
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoints["dynamodb"],
-        region_name=endpoints["region"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
+    client = dynamodb(endpoints)
     table = endpoints["resources"]["UsersTable"]["ref"]
     started = time.monotonic()
     while time.monotonic() - started < timeout:

@@ -49,7 +49,7 @@ def erasure_of(record: SQSRecord, lambda_context: LambdaContext) -> None:
         metrics.add_metric(name="ErasureSettledItems", unit=MetricUnit.Count, value=swept)
         return
     if erase(store.ports, user_id, now_ms, lambda_context.get_remaining_time_in_millis):
-        if store.ports.store.progress(user_id) is None and not store.ports.store.exists(user_id):
+        if not store.ports.store.exists(user_id):  # erased (not held by another worker): its settling sweep
             store.queue.settle(user_id, store.settings.erasure_settle_seconds)
         metrics.add_metric(name="ErasureRuns", unit=MetricUnit.Count, value=1)
         return

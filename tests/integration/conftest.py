@@ -39,6 +39,7 @@ from infra.local.provision import (
     skipped_resource_ids,
 )
 from infra.local.template import Template, load_template, referenced_logical_ids
+from infra.moderation import set_moderator
 from tests.integration.api_client import Account, Api
 from tests.integration.pipeline import TIMELINE_FUNCTIONS, Pipeline, StartPipeline
 
@@ -210,6 +211,14 @@ def chalice_app(aws: dict[str, str]) -> Chalice:
 def api(chalice_app: Chalice, act_as: Callable[..., AbstractContextManager[object]]) -> Api:
     """The app as a client reaches it, each request checked against ApiFunction's IAM policies."""
     return Api(Client(chalice_app), acting=lambda: act_as("ApiFunction"))
+
+
+@pytest.fixture
+def moderator(api: Api, aws: dict[str, str]) -> Account:
+    """A user granted the moderator role, as an operator grants it (`make moderator`)."""
+    account = api.register("mod")
+    set_moderator(aws["USERS_TABLE"], "mod")
+    return account
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ def no_token_version_cache(monkeypatch: pytest.MonkeyPatch, aws: dict[str, str])
     dependencies.cache_clear()
 
 
-@pytest.fixture
-def moderator(api: Api, aws: dict[str, str]) -> Account:
-    account = api.register("mod")
-    set_moderator(aws["USERS_TABLE"], "mod")
-    return account
-
-
 def file(api: Api, reporter: Account, target_type: str, target_id: str) -> dict[str, Any]:
     body = {"target": {"type": target_type, "id": target_id}, "reason": "abuse", "comment": "look"}
     reply = api.post("/api/reports", json_body=body, token=reporter.access_token)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from chirp.wiring.api import dependencies
 
-from infra.moderation import set_moderator
 from tests.integration.api_client import Account, Api
 from tests.integration.pipeline import PUBLISHER_FUNCTION, Pipeline, StartPipeline, home, readers
 
@@ -40,13 +39,6 @@ def no_profile_cache(monkeypatch: pytest.MonkeyPatch, aws: dict[str, str]) -> No
     leaves its home timelines once that is over; these tests read at once."""
     monkeypatch.setenv("PROFILE_CACHE_SECONDS", "0")
     dependencies.cache_clear()
-
-
-@pytest.fixture
-def moderator(api: Api, aws: dict[str, str]) -> Account:
-    account = api.register("mod")
-    set_moderator(aws["USERS_TABLE"], "mod")
-    return account
 
 
 def suspend(api: Api, moderator: Account, reporter: Account, target: Account) -> None:

@@ -53,7 +53,6 @@ class ErasureQueue(Protocol):
 
 @dataclass(frozen=True)
 class ErasurePorts:
-    users: UserRepository
     tweets: TweetRepository
     follows: FollowRepository
     engagements: EngagementRepository
@@ -93,9 +92,9 @@ def delete_account(
 
 
 def erase(ports: ErasurePorts, user_id: int, now_ms: Callable[[], int], remaining_ms: RemainingMs) -> bool:
-    """Erase the account from where its erasure got to, while the invocation has time; True when it is gone (or was
-    already), False when time ran out (its progress is recorded: the caller queues a successor) or another worker
-    holds it."""
+    """Erase the account from where its erasure got to, while the invocation has time. True when there is nothing
+    more for this worker to do: the account is gone (or was never deleted), or another worker holds it; False when
+    time ran out (its progress is recorded and the account released: the caller queues a successor)."""
     progress = ports.store.progress(user_id)
     if progress is None:
         return True

@@ -57,7 +57,6 @@ def build(settings: ErasureSettings) -> ErasureDependencies:
     from chirp.adapters.dynamodb.media import DynamoMediaRepository, bind_media_table
     from chirp.adapters.dynamodb.relations import DynamoRelationRepository, bind_relations_table
     from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
-    from chirp.adapters.dynamodb.users import DynamoUserRepository
     from chirp.adapters.dynamodb.wire import wire
     from chirp.adapters.s3_exports import S3ArchiveStorage
     from chirp.adapters.s3_media import S3MediaObjects
@@ -98,7 +97,6 @@ def build(settings: ErasureSettings) -> ErasureDependencies:
         )
     )
     ports = ErasurePorts(
-        users=DynamoUserRepository(),
         tweets=DynamoTweetRepository(ENTRY_TTL_SECONDS),
         follows=DynamoFollowRepository(),
         engagements=DynamoEngagementRepository(),
