@@ -83,7 +83,7 @@ class ProbeConsumer:
     """A queue subscribed to the runtime's bus for TweetPosted, not raw (the SNS envelope keeps its Timestamp)."""
 
     def __init__(self, endpoints: dict[str, Any]) -> None:
-        options = {"endpoint_url": endpoints["moto"], "region_name": endpoints["region"]}
+        options = {"endpoint_url": endpoints["sqs"], "region_name": endpoints["region"]}
         options |= {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
         self.sqs, sns = boto3.client("sqs", **options), boto3.client("sns", **options)
         self.url = self.sqs.create_queue(QueueName=f"bench-events-{secrets.token_hex(4)}")["QueueUrl"]

@@ -13,27 +13,20 @@ environment, as the AWS CLI finds them). A moderator's next request sees the rol
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.local.aws import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
+from infra.running_system import NotRunning, running_local_system
 
 
 def local_users_table(data_dir: Path) -> str:
     """The running local system's users table (and its AWS endpoint variables), from the file `make run` writes."""
-    path = data_dir / "endpoints.json"
-    if not path.exists():
-        raise SystemExit(f"{path} does not exist: start Chirp with `make run` first (or give --users-table)")
-    document = json.loads(path.read_text(encoding="utf-8"))
-    for name, value in document.get("environment", {}).items():
-        if name.startswith("AWS_"):
-            os.environ.setdefault(name, value)
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY)
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY)
-    os.environ.setdefault("AWS_DEFAULT_REGION", document.get("region", "us-east-1"))
+    try:
+        document = running_local_system(data_dir, "or give --users-table")
+    except NotRunning as error:
+        raise SystemExit(str(error)) from None
     table: str = document["functions"]["ApiFunction"]["environment"]["USERS_TABLE"]
     return table
 

@@ -15,7 +15,6 @@ document the backend refuses is reported at the end and the command exits 1.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +24,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from infra.local.aws import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY
+from infra.running_system import NotRunning, running_local_system
 
 CHUNK = 500
 T = TypeVar("T")
@@ -55,17 +54,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Target, argparse.Namespace]:
 
 def local_target(data_dir: Path, parser: argparse.ArgumentParser) -> Target:
     """The running local system's tables and search domain, from the file `make run` writes."""
-    path = data_dir / "endpoints.json"
-    if not path.exists():
-        parser.error(f"{path} does not exist: start Chirp with `make run` first (or name an AWS target)")
-    document = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        document = running_local_system(data_dir, "or name an AWS target")
+    except NotRunning as error:
+        parser.error(str(error))
     indexer = document["functions"]["SearchIndexerFunction"]["environment"]
-    for name, value in document.get("environment", {}).items():
-        if name.startswith("AWS_"):
-            os.environ.setdefault(name, value)
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY)
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET_KEY)
-    os.environ.setdefault("AWS_DEFAULT_REGION", document.get("region", "us-east-1"))
     return Target(indexer["SEARCH_ENDPOINT"], indexer["USERS_TABLE"], document["resources"]["TweetsTable"]["ref"])
 
 

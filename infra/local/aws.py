@@ -25,6 +25,7 @@ class ServiceEndpoints:
     default: str | None
     dynamodb: str | None
     s3: str | None = None  # the embedded target's S3 (`infra.local.s3`); None: `default`'s
+    sqs: str | None = None  # the embedded target's SQS and SNS (`infra.local.sqs`); None: `default`'s
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3 (and PynamoDB) at these endpoints."""
@@ -36,6 +37,9 @@ class ServiceEndpoints:
             variables["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.dynamodb
         if self.s3:
             variables["AWS_ENDPOINT_URL_S3"] = self.s3
+        if self.sqs:
+            variables["AWS_ENDPOINT_URL_SQS"] = self.sqs
+            variables["AWS_ENDPOINT_URL_SNS"] = self.sqs
         return variables
 
     def for_service(self, service: str) -> str | None:
@@ -43,6 +47,8 @@ class ServiceEndpoints:
             return self.dynamodb or self.default
         if service == "s3":
             return self.s3 or self.default
+        if service in ("sqs", "sns"):
+            return self.sqs or self.default
         return self.default
 
 

@@ -8,6 +8,7 @@
 | `CHIRP_LOCAL_CONCURRENCY` | 4 | sandboxes (independent imports) per function |
 | `CHIRP_DYNAMODB_PORT`, `CHIRP_MOTO_PORT` | free ports | emulator ports |
 | `CHIRP_S3_PORT` | a free port | the embedded S3's (SeaweedFS behind `infra.local.s3.front`) |
+| `CHIRP_SQS_PORT` | a free port | the embedded SQS and SNS's (`infra.local.sqs`, SQLite in `<data>/sqs`) |
 | `CHIRP_TEMPLATE` | `<repo>/template.yaml` | the template to run |
 | `CHIRP_PARAMETER_OVERRIDES` | | `Key=Value ...` for template parameters |
 | `CHIRP_TARGET` | | `aws`: use the account of the current credentials |
@@ -17,6 +18,17 @@
 | | | `DomainEndpoint`; unset: the embedded engine, `embedded:<data>/search/<domain>` |
 | `CHIRP_SCHEDULE_FIRST_RUN_SECONDS` | one period | seconds to each schedule's first run when sooner than its |
 | | | own (tests); the runs after it keep the schedule's period |
+| `CHIRP_FUNCTION_LOGS` | `file` | the functions' own output: `<data>/logs/functions/<Function>.log`; `terminal`: |
+| | | printed with the runtime's request and batch lines |
+| `CHIRP_METER` | off | `1`: count billed units per function (`infra.local.metering`, `GET /_local/meter`) |
+| `CHIRP_FAULT_SEED` | random | fault injection (`infra.local.faults`, off by default): seed of its decisions |
+| `CHIRP_FAULT_INVOKE_ERROR` | 0 | share of invocations that raise, half before the handler, half after it ran |
+| `CHIRP_FAULT_INVOKE_TIMEOUT` | 0 | share of invocations whose sandbox is killed mid-invocation (a timeout) |
+| `CHIRP_FAULT_AWS_THROTTLE` | 0 | share of the functions' DynamoDB/SQS/SNS calls answered with the throttling error |
+| `CHIRP_FAULT_AWS_5XX` | 0 | share of those calls answered 500 / 503 |
+| `CHIRP_FAULT_REDELIVER` | 0 | share of handled SQS messages and stream batches delivered again |
+| `CHIRP_FAULT_POLLER_RESTART` | 0 | share of stream-poller rounds after which it resumes from its checkpoint file |
+| `CHIRP_FAULT_FUNCTIONS` | every function | comma-separated logical ids the faults apply to |
 """
 
 from __future__ import annotations
@@ -59,6 +71,7 @@ class RuntimeConfig:
     opensearch_url: str | None = None
     schedule_first_run_seconds: float | None = None  # None: a schedule's own first run
     s3_port: int | None = None
+    sqs_port: int | None = None
 
     @property
     def stack_name(self) -> str:
@@ -85,6 +98,7 @@ def config_from_environ(environ: Mapping[str, str]) -> RuntimeConfig:
         opensearch_url=_opensearch_url(environ),
         schedule_first_run_seconds=_optional_seconds_setting(environ, "CHIRP_SCHEDULE_FIRST_RUN_SECONDS"),
         s3_port=_optional_int_setting(environ, "CHIRP_S3_PORT"),
+        sqs_port=_optional_int_setting(environ, "CHIRP_SQS_PORT"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Start and stop the emulators: DynamoDB Local (Java), moto server (a Python subprocess) and SeaweedFS.
+"""Start and stop the emulators: DynamoDB Local (Java), moto server and the local SQS/SNS (Python subprocesses)
+and SeaweedFS.
 
 They run as child processes that die with the runtime, even when it is SIGKILLed: each child asks
 the kernel for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`). Ports are free ones picked at
@@ -120,6 +121,15 @@ def start_moto_server(port: int, log_dir: Path) -> ChildProcess:
     """Start moto server (every AWS service but DynamoDB) in its own Python process."""
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     return _spawn("moto server", command, None, f"http://127.0.0.1:{port}/moto-api/", log_dir / "moto.log")
+
+
+def start_local_sqs(data_dir: Path, port: int, region: str, log_dir: Path) -> ChildProcess:
+    """Start the local SQS and SNS (`infra.local.sqs`, SQLite under `data_dir`) in its own Python process."""
+    command = [
+        sys.executable, "-m", "infra.local.sqs", "--data", str(data_dir), "--port", str(port), "--region", region,
+    ]  # fmt: skip
+    repository = Path(__file__).resolve().parents[2]  # where `infra` imports from, whatever the runtime's cwd
+    return _spawn("SQS/SNS", command, repository, f"http://127.0.0.1:{port}/", log_dir / "sqs.log")
 
 
 def start_seaweedfs(

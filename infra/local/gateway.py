@@ -21,13 +21,15 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from infra.local.metering import RUNTIME_METER
+from infra.local.pollers import log_line
 from infra.local.sandbox import FunctionError
 
 if TYPE_CHECKING:
@@ -237,6 +239,7 @@ class GatewayResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    function_id: str | None = None  # the function that answered (the terminal's request line)
 
 
 class InvalidProxyResponseError(ValueError):
@@ -270,6 +273,31 @@ def error_response(
     return GatewayResponse(status, headers, body)
 
 
+def meter_response(method: str, raw_path: str) -> GatewayResponse:
+    """`GET /_local/meter` (`?reset=1`: and empty it), `DELETE /_local/meter`: the runtime's metered units."""
+    if not RUNTIME_METER.enabled:
+        return error_response(404, "metering_off", "metering is off: start the runtime with CHIRP_METER=1")
+    if method not in ("GET", "DELETE"):
+        return error_response(405, "method_not_allowed", "GET or DELETE /_local/meter", [("Allow", "DELETE, GET")])
+    reset = method == "DELETE" or dict(parse_qsl(urlsplit(raw_path).query)).get("reset") == "1"
+    body = json.dumps(RUNTIME_METER.snapshot(reset=reset)).encode()
+    return GatewayResponse(200, [("Content-Type", "application/json")], body)
+
+
+def status_response(method: str, status: Callable[[], dict[str, Any]]) -> GatewayResponse:
+    """`GET /_local/status`: the running runtime's queues, pollers, sandboxes and faults (infra.local.status)."""
+    if method != "GET":
+        return error_response(405, "method_not_allowed", "GET /_local/status", [("Allow", "GET")])
+    body = json.dumps(status(), default=str).encode()
+    return GatewayResponse(200, [("Content-Type", "application/json")], body)
+
+
+def request_line(method: str, raw_path: str, status: int, elapsed_ms: float, function_id: str) -> str:
+    """`[api]   GET    200    12.3 ms  ApiFunction              /api/timeline?limit=20`: aligned, the path
+    last (its length varies); the function `-` when none answered (no route, a local endpoint)."""
+    return f"[api]   {method:<7} {status:<4} {elapsed_ms:>8.1f} ms  {function_id:<28} {raw_path}"
+
+
 # ---------------------------------------------------------------------- the gateway
 Invoke = Callable[[str, dict[str, Any], str], Any]
 """(function logical id, event, request id) -> the function's result."""
@@ -294,18 +322,23 @@ class ApiGateway:
             return error_response(405, "method_not_allowed", message, [("Allow", allowed)])
         event = build_proxy_event(request, match, self.settings)
         request_id = event["requestContext"]["requestId"]
+        if RUNTIME_METER.enabled:
+            RUNTIME_METER.record_api_request(f"{match.route.method.upper()} {match.resource_path}")
         try:
             response = response_from_proxy_result(self._invoke(match.route.function_id, event, request_id))
         except FunctionError as error:  # the sandbox printed the handler's traceback
             print(
                 f"[chirp-local] {match.route.function_id} failed on {request.method} {path}: {error}", file=sys.stderr
             )
-            return error_response(502, "internal_error", f"the function failed: {error}")
+            failed = error_response(502, "internal_error", f"the function failed: {error}")
+            return replace(failed, function_id=match.route.function_id)
         except Exception as error:  # any failure of the integration is a 502, like API Gateway's
             print(f"[chirp-local] {match.route.function_id} failed on {request.method} {path}:", file=sys.stderr)
             traceback.print_exc()
-            return error_response(502, "internal_error", f"the function failed: {type(error).__name__}: {error}")
-        return GatewayResponse(response.status, [*response.headers, ("x-amzn-RequestId", request_id)], response.body)
+            failed = error_response(502, "internal_error", f"the function failed: {type(error).__name__}: {error}")
+            return replace(failed, function_id=match.route.function_id)
+        headers = [*response.headers, ("x-amzn-RequestId", request_id)]
+        return GatewayResponse(response.status, headers, response.body, match.route.function_id)
 
 
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -318,8 +351,15 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         cdn = self.server.cdn
         if cdn is not None and cdn.match(self.path) is not None:
             status = self._serve_cdn(cdn)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            print(f"{self.command} {self.path} {status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
+            log_line(request_line(self.command, self.path, status, (time.perf_counter() - started) * 1000, "cdn"))
+            return
+        if urlsplit(self.path).path == "/_local/status" and self.server.status is not None:
+            self._read_body()  # the runtime's queues, pollers and sandboxes (`make status`, infra.local.status)
+            self._write(status_response(self.command, self.server.status))
+            return
+        if urlsplit(self.path).path == "/_local/meter":  # the local runtime's billed units (infra.local.metering)
+            self._read_body()
+            self._write(meter_response(self.command, self.path))
             return
         websockets = self.server.websockets
         if websockets is not None and self.command == "GET" and websockets.serves_handshake(self.path):
@@ -334,7 +374,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             response = self._respond(self._incoming(body))
         self._write(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        print(f"{self.command} {self.path} {response.status} {elapsed_ms:.1f}ms", file=sys.stderr, flush=True)
+        log_line(request_line(self.command, self.path, response.status, elapsed_ms, response.function_id or "-"))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_request  # noqa: N815
 
@@ -431,6 +471,7 @@ class GatewayHttpServer(ThreadingHTTPServer):
         self.gateway = gateway
         self.websockets: WebSocketGateway | None = None  # set when the template declares WebSocket APIs
         self.cdn: CloudFrontStandIn | None = None  # set when a CloudFront distribution serves a bucket
+        self.status: Callable[[], dict[str, Any]] | None = None  # the runtime's, once it serves (/_local/status)
         super().__init__(address, _GatewayRequestHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -8,6 +8,7 @@ handler is an outcome to act on (retry, report, send to a destination), never a 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -99,22 +100,94 @@ def invoke_batch(
     records: list[dict[str, Any]],
     item_id: Callable[[dict[str, Any]], str],
 ) -> InvocationOutcome:
-    """Invoke the function with `{"Records": records}` and read its (partial) batch response."""
+    """Invoke the function with `{"Records": records}` and read its (partial) batch response; one line on the
+    terminal (`batch_line`) and the mapping's figures (`BATCH_STATS`) either way."""
     started = time.perf_counter()
     try:
         response = invoker.invoke(settings.function_id, {"Records": records})
     except FunctionError as error:  # the sandbox printed the handler's traceback
-        log(f"{settings.name}: function error on a batch of {len(records)}: {error}")
-        return InvocationOutcome(failed_ids=None, error=str(error))
+        outcome = InvocationOutcome(failed_ids=None, error=str(error))
+        _report(settings, records, outcome, started)
+        return outcome
     except Exception as error:  # a failed invocation is an outcome, not a poller failure
-        log(f"{settings.name}: invocation failed on a batch of {len(records)}: {type(error).__name__}: {error}")
+        outcome = InvocationOutcome(failed_ids=None, error=f"{type(error).__name__}: {error}")
+        _report(settings, records, outcome, started)
         traceback.print_exc()
-        return InvocationOutcome(failed_ids=None, error=f"{type(error).__name__}: {error}")
+        return outcome
     outcome = _outcome_of_response(settings, response, {item_id(record) for record in records})
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    status = "ok" if outcome.succeeded else f"failed ({outcome.error or len(outcome.failed_ids or [])})"
-    log(f"{settings.name}: batch of {len(records)} {status} in {elapsed_ms:.0f}ms")
+    _report(settings, records, outcome, started)
     return outcome
+
+
+def _report(
+    settings: MappingSettings, records: list[dict[str, Any]], outcome: InvocationOutcome, started: float
+) -> None:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    BATCH_STATS.record(settings.name, len(records), outcome)
+    log_line(batch_line(settings, len(records), outcome, elapsed_ms))
+
+
+def batch_line(settings: MappingSettings, count: int, outcome: InvocationOutcome, elapsed_ms: float) -> str:
+    """`[batch] TimelineWriterFunction   <- TimelineQueue        10 records  ok                 12 ms`: which
+    function, from which source (the event's name in the template), how many records, what came of them."""
+    if outcome.succeeded:
+        result = "ok"
+    elif outcome.failed_ids is None:
+        result = f"FAILED {outcome.error or ''}".rstrip()
+    else:
+        shown = ",".join(_short_id(item) for item in outcome.failed_ids[:3])
+        more = f",+{len(outcome.failed_ids) - 3}" if len(outcome.failed_ids) > 3 else ""
+        result = f"failed {len(outcome.failed_ids)}/{count}: {shown}{more}"
+    records = f"{count} record{'s' if count != 1 else ' '}"
+    source = f"<- {settings.event_name}"
+    return f"[batch] {settings.function_id:<28} {source:<27} {records:>11} {elapsed_ms:>7.0f} ms  {result}"
+
+
+def _short_id(item_id: str) -> str:
+    """A stream record's sequence number or a message id, short enough to scan (its tail: what differs)."""
+    return item_id if len(item_id) <= 12 else "…" + item_id[-11:]
+
+
+@dataclass
+class MappingFigures:
+    """What `make status` shows of one event source mapping's batches."""
+
+    batches: int = 0
+    records: int = 0
+    failed_batches: int = 0  # a whole batch failed, or some of its items
+    consecutive_failures: int = 0
+    last_batch_at: float | None = None  # time.time()
+    last_error: str | None = None
+
+
+class BatchStats:
+    """Every mapping's figures, by mapping name (`Function.Event`), for the runtime's status."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._figures: dict[str, MappingFigures] = {}
+
+    def record(self, name: str, count: int, outcome: InvocationOutcome) -> None:
+        with self._lock:
+            figures = self._figures.setdefault(name, MappingFigures())
+            figures.batches += 1
+            figures.records += count
+            figures.last_batch_at = time.time()
+            if outcome.succeeded:
+                figures.consecutive_failures = 0
+            else:
+                figures.failed_batches += 1
+                figures.consecutive_failures += 1
+                failed = f"{len(outcome.failed_ids)} of {count} items" if outcome.failed_ids is not None else ""
+                figures.last_error = outcome.error or failed
+
+    def figures(self, name: str) -> MappingFigures:
+        with self._lock:
+            found = self._figures.get(name)
+            return MappingFigures(**vars(found)) if found is not None else MappingFigures()
+
+
+BATCH_STATS = BatchStats()
 
 
 def _outcome_of_response(settings: MappingSettings, response: Any, batch_ids: set[str]) -> InvocationOutcome:
@@ -167,7 +240,19 @@ def iso_timestamp(moment: datetime) -> str:
 
 
 def log(message: str) -> None:
-    print(f"[poller] {message}", file=sys.stderr, flush=True)
+    log_line(f"[poller] {message}")
+
+
+def log_line(line: str) -> None:
+    """One line on the runtime's terminal (stderr), whole: lines of concurrent threads never interleave."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def function_logs_elsewhere() -> bool:
+    """Whether the functions' own output goes to `<data>/logs/functions/` (CHIRP_FUNCTION_LOGS, `file` by
+    default; its warnings, errors and tracebacks still shown here) rather than all of it to the terminal."""
+    return os.environ.get("CHIRP_FUNCTION_LOGS", "file").strip().lower() != "terminal"
 
 
 class PollerThread:

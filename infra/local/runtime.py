@@ -1,7 +1,8 @@
 """Start, run and stop the whole local system: `python -m infra.local`.
 
 Order of start: lock the data dir and bind the API port (fail fast), start the emulators (on the default
-target: DynamoDB Local, moto server, and SeaweedFS behind the S3 front, `infra.local.s3`), provision
+target: DynamoDB Local, moto server, SQS and SNS from SQLite (`infra.local.sqs`), and SeaweedFS behind the S3
+front, `infra.local.s3`), provision
 the template's resources (and serve its CloudFront distributions' bucket paths on the API's port), set
 the functions' environment, expand their IAM policies (SAM's translation runs in a thread from the start)
 and check what Lambda needs from them, import the handlers (each sandbox enforces
@@ -37,8 +38,10 @@ from infra.local.emulators import (
     EmulatorError,
     free_port,
     start_dynamodb_local,
+    start_local_sqs,
     start_moto_server,
 )
+from infra.local.faults import FaultInjector, fault_settings_from_environ
 from infra.local.functions import (
     EventSource,
     FunctionSpec,
@@ -50,7 +53,13 @@ from infra.local.gateway import ApiGateway, ApiSettings, GatewayHttpServer, Rout
 from infra.local.iam.authority import Authority
 from infra.local.iam.enforcement import RoleTranslation, runtime_authority
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
-from infra.local.pollers import PollerThread, log, sqs_mapping_settings, stream_mapping_settings
+from infra.local.pollers import (
+    PollerThread,
+    function_logs_elsewhere,
+    log,
+    sqs_mapping_settings,
+    stream_mapping_settings,
+)
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
 from infra.local.s3.cdn import bucket_domains, cloudfront_stand_in
 from infra.local.s3.service import LocalS3
@@ -65,6 +74,7 @@ from infra.local.schedules import (
     function_schedules,
 )
 from infra.local.sqs_poller import SqsPoller
+from infra.local.status import RuntimeStatus
 from infra.local.stream_poller import StreamPoller
 from infra.local.subscriptions import check_sqs_subscriptions, subscription_properties
 from infra.local.template import JsonValue, Template, TemplateError, load_template
@@ -96,6 +106,7 @@ class LocalRuntime:
     websocket_stages: list[WebSocketStage] = field(default_factory=list)
     websocket_limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # tests shorten them
     schedule_clock: Clock = field(default_factory=SystemClock)  # tests move it rather than wait
+    faults: FaultInjector = field(default_factory=FaultInjector)  # CHIRP_FAULT_*, read at start (off by default)
     _lock_file: IO[str] | None = None
     _server_thread: threading.Thread | None = None
 
@@ -105,6 +116,9 @@ class LocalRuntime:
 
     # ------------------------------------------------------------------ start
     def start(self) -> None:
+        self.faults = FaultInjector(fault_settings_from_environ(os.environ))  # a bad share stops the start here
+        if self.faults.enabled:
+            print(f"[chirp-local] fault injection on: {self.faults.settings.describe()}", file=sys.stderr, flush=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_data_dir()
         template = load_template(self.config.template_path)
@@ -164,11 +178,17 @@ class LocalRuntime:
         s3.spawn()
         self.children.append(start_dynamodb_local(install_dir, self.data_dir / "dynamodb", dynamodb_port, logs))
         self.children.append(start_moto_server(moto_port, logs))
+        # SQS and SNS from SQLite (`infra.local.sqs`): moto keeps them in memory, and a kill -9 lost every queued event.
+        sqs_port = self.config.sqs_port or free_port()
+        self.children.append(start_local_sqs(self.data_dir / "sqs", sqs_port, self.config.region, logs))
         for child in self.children:
             child.wait_until_serving(EMULATOR_START_TIMEOUT_SECONDS)
         s3.wait_until_serving(EMULATOR_START_TIMEOUT_SECONDS)
         return ServiceEndpoints(
-            default=f"http://127.0.0.1:{moto_port}", dynamodb=f"http://127.0.0.1:{dynamodb_port}", s3=s3.url
+            default=f"http://127.0.0.1:{moto_port}",
+            dynamodb=f"http://127.0.0.1:{dynamodb_port}",
+            s3=s3.url,
+            sqs=f"http://127.0.0.1:{sqs_port}",
         )
 
     def _prepare_process_environment(self, endpoints: ServiceEndpoints) -> None:
@@ -213,7 +233,23 @@ class LocalRuntime:
 
     def _warm_sandboxes(self, functions: list[FunctionSpec], layers: list[Path], authority: Authority) -> Invoker:
         """Start each function's first sandbox, all at once (each imports its handler, its IAM guard first)."""
-        settings = SandboxSettings(base_environment=dict(os.environ), layer_paths=layers, authority=authority)
+        # The functions' own logs (Powertools' JSON lines) to a file each, unless CHIRP_FUNCTION_LOGS=terminal:
+        # the terminal keeps one line per request and per batch, and a failure's traceback with its line.
+        log_dir = None if not function_logs_elsewhere() else self.data_dir / "logs" / "functions"
+        if log_dir is not None:
+            print(
+                f"[chirp-local] the functions' own logs: {_display_path(log_dir)}/<Function>.log "
+                "(CHIRP_FUNCTION_LOGS=terminal: here)",
+                file=sys.stderr,
+                flush=True,
+            )
+        settings = SandboxSettings(
+            base_environment=dict(os.environ),
+            layer_paths=layers,
+            authority=authority,
+            faults=self.faults,
+            log_dir=log_dir,
+        )
         pools = {
             function.logical_id: SandboxPool(function, self.config.concurrency, settings) for function in functions
         }
@@ -256,10 +292,10 @@ class LocalRuntime:
         if event.type == "DynamoDB":
             settings = stream_mapping_settings(function.logical_id, event.name, event.properties)
             checkpoints = CheckpointStore(self.data_dir / "pollers" / f"{settings.name}.json", settings.source_arn)
-            poller: PollerThread = StreamPoller(settings, clients, invoker, checkpoints)
+            poller: PollerThread = StreamPoller(settings, clients, invoker, checkpoints, self.faults)
         elif event.type == "SQS":
             settings = sqs_mapping_settings(function.logical_id, event.name, event.properties)
-            poller = SqsPoller(settings, clients, invoker)
+            poller = SqsPoller(settings, clients, invoker, self.faults)
         else:
             return None
         return poller if settings.enabled else None
@@ -288,6 +324,7 @@ class LocalRuntime:
         self.api_url = f"http://{host!s}:{port}{common_route_prefix(routes.routes)}"
         # endpoints.json before the first answer: whoever sees /api/health answer 200 finds the file written.
         self._write_endpoints_file(endpoints)
+        server.status = RuntimeStatus(self)  # GET /_local/status, `make status`
         server.gateway = ApiGateway(routes, settings, invoker.invoke)
 
     def _serve_websockets(
@@ -325,6 +362,7 @@ class LocalRuntime:
             },
             "dynamodb": endpoints.for_service("dynamodb"),
             "s3": endpoints.for_service("s3"),
+            "sqs": endpoints.for_service("sqs"),  # SQS and SNS
             "moto": endpoints.default if self.config.target is Target.EMULATORS else None,
             "endpointUrl": endpoints.default,
             "environment": {**shared_environment(self.functions), **endpoints.environment()},

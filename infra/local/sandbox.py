@@ -6,6 +6,10 @@ that Lambda never shares between two concurrent invocations: a Chalice app keeps
 on the app object, the logging registry holds one logger per name, Powertools' Metrics keeps one
 metric set per process. The pool starts sandboxes on demand, up to the concurrency limit, and
 replaces one that timed out (it is killed, as Lambda does) or crashed.
+
+With fault injection on (`SandboxSettings.faults`, `infra.local.faults`), the invoker makes a share of
+invocations fail: the worker raises before or after the handler, or never answers and is killed at a random
+moment, as a timeout kills it; and each sandbox fakes a share of AWS's errors (its worker settings `faults`).
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from infra.local.emulators import die_with_parent
+from infra.local.faults import INVOKE_TIMEOUT, TIMEOUT_KILL_WINDOW_SECONDS, FaultInjector
 from infra.local.functions import FunctionSpec
+from infra.local.metering import RUNTIME_METER
 from infra.local.worker import read_message, write_message
 
 if TYPE_CHECKING:
@@ -61,11 +67,17 @@ class SandboxSettings:
     `authority`: the functions' IAM policies, enforced on every AWS call a sandbox makes (None: unchecked).
     `layer_paths`: the template's layers, on the path of every zip function; an image function gets its own
     folders instead (`FunctionSpec.image_paths`: an image has no layers).
+    `faults`: the runtime's fault injection (None: none; neither is a disabled injector).
+    `log_dir`: where each function's sandboxes write their output, `<log_dir>/<logical id>.log`, its warnings,
+    errors and tracebacks shown on the runtime's stderr too (`copy_output`); None: all of it on the runtime's
+    own stdout and stderr, the terminal.
     """
 
     base_environment: Mapping[str, str]
     layer_paths: list[Path]
     authority: Authority | None = None
+    faults: FaultInjector | None = None
+    log_dir: Path | None = None
 
 
 def search_paths(function: FunctionSpec, settings: SandboxSettings) -> list[Path]:
@@ -98,13 +110,15 @@ _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_pref
 
 
 def _spawn_worker(
-    command: list[str], cwd: Path, environment: dict[str, str], fds: tuple[int, ...]
+    command: list[str], cwd: Path, environment: dict[str, str], fds: tuple[int, ...], piped: bool = False
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command,
         cwd=cwd,
         env=environment,
         stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if piped else None,  # piped: read by copy_output
+        stderr=subprocess.STDOUT if piped else None,
         pass_fds=fds,
         preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl and setpgrp only; no locks taken
     )
@@ -115,6 +129,7 @@ class Sandbox:
 
     def __init__(self, function: FunctionSpec, settings: SandboxSettings) -> None:
         self.function = function
+        self._faults = settings.faults
         requests_read, self._requests = os.pipe()
         self._responses, responses_write = os.pipe()
         original_pythonpath = settings.base_environment.get("PYTHONPATH")
@@ -130,17 +145,24 @@ class Sandbox:
             "runtime_path": str(RUNTIME_ROOT),
             "original_pythonpath": original_pythonpath,
             "iam": _iam_settings(settings.authority, function, iam_line),
+            "faults": settings.faults.sandbox_settings(function.logical_id) if settings.faults else None,
+            "meter": RUNTIME_METER.enabled,
         }
         fds = (requests_read, responses_write, *([iam_line.fileno()] if iam_line else []))
         environment = {
-            **settings.base_environment,
+            **{name: value for name, value in settings.base_environment.items() if not name.startswith("CHIRP_FAULT_")},
             **function.environment,
             **lambda_environment(function),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(RUNTIME_ROOT), original_pythonpath])),
         }
+        if settings.log_dir is not None:  # a pipe, not a terminal: each line as it is written, in order
+            environment.setdefault("PYTHONUNBUFFERED", "1")
         command = [sys.executable, "-m", "infra.local.worker", json.dumps(worker_settings)]
         try:
-            self.process = _SPAWNER.submit(_spawn_worker, command, function.code_dir, environment, fds).result()
+            piped = settings.log_dir is not None
+            self.process = _SPAWNER.submit(_spawn_worker, command, function.code_dir, environment, fds, piped).result()
+            if settings.log_dir is not None and self.process.stdout is not None:
+                copy_output(self.process.stdout, settings.log_dir / f"{function.logical_id}.log", function.logical_id)
         finally:
             os.close(requests_read)
             os.close(responses_write)
@@ -157,10 +179,25 @@ class Sandbox:
                 f"{error.get('errorType', 'exit')}: {error.get('errorMessage', 'the sandbox exited')}"
             )
 
-    def invoke(self, event: Any, context: dict[str, Any], timeout_seconds: float) -> Any:
-        """Run the handler; raise FunctionError when it raised, timed out or crashed."""
-        write_message(self._requests, {"event": event, "context": context})
-        response = self._read(time.monotonic() + timeout_seconds, timeout_seconds)
+    def invoke(self, event: Any, context: dict[str, Any], timeout_seconds: float, fault: str | None = None) -> Any:
+        """Run the handler; raise FunctionError when it raised, timed out or crashed.
+
+        `fault`: an injected fault the worker acts out (`infra.local.faults`); with INVOKE_TIMEOUT the worker never
+        answers and is killed at a random moment of the kill window, reported as Lambda reports a timeout.
+        """
+        request: dict[str, Any] = {"event": event, "context": context}
+        if fault is not None:
+            request["fault"] = fault
+        deadline = time.monotonic() + timeout_seconds
+        if fault == INVOKE_TIMEOUT and self._faults is not None:
+            deadline = time.monotonic() + self._faults.uniform(0.0, min(timeout_seconds, TIMEOUT_KILL_WINDOW_SECONDS))
+        write_message(self._requests, request)
+        response = self._read(deadline, timeout_seconds)
+        if self._faults is not None and response.get("faults"):
+            for kind, count in response["faults"].items():
+                self._faults.counts.add(kind, int(count))
+        if "meter" in response:
+            RUNTIME_METER.record_invocation(self.function.logical_id, self.function.memory_mb, event, response["meter"])
         if "error" in response:
             error = response["error"]
             raise FunctionError(error["errorType"], error["errorMessage"], error.get("stackTrace"))
@@ -200,6 +237,49 @@ class Sandbox:
             self.process.wait()
 
 
+# Powertools' JSON lines below WARNING, and its metrics (EMF): to the log file only.
+_QUIET_PREFIXES = (b'{"level":"INFO"', b'{"level":"DEBUG"', b'{"_aws"')
+_LOUD_LEVELS = {"WARNING", "ERROR", "CRITICAL"}
+
+
+def copy_output(stream: IO[bytes], log_file: Path, function_id: str) -> threading.Thread:
+    """Copy a sandbox's output to its function's log file, in a thread until the sandbox ends; the lines an
+    operator must see (`terminal_line`: warnings, errors, tracebacks, plain prints) on the runtime's stderr too."""
+
+    def copy() -> None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("ab") as log, stream:
+            for line in stream:
+                log.write(line)
+                log.flush()
+                shown = None if line.startswith(_QUIET_PREFIXES) else terminal_line(line, function_id)
+                if shown is not None:
+                    sys.stderr.write(shown + "\n")
+                    sys.stderr.flush()
+
+    thread = threading.Thread(target=copy, name=f"output-{function_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def terminal_line(line: bytes, function_id: str) -> str | None:
+    """What the terminal shows of one line of a sandbox's output: a Powertools JSON line at WARNING or above as
+    `[Function] LEVEL message` and its exception's traceback, any line that is not JSON (a traceback the worker
+    printed, a print) as `[Function] line`; None for the rest (INFO and DEBUG lines, metrics)."""
+    text = line.decode("utf-8", errors="replace").rstrip("\n")
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return f"[{function_id}] {text}"
+        if not isinstance(document, dict) or str(document.get("level", "")).upper() not in _LOUD_LEVELS:
+            return None
+        shown = f"[{function_id}] {document['level'].upper()} {document.get('message', '')}"
+        exception = document.get("exception")
+        return f"{shown}\n{exception}" if exception else shown
+    return f"[{function_id}] {text}" if text.strip() else None
+
+
 def start_sandbox(function: FunctionSpec, settings: SandboxSettings) -> Sandbox:
     sandbox = Sandbox(function, settings)
     sandbox.wait_until_ready()
@@ -223,6 +303,12 @@ class SandboxPool:
         self._idle: queue.LifoQueue[Sandbox] = queue.LifoQueue()
         self._all: list[Sandbox] = []
         self._lock = threading.Lock()
+        self.started = 0  # sandboxes started, first ones included
+        self.replaced = 0  # sandboxes that died (killed at a timeout, crashed) and were dropped
+
+    @property
+    def settings(self) -> SandboxSettings:
+        return self._settings
 
     def warm(self) -> None:
         """Start the first sandbox now, so the first request pays no import and errors show at start."""
@@ -259,6 +345,7 @@ class SandboxPool:
             raise
         with self._lock:
             self._all[self._all.index(placeholder)] = sandbox
+            self.started += 1
         return sandbox
 
     def _reserve_slot(self) -> Any:
@@ -274,6 +361,24 @@ class SandboxPool:
         with self._lock:
             if sandbox in self._all:
                 self._all.remove(sandbox)
+                if isinstance(sandbox, Sandbox):  # a dead one (not a start's placeholder): the next is a new start
+                    self.replaced += 1
+
+    def snapshot(self) -> dict[str, int]:
+        """The pool's sandboxes now (`make status`): alive, of which busy; started and replaced since start."""
+        with self._lock:
+            alive = sum(1 for sandbox in self._all if isinstance(sandbox, Sandbox) and sandbox.is_alive())
+            starting = sum(1 for sandbox in self._all if not isinstance(sandbox, Sandbox))
+            started, replaced = self.started, self.replaced
+        idle = self._idle.qsize()
+        return {
+            "size": self.size,
+            "alive": alive,
+            "busy": max(0, alive - idle),
+            "starting": starting,
+            "started": started,
+            "replaced": replaced,
+        }
 
     def close(self) -> None:
         with self._lock:
@@ -309,8 +414,10 @@ class Invoker:
         """Call the handler with `event`; FunctionError when it fails, as Lambda reports it."""
         pool = self.pools[logical_id]
         context = invocation_context(pool.function, request_id)
+        faults = pool.settings.faults
+        fault = faults.invoke_fault(logical_id, f"request {context['aws_request_id']}") if faults else None
         with pool.acquire() as sandbox:
-            return sandbox.invoke(event, context, pool.function.timeout_seconds)
+            return sandbox.invoke(event, context, pool.function.timeout_seconds, fault)
 
     def close(self) -> None:
         for pool in self.pools.values():

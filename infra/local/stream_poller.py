@@ -7,6 +7,11 @@ MaximumBatchingWindowInSeconds to fill one), in Lambda's event format. A batch t
 records from the first reported failure on are retried. After MaximumRetryAttempts the failed records
 are described to the OnFailure destination and skipped. Each shard's position is checkpointed in the
 data dir, so a restart neither loses nor re-delivers handled records.
+
+With fault injection (`infra.local.faults`): CHIRP_FAULT_REDELIVER re-invokes a share of the batches that
+succeeded (their checkpoint is not advanced, so the same batch comes again, as after a poller's crash), and
+CHIRP_FAULT_POLLER_RESTART, after a share of the rounds that delivered a batch, drops the poller's shards,
+iterators and fetched records and reads its checkpoint file again, as a restarted poller resumes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from botocore.exceptions import ClientError
 from infra.local.aws import AwsClients
 from infra.local.checkpoints import CheckpointStore
 from infra.local.event_filter import record_passes
+from infra.local.faults import FaultInjector
 from infra.local.pollers import (
     InvocationOutcome,
     MappingSettings,
@@ -61,15 +67,22 @@ class _Batch:
 
 class StreamPoller(PollerThread):
     def __init__(
-        self, settings: MappingSettings, clients: AwsClients, invoker: Invoker, checkpoints: CheckpointStore
+        self,
+        settings: MappingSettings,
+        clients: AwsClients,
+        invoker: Invoker,
+        checkpoints: CheckpointStore,
+        faults: FaultInjector | None = None,
     ) -> None:
         super().__init__(settings.name)
         self.settings = settings
         self.clients = clients
         self.invoker = invoker
         self.checkpoints = checkpoints
+        self.faults = faults
         self.shards: dict[str, ShardState] = {}
         self._next_refresh = 0.0
+        self._delivered = False  # whether this round invoked the function
 
     @property
     def _streams(self) -> Any:
@@ -82,9 +95,21 @@ class StreamPoller(PollerThread):
         if time.monotonic() >= self._next_refresh:
             self._refresh_shards()
         busy = False
+        self._delivered = False
         for shard in self._readable_shards():
             busy = self._process_shard(shard) or busy
+        if self._delivered and self.faults is not None:
+            details = f"{self.settings.name}: resumes from {self.checkpoints.path.name}"
+            if self.faults.poller_restart(self.settings.function_id, details):
+                self.restart_from_checkpoints()
+                return True
         return busy
+
+    def restart_from_checkpoints(self) -> None:
+        """Forget everything held in memory (shards, iterators, fetched records) and read the checkpoint file again."""
+        self.checkpoints = CheckpointStore(self.checkpoints.path, self.checkpoints.stream_arn)
+        self.shards = {}
+        self._next_refresh = 0.0
 
     def _initialize(self) -> None:
         """First run of this mapping: with LATEST, skip what the stream already holds."""
@@ -160,6 +185,7 @@ class StreamPoller(PollerThread):
             self._complete(shard, batch.span)
             return bool(shard.pending)
         outcome = invoke_batch(self.invoker, self.settings, batch.events, _sequence_number)
+        self._delivered = True
         self._apply_outcome(shard, batch, outcome)
         return bool(shard.pending) and time.monotonic() >= shard.retry_at
 
@@ -232,6 +258,8 @@ class StreamPoller(PollerThread):
 
     # ------------------------------------------------------------------ outcomes
     def _apply_outcome(self, shard: ShardState, batch: _Batch, outcome: InvocationOutcome) -> None:
+        if outcome.succeeded and self._redeliver(batch):
+            return  # left pending, unchecked: the same batch is invoked again
         if outcome.succeeded:
             self._complete(shard, batch.span)
         elif outcome.failed_ids is not None:
@@ -240,6 +268,13 @@ class StreamPoller(PollerThread):
             shard.batch_limit = max(1, len(batch.events) // 2)
         else:
             self._count_failure(shard, batch, function_error=True)
+
+    def _redeliver(self, batch: _Batch) -> bool:
+        if self.faults is None:
+            return False
+        first, last = _sequence_number(batch.span[0]), _sequence_number(batch.span[-1])
+        details = f"{self.settings.name}: batch of {len(batch.events)} ({first}..{last}) invoked again"
+        return self.faults.redeliver(self.settings.function_id, details)
 
     def _retry_from_first_failure(self, shard: ShardState, batch: _Batch, failed_ids: list[str]) -> None:
         """Records before the first reported failure are done; the rest of the batch is retried."""

@@ -1,8 +1,8 @@
-"""What SNS checks before it delivers to an SQS queue, and moto server does not: the queue's policy.
+"""What SNS checks before it delivers to an SQS queue, and the local SNS (`infra.local.sqs`) does not: its policy.
 
 On AWS an SNS topic delivers to a subscribed queue only if the queue's policy lets the topic send to it
 (principal `sns.amazonaws.com`, `sqs:SendMessage` on the queue, `aws:SourceArn` the topic); otherwise
-every message is silently lost. moto delivers regardless, so the runtime refuses to start on a template
+every message is silently lost. The local SNS delivers regardless, so the runtime refuses to start on a template
 whose subscriptions AWS would not deliver to, naming the subscription and what its queue's policy lacks.
 Action and resource are matched by moto's policy evaluator (`moto.iam.access_control.IAMPolicy`); the
 principal and the `aws:SourceArn` condition, which it does not evaluate, are checked here.

@@ -12,6 +12,11 @@ function: it asks the runtime for each new decision over a socket it inherits (m
 stays in the runtime), and answers a refused call with the service's access-denied error, as AWS would. It is
 imported while the runtime's folder is still on sys.path, which is then dropped: the handler cannot import the
 runtime.
+
+With fault injection on (`infra.local.faults`), two more things: a request may carry a `fault` (raise before the
+handler, raise after it, or never answer: the runtime then kills the sandbox), and with AWS faults (worker settings
+`faults`) a botocore hook, installed next to the IAM guard, answers a share of the function's DynamoDB, SQS and SNS
+calls with the service's error; each answer then reports the faults it met (`faults`), for the runtime's counts.
 """
 
 from __future__ import annotations
@@ -108,16 +113,68 @@ def error_payload(error: BaseException) -> dict[str, Any]:
     }
 
 
+class InjectedFault(RuntimeError):
+    """A function error injected by the runtime's fault mode (`infra.local.faults`), not raised by the handler."""
+
+
 def serve(handler: Any, requests: int, responses: int) -> None:
     while (request := read_message(requests)) is not None:
+        fault = request.get("fault")
         try:
+            if fault == "invoke_error_before":
+                raise InjectedFault("fault injected before the handler ran")
             result = handler(request["event"], LambdaContext(request["context"]))
             json.dumps(result, default=_json_default)
+            if fault == "invoke_error_after":
+                raise InjectedFault("fault injected after the handler ran: its answer is lost")
+        except InjectedFault as error:
+            write_message(responses, _with_meter(_with_fault_counts({"error": error_payload(error)})))
+            continue
         except Exception as error:
             traceback.print_exc()
-            write_message(responses, {"error": error_payload(error)})
+            write_message(responses, _with_meter(_with_fault_counts({"error": error_payload(error)})))
             continue
-        write_message(responses, {"result": result})
+        if fault == "invoke_timeout":
+            _hang()
+        write_message(responses, _with_meter(_with_fault_counts({"result": result})))
+
+
+def _hang() -> None:
+    """A timed-out invocation never answers: the runtime kills this process (its answer is lost)."""
+    sys.stdout.flush()
+    while True:
+        time.sleep(3600)
+
+
+def _with_fault_counts(message: dict[str, Any]) -> dict[str, Any]:
+    """Add the AWS faults this invocation met, when fault injection is on in this sandbox."""
+    faults = sys.modules.get("infra.local.faults")
+    installed = faults.installed_aws_faults() if faults is not None else None
+    counts = installed.take_counts() if installed is not None else None
+    if counts:
+        message["faults"] = counts
+    return message
+
+
+def _with_meter(message: dict[str, Any]) -> dict[str, Any]:
+    """Add the invocation's billed units (`infra.local.metering`), when metering is on in this sandbox."""
+    metering = sys.modules.get("infra.local.metering")
+    if metering is not None and metering.installed():
+        message.update(metering.invocation_report())
+    return message
+
+
+def _install_meter(on: bool | None) -> None:
+    """Count this sandbox's billed units (CHIRP_METER=1), hooked in as the IAM guard is."""
+    if on:
+        from infra.local.metering import install_in_sandbox
+
+        install_in_sandbox()
+
+
+def _timed(handler: Any) -> Any:
+    metering = sys.modules.get("infra.local.metering")
+    return metering.metered(handler) if metering is not None and metering.installed() else handler
 
 
 def _forget_runtime_path(runtime_path: str, original_pythonpath: str | None) -> None:
@@ -139,13 +196,24 @@ def _enforce_iam(iam_settings: dict[str, Any] | None) -> None:
     enforce_in_sandbox(iam_settings)
 
 
+def _inject_faults(fault_settings: dict[str, Any] | None) -> None:
+    """Answer a share of AWS calls with the service's errors (fault injection), hooked in as the IAM guard is."""
+    if fault_settings is None:
+        return
+    from infra.local.faults import install_aws_faults
+
+    install_aws_faults(fault_settings)
+
+
 def main() -> int:
     settings = json.loads(sys.argv[1])
     requests, responses = settings["requests_fd"], settings["responses_fd"]
     try:
         _enforce_iam(settings.get("iam"))
+        _inject_faults(settings.get("faults"))
+        _install_meter(settings.get("meter"))
         _forget_runtime_path(settings["runtime_path"], settings["original_pythonpath"])
-        handler = load_handler(settings)
+        handler = _timed(load_handler(settings))
     except BaseException as error:
         traceback.print_exc()
         write_message(responses, {"ready": False, "error": error_payload(error)})

@@ -67,7 +67,7 @@ class ConsumerQueue:
 def subscribe(chirp_runtime: RunningRuntime) -> Iterator[Any]:
     """Make a consumer queue subscribed to the runtime's bus with a filter (None: every event)."""
     endpoints = chirp_runtime.endpoints()
-    options = {"endpoint_url": endpoints["moto"], "region_name": endpoints["region"]}
+    options = {"endpoint_url": endpoints["sqs"], "region_name": endpoints["region"]}
     options |= {"aws_access_key_id": "e2e", "aws_secret_access_key": "e2e"}
     sqs, sns = boto3.client("sqs", **options), boto3.client("sns", **options)
     topic = endpoints["resources"]["DomainEventsTopic"]["ref"]

@@ -103,7 +103,7 @@ def sqs_client(runtime: RunningRuntime) -> Any:
     endpoints = runtime.endpoints()
     return boto3.client(
         "sqs",
-        endpoint_url=endpoints["moto"],
+        endpoint_url=endpoints["sqs"],
         region_name=endpoints["region"],
         aws_access_key_id="e2e",
         aws_secret_access_key="e2e",

@@ -1,9 +1,9 @@
-"""The local runtime as a process: API Gateway's own answers (404, 405, 413), the endpoints file,
-data, secrets and media across a restart, no emulator outliving the runtime, and the AWS_ENDPOINT_URL mode."""
+"""The local runtime as a process: API Gateway's own answers (404, 405, 413), the endpoints file and the
+AWS_ENDPOINT_URL mode. What survives a kill -9 and a restart, and the emulators dying with the runtime:
+test_runtime_durability.py."""
 
 from __future__ import annotations
 
-import signal
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,8 +15,6 @@ from moto.server import ThreadedMotoServer
 
 from infra.local.config import REPO_ROOT
 from infra.local.template import load_template
-from tests.e2e.accounts import register
-from tests.e2e.uploads import jpeg, ready_media
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RunningRuntime, RuntimeLauncher
@@ -46,10 +44,6 @@ def process_names(pids: set[int]) -> dict[int, str]:
         except OSError:
             continue
     return names
-
-
-def java_pids(runtime: RunningRuntime) -> set[int]:
-    return {pid for pid, command in process_names(runtime.descendants()).items() if "DynamoDBLocal.jar" in command}
 
 
 # ---------------------------------------------------------------------- API Gateway's own answers
@@ -110,59 +104,6 @@ def test_endpoints_file_names_the_templates_tables(chirp_runtime: RunningRuntime
 
 
 # ---------------------------------------------------------------------- lifecycle
-def test_data_secrets_and_media_survive_a_restart(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:
-    # Given an item, the generated signing secret and a processed photo, written before a restart
-    data_dir = tmp_path / "data"
-    first = runtime_launcher.start(data_dir)
-    try:
-        with httpx.Client(base_url=first.base_url, timeout=30) as api:
-            photo = ready_media(api, register(api), jpeg(800, 600), "image/jpeg")
-        variant_urls = [variant["url"] for variant in photo["variants"]]
-        variants = [httpx.get(url).content for url in variant_urls]
-        endpoints = first.endpoints()
-        table = endpoints["resources"]["UsersTable"]["ref"]
-        aws_client("dynamodb", endpoints["dynamodb"]).put_item(
-            TableName=table, Item={"pk": {"S": "USER#e2e-restart"}, "note": {"S": "kept"}}
-        )
-        secret_arn = endpoints["resources"]["JwtSigningSecret"]["ref"]
-        secret = aws_client("secretsmanager", endpoints["moto"]).get_secret_value(SecretId=secret_arn)
-        java = java_pids(first)
-        assert len(java) == 1
-    finally:
-        runtime_launcher.stop_and_check_clean_exit(first)
-    assert not runtime_launcher.wait_for_exit(java), "DynamoDB Local outlived SIGTERM"
-    # When the runtime starts again on the same data dir
-    second = runtime_launcher.start(data_dir)
-    try:
-        endpoints = second.endpoints()
-        item = aws_client("dynamodb", endpoints["dynamodb"]).get_item(
-            TableName=table, Key={"pk": {"S": "USER#e2e-restart"}}
-        )
-        secrets = aws_client("secretsmanager", endpoints["moto"])
-        secret_after = secrets.get_secret_value(SecretId=endpoints["resources"]["JwtSigningSecret"]["ref"])
-        # (the media URLs name the API's port, which each start picks anew)
-        variants_after = [httpx.get(url.replace(f":{first.port}/", f":{second.port}/")) for url in variant_urls]
-    finally:
-        runtime_launcher.stop_and_check_clean_exit(second)
-    # Then all are as they were: the photo's variants served again, byte for byte
-    assert item["Item"]["note"] == {"S": "kept"}
-    assert secret_after["SecretString"] == secret["SecretString"]
-    assert len(secret["SecretString"]) == 64
-    assert photo["state"] == "ready" and variant_urls
-    assert [(response.status_code, response.content) for response in variants_after] == [(200, v) for v in variants]
-
-
-def test_emulators_die_with_a_sigkilled_runtime(tmp_path: Path, runtime_launcher: RuntimeLauncher) -> None:
-    # Given a running runtime and its emulators
-    runtime = runtime_launcher.start(tmp_path / "data")
-    emulators = runtime.descendants()
-    assert java_pids(runtime)
-    # When the runtime is killed outright
-    runtime.stop(signal.SIGKILL)
-    # Then no emulator is left running
-    assert not runtime_launcher.wait_for_exit(emulators), f"left running: {process_names(emulators)}"
-
-
 # ---------------------------------------------------------------------- AWS_ENDPOINT_URL (LocalStack) mode
 def test_endpoint_mode_provisions_there_and_starts_no_emulator(
     tmp_path: Path, runtime_launcher: RuntimeLauncher

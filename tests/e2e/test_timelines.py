@@ -123,7 +123,7 @@ def backend(timeline_runtime: RunningRuntime) -> Backend:
     credentials = {"region_name": endpoints["region"], "aws_access_key_id": "e2e", "aws_secret_access_key": "e2e"}
     return Backend(
         dynamodb=boto3.client("dynamodb", endpoint_url=endpoints["dynamodb"], **credentials),
-        sqs=boto3.client("sqs", endpoint_url=endpoints["moto"], **credentials),
+        sqs=boto3.client("sqs", endpoint_url=endpoints["sqs"], **credentials),
         resources={logical_id: resource["ref"] for logical_id, resource in endpoints["resources"].items()},
     )
 
