@@ -240,6 +240,11 @@ def last_routes(route: Route) -> tuple[bool, bool, bool]:
     )
 
 
+# Routes whose 503 comes only from `chirp.ids.minted` running out of fresh ids (four collisions in a row): their
+# one write is a single conditional PutItem, which busy transactions and batches leave untouched.
+ID_EXHAUSTION_ONLY = {("/api/media", "POST")}
+
+
 def storage_stays_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every transaction gives up at once (as after its retries), and so does every batch read and write,
     and every search of the search backend (as OpenSearch answering 429s, or an index kept locked)."""
@@ -277,7 +282,8 @@ def test_when_storage_stays_busy_each_route_answers_only_what_it_documents(
     assert undocumented == {}
     # And exactly the routes that document a 503 answered one, with the error body
     unavailable = {route for route, reply in replies.items() if reply.status == 503}
-    assert unavailable == {route for route, operation in operations.items() if 503 in operation.error_statuses()}
+    documented = {route for route, operation in operations.items() if 503 in operation.error_statuses()}
+    assert unavailable == documented - ID_EXHAUSTION_ONLY
     assert {replies[route].error["code"] for route in unavailable} == {"temporarily_unavailable"}
     # And each tells the client when to try again
     retry_after = [

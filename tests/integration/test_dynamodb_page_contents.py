@@ -15,7 +15,7 @@ from chirp.adapters.dynamodb.models import TOP_OF_PARTITION, TweetItem
 from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, to_tweet
 from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
-from chirp.ids import id_timestamp_ms, new_id
+from chirp.ids import id_timestamp_ms, lowest_id_at, new_id
 from chirp.pages import PageRequest
 from chirp.timelines.models import TimelineActivity, TimelineEntry, TimelineHead
 from chirp.tweets.models import RecentTweets, Tweet
@@ -172,7 +172,9 @@ def test_page_contents_past_100_keys_answers_every_item_that_exists(
     # And three real tweets and two real people among 60 tweet ids, 60 user ids and the author's recent tweets
     tweets = [add_tweet(repos, author, f"tweet {i}") for i in range(3)]
     other = add_user(repos, "bob")
-    tweet_ids = [tweet.id for tweet in tweets] + [new_id() for _ in range(57)]
+    # (the missing tweets a minute old, as deleted ones are: a young one missing would be read again consistently)
+    a_minute_ago = lowest_id_at(id_timestamp_ms(tweets[0].id) - 60_000)
+    tweet_ids = [tweet.id for tweet in tweets] + [a_minute_ago + i for i in range(57)]
     user_ids = [author, other.id] + [new_id() for _ in range(58)]
     # When the page's contents are read (121 keys)
     contents = repos.timelines.page_contents(tweet_ids, user_ids, [author])
@@ -409,3 +411,33 @@ def test_the_fan_out_trim_keeps_a_heavy_authors_newest_tweets_within_the_bytes_k
     recent = recent_of(repos, author)
     assert [tweet.id for tweet in recent.tweets] == [tweet.id for tweet in newest_first[:2]]
     assert recent.has_older
+
+
+def test_page_contents_reads_a_young_tweet_an_eventually_consistent_read_missed_again_consistently(
+    repos: ApiDependencies, author: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a tweet just posted and an old one since deleted, and a replica that has not caught up with the new one:
+    # the page's eventually consistent read does not find it
+    from chirp.adapters.dynamodb import timelines as timelines_adapter
+
+    young = add_tweet(repos, author, "just posted")
+    deleted_old_id = lowest_id_at(id_timestamp_ms(young.id) - 60_000)  # a minute older, and not in the table
+    reads: list[dict[str, batch.TableRead]] = []
+
+    def lagging(requested: dict[str, batch.TableRead]) -> dict[str, list[dict[str, Any]]]:
+        reads.append(requested)
+        found = batch.batch_get(requested)
+        table = TweetItem.Meta.table_name
+        if table in requested and not requested[table].consistent:
+            found[table] = [raw for raw in found[table] if int(raw["tweet_id"]["N"]) != young.id]
+        return found
+
+    monkeypatch.setattr(timelines_adapter, "batch_get", lagging)
+    # When a page's contents are read
+    contents = DynamoTimelineRepository().page_contents([young.id, deleted_old_id], [author], [])
+    # Then the young tweet is there, read again strongly consistent, alone; the old missing one is not read again
+    assert contents.tweets == {young.id: young}
+    assert reads[0][TweetItem.Meta.table_name].consistent is False
+    (again,) = reads[1:]
+    assert again[TweetItem.Meta.table_name].consistent is True
+    assert again[TweetItem.Meta.table_name].keys == [{"tweet_id": {"N": str(young.id)}}]

@@ -65,7 +65,7 @@ def test_api_events_all_go_through_the_chirp_api(template: Template) -> None:
     assert elsewhere == []
 
 
-EXPIRING_COUNTER_TABLES = {"RateLimitsTable"}
+EXPIRING_COUNTER_TABLES = {"RateLimitsTable", "IdempotencyTable"}
 
 
 def test_every_table_is_on_demand_recoverable_and_encrypted(template: Template) -> None:
@@ -73,8 +73,9 @@ def test_every_table_is_on_demand_recoverable_and_encrypted(template: Template) 
     tables = resources_of_type(template, TABLE_TYPE)
     assert tables
 
-    # Then each bills per request and is encrypted at rest; each but the counters that only live out their TTL
-    # (nothing in them is worth restoring: README "Rate limits") keeps point-in-time recovery and is retained
+    # Then each bills per request and is encrypted at rest; each but the counters and the Idempotency-Key records
+    # that only live out their TTL (nothing in them is worth restoring: README "Rate limits") keeps point-in-time
+    # recovery and is retained
     for name, table in tables.items():
         properties = table["Properties"]
         assert properties.get("BillingMode") == "PAY_PER_REQUEST", name

@@ -30,6 +30,7 @@ API_ENVIRONMENT = {
     "EXPORTS_BUCKET": "unit-exportsbucket",
     "ERASURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/unit-ErasureQueue",
     "RATE_LIMITS_TABLE": "unit-RateLimitsTable",
+    "IDEMPOTENCY_TABLE": "unit-IdempotencyTable",
     "SEARCH_ENDPOINT": "embedded:/tmp/chirp-unit-search",
     "MEDIA_TABLE": "unit-MediaTable",
     "MEDIA_BUCKET": "unit-mediabucket",

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import random
 import re
 from types import SimpleNamespace
 
 import pytest
 from chirp import ids
-from chirp.errors import MalformedRequest
-from chirp.ids import EPOCH_MS, MAX_ID, IdGenerator, id_timestamp_ms, iso_timestamp, lowest_id_at, parse_id
+from chirp.errors import MalformedRequest, Retryable
+from chirp.ids import (
+    EPOCH_MS,
+    MAX_ID,
+    SEQUENCE_START_SPAN,
+    IdGenerator,
+    IdTaken,
+    id_timestamp_ms,
+    iso_timestamp,
+    lowest_id_at,
+    parse_id,
+)
 
 
 class Clock:
@@ -72,20 +83,124 @@ def test_worker_and_sequence_fill_the_low_22_bits(clock: Clock) -> None:
     generator = IdGenerator(worker_id=0b1010101010)
     # When
     first, second = generator.next_id(), generator.next_id()
-    # Then
+    # Then the worker id, then a sequence that starts below 2**11 and counts up within the millisecond
     assert (first >> 12) & 0x3FF == 0b1010101010
-    assert first & 0xFFF == 0
-    assert second & 0xFFF == 1
+    assert first & 0xFFF < SEQUENCE_START_SPAN == 2048
+    assert second & 0xFFF == (first & 0xFFF) + 1
+
+
+def test_each_millisecond_starts_its_sequence_at_random(clock: Clock) -> None:
+    # Given a generator, minting one id a millisecond
+    generator = IdGenerator(worker_id=7, rng=random.Random(1))
+    starts = []
+    for _ in range(200):
+        # When
+        starts.append(generator.next_id() & 0xFFF)
+        clock.now_ms += 1
+    # Then the starts spread over the span, not all at 0
+    assert len(set(starts)) > 150
+    assert max(starts) < SEQUENCE_START_SPAN
+
+
+def test_two_sandboxes_of_one_worker_id_rarely_mint_the_same_id_in_one_millisecond(clock: Clock) -> None:
+    # Given 1,000 pairs of generators sharing a worker id, each pair minting in the same millisecond
+    rng = random.Random(2)
+    same = 0
+    for _ in range(1000):
+        one, other = IdGenerator(worker_id=9, rng=rng), IdGenerator(worker_id=9, rng=rng)
+        # When
+        same += one.next_id() == other.next_id()
+        clock.now_ms += 1
+    # Then about 1 in 2,048 collide (the sequence's random start), where all would with sequences from 0
+    assert same <= 3
+    assert (
+        IdGenerator(worker_id=9, sequence_start_span=1).next_id()
+        == IdGenerator(worker_id=9, sequence_start_span=1).next_id()
+    )
+
+
+def test_redrawing_the_worker_id_always_changes_it() -> None:
+    # Given
+    generator = IdGenerator(worker_id=1023, rng=random.Random(3))
+    seen = []
+    for _ in range(100):
+        # When
+        before = generator.worker_id
+        generator.redraw_worker()
+        seen.append(generator.worker_id)
+        # Then
+        assert generator.worker_id != before
+        assert 0 <= generator.worker_id < 1024
+    assert len(set(seen)) > 50
+
+
+def test_minted_writes_again_with_a_fresh_id_and_worker_when_the_id_is_taken(clock: Clock) -> None:
+    # Given a store holding the id this sandbox mints next (another sandbox of its worker id wrote it)
+    generator = IdGenerator(worker_id=5, rng=random.Random(4))
+    previous = ids.install_generator(generator)
+    taken = {IdGenerator(worker_id=5, rng=random.Random(4)).next_id()}
+    tried: list[int] = []
+
+    def write(new: int) -> int:
+        tried.append(new)
+        if new in taken:
+            raise IdTaken(f"{new} is taken")
+        taken.add(new)
+        return new
+
+    try:
+        # When
+        written = ids.minted(write)
+    finally:
+        ids.install_generator(previous)
+    # Then the taken id was refused, and the second id is another worker's, not written over the first
+    assert len(tried) == 2
+    assert written == tried[1] != tried[0]
+    assert (written >> 12) & 0x3FF != 5
+    assert id_timestamp_ms(written) == clock.now_ms
+
+
+def test_minted_gives_up_after_its_attempts_with_a_retryable_error() -> None:
+    # Given a write that finds every id taken
+    calls: list[int] = []
+
+    def write(new: int) -> int:
+        calls.append(new)
+        raise IdTaken("taken")
+
+    # When / Then: a 503 to retry, after MINT_ATTEMPTS distinct ids
+    with pytest.raises(Retryable):
+        ids.minted(write)
+    assert len(set(calls)) == len(calls) == ids.MINT_ATTEMPTS
+
+
+def test_a_seeded_simulation_of_concurrent_sandboxes_loses_no_post_and_overwrites_none() -> None:
+    # Given 200 sandboxes at 12,000 posts a second for half a simulated second: with sequences from 0, worker
+    # ids shared by a few of them collide; with random starts, far fewer
+    from bench.ids import simulate
+
+    # When
+    before = simulate("from 0", sandboxes=200, rate=12_000, seconds=0.5, seed=14)
+    now = simulate("random start", sandboxes=200, rate=12_000, seconds=0.5, seed=14)
+    # Then collisions happened and each cost a retry, never a post nor an overwrite
+    assert before.raw_collisions > 5
+    assert before.retries == before.raw_collisions
+    assert now.raw_collisions < before.raw_collisions
+    assert before.ids_minted - before.raw_collisions == now.ids_minted - now.raw_collisions > 5000
+    for outcome in (before, now):
+        assert outcome.posts_failed == 0
+        assert outcome.overwrites == 0
 
 
 def test_the_last_representable_millisecond_mints_at_most_max_id(clock: Clock) -> None:
     # Given the last millisecond 41 bits can hold, and the highest worker id
     clock.now_ms = EPOCH_MS + 2**41 - 1
     generator = IdGenerator(worker_id=1023)
-    # When its whole sequence is used up
-    minted = [generator.next_id() for _ in range(4096)]
+    first = generator.next_id()
+    # When the rest of its sequence is used up
+    minted = [generator.next_id() for _ in range(4095 - (first & 0xFFF))]
     # Then the last id is exactly the largest 63-bit id
-    assert minted[-1] == MAX_ID
+    assert (minted or [first])[-1] == MAX_ID
 
 
 def test_an_exhausted_sequence_borrows_the_next_millisecond(clock: Clock) -> None:
@@ -93,11 +208,11 @@ def test_an_exhausted_sequence_borrows_the_next_millisecond(clock: Clock) -> Non
     generator = IdGenerator(worker_id=3)
     # When more ids are minted than a millisecond's 4096 sequence numbers
     minted = [generator.next_id() for _ in range(4097)]
-    # Then they stay unique and increasing, and the extra one is stamped a millisecond later
+    # Then they stay unique and increasing, and those past the sequence's end are stamped a millisecond later
     assert len(set(minted)) == 4097
     assert minted == sorted(minted)
     assert id_timestamp_ms(minted[-1]) == clock.now_ms + 1
-    assert minted[-1] & 0xFFF == 0
+    assert id_timestamp_ms(minted[4095 - (minted[0] & 0xFFF)]) == clock.now_ms
 
 
 def test_a_clock_going_backwards_does_not_make_ids_go_backwards(clock: Clock) -> None:
@@ -113,8 +228,9 @@ def test_a_clock_going_backwards_does_not_make_ids_go_backwards(clock: Clock) ->
 
 
 def test_lowest_id_at_bounds_every_id_of_that_millisecond(clock: Clock) -> None:
-    # Given ids minted at the millisecond before and at the millisecond itself
-    generator = IdGenerator(worker_id=0)
+    # Given ids minted at the millisecond before and at the millisecond itself (the lowest possible: worker 0,
+    # its sequence from 0)
+    generator = IdGenerator(worker_id=0, sequence_start_span=1)
     clock.now_ms = EPOCH_MS + 5000
     previous = IdGenerator(worker_id=1023)
     clock.now_ms -= 1

@@ -380,6 +380,7 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/users/me/password", "POST"),  # the new tokens: a refresh-token family written in a transaction
         ("/api/reports", "POST"),  # a report and its open claim: a transaction
         ("/api/moderation/reports/{reportId}/resolve", "POST"),
+        ("/api/media", "POST"),  # an id found taken again and again (chirp.ids), an Idempotency-Key's record unread
         ("/api/tweets", "POST"),
         ("/api/tweets/{tweetId}", "GET"),
         ("/api/tweets/{tweetId}", "DELETE"),
@@ -403,3 +404,17 @@ def test_the_apps_writes_and_tweet_reads_document_a_503(apps_spec: dict[str, Any
         ("/api/notifications/unread_count", "GET"),
         ("/api/notifications/read", "POST"),
     }
+
+
+def test_the_apps_creating_posts_document_the_idempotency_key_header(apps_spec: dict[str, Any]) -> None:
+    # When
+    honouring = {
+        (path, method.upper())
+        for path, item in apps_spec["paths"].items()
+        for method, op in item.items()
+        if any(parameter["in"] == "header" and parameter["name"] == "Idempotency-Key" for parameter in op["parameters"])
+    }
+    # Then: posting and asking for an upload, with the answers a key may give (400, 409, 422)
+    assert honouring == {("/api/tweets", "POST"), ("/api/media", "POST")}
+    for path in ("/api/tweets", "/api/media"):
+        assert {"400", "409", "422"} <= set(apps_spec["paths"][path]["post"]["responses"])

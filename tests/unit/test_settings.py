@@ -27,6 +27,7 @@ API_ENVIRONMENT = {
     "EXPORTS_BUCKET": "chirp-exportsbucket",
     "ERASURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/chirp-ErasureQueue",
     "RATE_LIMITS_TABLE": "chirp-RateLimitsTable",
+    "IDEMPOTENCY_TABLE": "chirp-IdempotencyTable",
     "SEARCH_ENDPOINT": "embedded:/tmp/chirp-chirp-search",
     "MEDIA_TABLE": "chirp-MediaTable",
     "MEDIA_BUCKET": "chirp-mediabucket",

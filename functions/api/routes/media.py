@@ -1,12 +1,14 @@
 """Media: ask to upload a file (answered with a presigned S3 POST: the bytes go straight to the media bucket),
-follow what became of it, and describe it (alt text). Only its owner sees a media before it is posted."""
+follow what became of it, and describe it (alt text). Only its owner sees a media before it is posted. Asking
+honours an Idempotency-Key (routes.idempotency): a retry answers the same media id and presigned POST (which
+expires as the first did)."""
 
 from __future__ import annotations
 
 import time
 
 from aws_lambda_powertools.metrics import MetricUnit
-from chirp.errors import InvalidInput, NotFound
+from chirp.errors import InvalidInput, NotFound, Retryable
 from chirp.http import schemas, views
 from chirp.ids import parse_id
 from chirp.media import service as media
@@ -25,7 +27,8 @@ blueprint = ApiBlueprint(__name__)
     status=201,
     auth=True,
     body=UploadRequest,
-    raises=(InvalidInput,),
+    raises=(InvalidInput, Retryable),
+    idempotent=True,
 )
 def create_upload() -> schemas.UploadResponse:
     store = dependencies()

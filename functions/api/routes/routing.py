@@ -35,6 +35,8 @@ from chirp.pages import PageRequest
 from chirp.wiring.api import dependencies
 from pydantic import BaseModel
 
+from routes.idempotency import answered_once
+
 # Powertools' Tracer and Metrics share their state between instances: these are app.py's too.
 tracer = Tracer()
 metrics = Metrics(namespace="Chirp")
@@ -72,8 +74,11 @@ class ApiBlueprint(Blueprint):
         paginated: bool = False,
         raises: tuple[type[ChirpError], ...] = (),
         query: tuple[QueryParameter, ...] = (),
+        idempotent: bool = False,
     ) -> Callable[[View], View]:
         """Declare a route: see `chirp.http.openapi.Operation` for what each argument means."""
+        if idempotent and not auth:
+            raise TypeError(f"{method} {path}: an Idempotency-Key is the caller's: declare it auth=True too")
 
         def register(view: View) -> View:
             operation = Operation(
@@ -89,13 +94,14 @@ class ApiBlueprint(Blueprint):
                 paginated=paginated,
                 raises=raises,
                 query=query,
+                idempotent=idempotent,
             )
             self.operations.append(operation)
 
             @functools.wraps(view)
             def endpoint(**params: str) -> Response:
                 try:
-                    result = view(**params)
+                    result = self._answer_once(operation, view, params) if idempotent else view(**params)
                 except ChirpError as error:
                     return error_response(error)
                 if operation.response is None:
@@ -117,6 +123,19 @@ class ApiBlueprint(Blueprint):
         table = _route_tables.setdefault(app, {})
         for operation in self.operations:
             table[operation.path, operation.method] = operation
+
+    def _answer_once(self, operation: Operation, view: View, params: dict[str, str]) -> Any:
+        """The view's answer, or the first answer to the request's Idempotency-Key (routes.idempotency)."""
+        request = self.current_request
+        return answered_once(
+            request,
+            route=operation.name,
+            caller_id=caller_of(request),
+            params=params,
+            max_body_bytes=dependencies().settings.max_body_bytes,
+            lambda_context=self.current_app.lambda_context,
+            answer=lambda: view(**params),
+        )
 
     # ------------------------------------------------------------ what views read from the request
 
@@ -202,12 +221,13 @@ def caller_of(request: Request) -> int:
 
 
 # How long a client should wait before trying a 503 again: the storage or search backend was busy for the
-# length of the request's own retries, and such bursts pass in about a second.
+# length of the request's own retries, and such bursts pass in about a second (an error that knows better,
+# a circuit breaker's open state, says its own: `retry_after_s`).
 RETRY_AFTER_SECONDS = 1
 
 
 def error_response(error: ChirpError) -> Response:
     status = status_for(error)
-    retry_after = RETRY_AFTER_SECONDS if status == 503 else getattr(error, "retry_after_s", None)
+    retry_after = getattr(error, "retry_after_s", None) or (RETRY_AFTER_SECONDS if status == 503 else None)
     headers = JSON_HEADERS | ({"Retry-After": str(retry_after)} if retry_after else {})
     return Response(body=error_body(error.code, error.message), status_code=status, headers=headers)

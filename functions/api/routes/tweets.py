@@ -1,4 +1,5 @@
-"""Tweets: post one (a reply or a quote too), read and delete one; a user's tweets, newest first."""
+"""Tweets: post one (a reply or a quote too; an Idempotency-Key makes a retry safe: routes.idempotency), read and
+delete one; a user's tweets, newest first."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ blueprint = ApiBlueprint(__name__)
     auth=True,
     body=TweetDraft,
     raises=(InvalidRequest, Forbidden, NotFound, Conflict, Retryable),
+    idempotent=True,
 )
 def post_tweet() -> schemas.TweetResponse:
     store = dependencies()

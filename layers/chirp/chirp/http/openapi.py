@@ -32,7 +32,8 @@ ERROR_DESCRIPTIONS = {
     401: "a missing, expired, forged or revoked token, or wrong credentials",
     403: "another user's resource",
     404: "not found",
-    409: "conflicts with what exists (a taken username or email; media not ready yet, or attached already)",
+    409: "conflicts with what exists (a taken username or email; media not ready yet, or attached already; an"
+    " Idempotency-Key whose first request is still being answered: retry after Retry-After)",
     413: "the body is over the size limit (64 KiB by default)",
     415: "the body is not JSON",
     422: "a field breaks a rule; the message names the field and the rule",
@@ -96,6 +97,9 @@ class Operation:
     raises: tuple[type[errors.ChirpError], ...] = ()
     # Query parameters of its own (a page's limit and cursor come with `paginated`).
     query: tuple[QueryParameter, ...] = ()
+    # Honours an Idempotency-Key header (functions/api/routes/idempotency.py): a malformed key is a 400, the
+    # key reused with another request a 422, the key while its first attempt is answered a 409.
+    idempotent: bool = False
 
     @property
     def path_parameters(self) -> list[str]:
@@ -110,6 +114,8 @@ class Operation:
             implied.append(errors.NotAuthenticated)
         if self.paginated or self.query or any(is_id_parameter(name) for name in self.path_parameters):
             implied.append(errors.MalformedRequest)
+        if self.idempotent:
+            implied += [errors.MalformedRequest, errors.Conflict, errors.InvalidInput]
         return list(dict.fromkeys([*implied, *self.raises]))
 
     def error_statuses(self) -> list[int]:
@@ -238,7 +244,20 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
         }
         for parameter in operation.query
     ]
+    if operation.idempotent:
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
     return parameters
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "one key per request a client means once, the same on each of its retries: within 24 hours the"
+    " caller's same key answers the first attempt's answer (status and body) and creates nothing again; the key"
+    " with another request is a 422; while its first attempt is being answered, a 409 with Retry-After",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+}
 
 
 def _path_parameter_schema(name: str) -> dict[str, Any]:

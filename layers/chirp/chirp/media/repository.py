@@ -10,7 +10,8 @@ from chirp.media.models import Attachment, Media, ProcessingResult
 
 class MediaRepository(Protocol):
     def create(self, media: Media, expires_at_s: int) -> None:
-        """Store a new media item (state processing), to expire at `expires_at_s` unless attached."""
+        """Store a new media item (state processing), to expire at `expires_at_s` unless attached; chirp.ids.IdTaken
+        if its id is another item's (nothing written)."""
 
     def get(self, media_id: int) -> Media | None:
         """The item, strongly consistent; None if it does not exist (or expired)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chirp.errors import Conflict, InvalidInput, NotFound
-from chirp.ids import new_id
+from chirp.ids import minted
 from chirp.media.inputs import UploadRequest
 from chirp.media.kinds import ACCEPTED_CONTENT_TYPES, LIMITS, MB, MediaKind, declared_type
 from chirp.media.models import MAX_ALT_TEXT, UNATTACHED_LIFETIME_S, Media, Purpose
@@ -58,14 +58,23 @@ def create_upload(
             f"total_bytes: {_KIND_NAMES[kind]} may be 1 to {limit:,} bytes ({limit // MB} MB); "
             f"got {draft.total_bytes:,}"
         )
-    item = Media(
-        id=new_id(), owner_id=owner_id, kind=kind, content_type=real.value, size=draft.total_bytes, created_at_ms=now_ms
-    )
-    # Signed first: it makes no call, and a failure leaves no item behind.
-    post = signer.presign_post(item.upload_key, item.content_type, item.size, UPLOAD_EXPIRES_S)
-    media.create(item, expires_at_s=now_ms // 1000 + UNATTACHED_LIFETIME_S)
-    # Whole seconds, as the policy states its expiration (signed a moment later): never later than S3's.
-    return Upload(media=item, post=post, expires_at_ms=(now_ms // 1000 + UPLOAD_EXPIRES_S) * 1000)
+
+    def create(media_id: int) -> Upload:  # again under a fresh id should the id be taken (chirp.ids)
+        item = Media(
+            id=media_id,
+            owner_id=owner_id,
+            kind=kind,
+            content_type=real.value,
+            size=draft.total_bytes,
+            created_at_ms=now_ms,
+        )
+        # Signed first: it makes no call, and a failure leaves no item behind.
+        post = signer.presign_post(item.upload_key, item.content_type, item.size, UPLOAD_EXPIRES_S)
+        media.create(item, expires_at_s=now_ms // 1000 + UNATTACHED_LIFETIME_S)
+        # Whole seconds, as the policy states its expiration (signed a moment later): never later than S3's.
+        return Upload(media=item, post=post, expires_at_ms=(now_ms // 1000 + UPLOAD_EXPIRES_S) * 1000)
+
+    return minted(create)
 
 
 def get_media(media: MediaRepository, owner_id: int, media_id: int) -> Media:

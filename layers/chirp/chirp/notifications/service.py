@@ -6,6 +6,14 @@ notification (idempotently: `NotificationRepository.record`); a notification tha
 every open WebSocket of the recipient, or, when none is open, by Web Push to each browser that
 subscribed (a subscription the push service says is gone is deleted).
 
+Pushing is best effort, behind circuit breakers (chirp.resilience, per sandbox): one for the WebSocket API's
+management endpoint, one per push service (its origin). When pushes keep failing (PUSH_BREAKER_FAILURES in a
+row), the breaker opens and, for its cool-down, the notifier stores notifications and skips their pushes at once
+(Delivery.PUSH_SKIPPED, counted as the Notifications_push_skipped metric) rather than waiting out a timeout per
+message: the notification is shown on the recipient's next visit. Nothing else waits on the notifier: it is a
+consumer of its own queue (template.yaml: NotifierQueue, its own subscription to the bus, its own DLQ), beside
+search's and the others'; the home timelines' fan-out reads the tables' stream.
+
 Reading applies the same filter to what was stored before a block or a mute, and to accounts suspended or
 deleted since: an actor the reader blocks, mutes or is blocked by, or who is not served, is left out of a
 notification, and a notification left with no actor is not listed, nor counted in the unread badge
@@ -17,9 +25,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from chirp.concurrency import submit
 from chirp.engagements.repository import EngagementRepository
@@ -39,6 +49,7 @@ from chirp.pages import Page, PageRequest
 from chirp.relations.models import Hidden
 from chirp.relations.repository import RelationRepository
 from chirp.relations.service import hidden_from_viewer
+from chirp.resilience import CircuitBreaker, CircuitOpen
 from chirp.tweets.models import Tweet
 from chirp.tweets.repository import TweetRepository
 from chirp.tweets.shown import ShownTweet, show
@@ -51,6 +62,10 @@ logger = logging.getLogger(__name__)
 PUSH_TTL_SECONDS = 24 * 3600
 # The largest payload sent whole by Web Push (what every push service accepts once encrypted).
 WEB_PUSH_PAYLOAD_BYTES = 2800
+# Pushes failed in a row (the first within the window) that open a push breaker, and how long it stays open.
+PUSH_BREAKER_FAILURES = 5
+PUSH_BREAKER_WINDOW_S = 30.0
+PUSH_BREAKER_COOL_DOWN_S = 30.0
 
 
 class AudienceFilter(Protocol):
@@ -65,6 +80,28 @@ class Delivery(StrEnum):
     STORED = "stored"  # stored; the recipient has no live connection and no push subscription
     LIVE = "live"  # pushed to at least one open WebSocket
     WEB_PUSH = "web_push"  # sent by Web Push to at least one browser
+    PUSH_SKIPPED = "push_skipped"  # stored; its pushes skipped, their breakers open (see the module's docstring)
+
+
+def push_breaker(name: str) -> CircuitBreaker:
+    return CircuitBreaker(
+        name, failures=PUSH_BREAKER_FAILURES, window_s=PUSH_BREAKER_WINDOW_S, cool_down_s=PUSH_BREAKER_COOL_DOWN_S
+    )
+
+
+class PushBreakers:
+    """This sandbox's push breakers: the WebSocket API's, and one per push service, made as first needed."""
+
+    def __init__(self) -> None:
+        self.live = push_breaker("live push")
+        self._web_push: dict[str, CircuitBreaker] = {}
+
+    def web_push(self, endpoint: str) -> CircuitBreaker:
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._web_push:
+            self._web_push[origin] = push_breaker(f"web push to {origin}")
+        return self._web_push[origin]
 
 
 @dataclass(frozen=True)
@@ -75,6 +112,7 @@ class Notifier:
     pusher: LivePusher
     web_push: PushSender | None
     audience: AudienceFilter
+    breakers: PushBreakers = field(default_factory=PushBreakers)
 
 
 def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
@@ -93,44 +131,96 @@ def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
     unread_future = submit(stored_unread_count, notifier.notifications, recipient)
     actors = notifier.users.get_many(notification.actors)
     message = notification_message(notification, actors, read=False, unread_count=unread_future.result())
-    live = live_future.result().get(recipient, [])
-    if live and push_live(notifier.connections, notifier.pusher, recipient, live, encode_message(message)):
-        return Delivery.LIVE
-    sender = notifier.web_push
-    if sender is not None and send_web_push(notifier.notifications, sender, recipient, web_push_message(message)):
-        return Delivery.WEB_PUSH
-    return Delivery.STORED
+    return pushed(notifier, recipient, live_future.result().get(recipient, []), message)
+
+
+def pushed(notifier: Notifier, recipient: int, live: Sequence[str], message: dict[str, Any]) -> Delivery:
+    """The message pushed to the recipient's open connections, else by Web Push; PUSH_SKIPPED when a breaker
+    skipped a push and nothing took it."""
+    breakers, skipped = notifier.breakers, False
+    try:
+        encoded = encode_message(message)
+        if live and push_live(notifier.connections, notifier.pusher, recipient, live, encoded, breaker=breakers.live):
+            return Delivery.LIVE
+    except CircuitOpen:
+        skipped = True
+    sender, payload = notifier.web_push, web_push_message(message)
+    try:
+        if sender is not None and send_web_push(notifier.notifications, sender, recipient, payload, breakers=breakers):
+            return Delivery.WEB_PUSH
+    except CircuitOpen:
+        skipped = True
+    return Delivery.PUSH_SKIPPED if skipped else Delivery.STORED
 
 
 def push_live(
-    connections: LiveConnections, pusher: LivePusher, user_id: int, connection_ids: Sequence[str], message: bytes
+    connections: LiveConnections,
+    pusher: LivePusher,
+    user_id: int,
+    connection_ids: Sequence[str],
+    message: bytes,
+    *,
+    breaker: CircuitBreaker | None = None,
 ) -> bool:
     """Send to every open connection of the user (each tab gets every message); a gone one is forgotten and
-    never stops the others. True if at least one took it."""
+    never stops the others. True if at least one took it. With a `breaker`: a failed push counts on it, and
+    once it is open the rest are skipped (CircuitOpen if none took it)."""
     delivered = False
     for connection_id in connection_ids:
         try:
-            if pusher.post(connection_id, message):
+            if breaker is None:
+                took = pusher.post(connection_id, message)
+            else:
+                took = breaker.call(partial(pusher.post, connection_id, message), counts=_push_failure)
+            if took:
                 delivered = True
             else:
                 connections.forget(user_id, connection_id)
         except PushFailed as error:
             logger.warning("a live push failed", extra={"user_id": user_id, "error": str(error)})
+        except CircuitOpen:
+            if delivered:
+                return True
+            raise
     return delivered
 
 
-def send_web_push(notifications: NotificationRepository, sender: PushSender, user_id: int, message: bytes) -> bool:
+def _push_failure(error: Exception) -> bool:
+    return isinstance(error, PushFailed)
+
+
+def send_web_push(
+    notifications: NotificationRepository,
+    sender: PushSender,
+    user_id: int,
+    message: bytes,
+    *,
+    breakers: PushBreakers | None = None,
+) -> bool:
     """Send the message to each browser the user subscribed; a subscription the push service refuses for
     good (404, 410, another 4xx) is deleted. Best effort: one the service cannot take now (429, 5xx, a
-    timeout) is logged and skipped (the notification is stored, and shown on the next visit)."""
-    delivered = False
+    timeout) is logged and skipped (the notification is stored, and shown on the next visit). With `breakers`:
+    a push service's failures count on its breaker, and while it is open its browsers are skipped (CircuitOpen
+    if one was skipped and none took the message)."""
+    delivered = skipped = False
     for subscription in notifications.push_subscriptions(user_id):
+        breaker = breakers.web_push(subscription.endpoint) if breakers is not None else None
+        try:
+            if breaker is not None:
+                breaker.before()
+        except CircuitOpen:
+            skipped = True
+            continue
         outcome = sender.send(subscription, message, PUSH_TTL_SECONDS)
         if outcome is PushOutcome.GONE:
             notifications.remove_push_subscription(user_id, subscription.endpoint)
         elif outcome is PushOutcome.RETRY:
             logger.warning("a push service could not take a notification now", extra={"user_id": user_id})
+        if breaker is not None:
+            breaker.failed() if outcome is PushOutcome.RETRY else breaker.succeeded()
         delivered |= outcome is PushOutcome.DELIVERED
+    if skipped and not delivered:
+        raise CircuitOpen("the push services of the user's browsers are failing", int(PUSH_BREAKER_COOL_DOWN_S))
     return delivered
 
 

@@ -11,7 +11,8 @@ from chirp.reports.models import Action, Report, ReportState
 class ReportRepository(Protocol):
     def create(self, report: Report) -> Report | None:
         """Store a new open report, with its reporter's claim on the target; None if the reporter has an open
-        report of that target already (the claim is taken: see `open_report_of`)."""
+        report of that target already (the claim is taken: see `open_report_of`); chirp.ids.IdTaken if its id is
+        another report's (nothing written)."""
 
     def open_report_of(self, reporter_id: int, target_type: str, target_id: int) -> Report | None:
         """The reporter's open report of the target, if any."""

@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from chirp.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from chirp.ids import new_id
+from chirp.ids import minted
 from chirp.pages import Page, PageRequest
 from chirp.reports.inputs import ReportDraft
 from chirp.reports.models import Action, Report, ReportState, TargetType
@@ -46,16 +46,20 @@ def file_report(
     existing = reports.open_report_of(reporter_id, target_type, target_id)
     if existing is not None:
         return Filed(existing, created=False)
-    report = Report(
-        id=new_id(),
-        reporter_id=reporter_id,
-        target_type=target_type,
-        target_id=target_id,
-        target_author_id=author_id,
-        reason=draft.reason,
-        comment=draft.comment,
-    )
-    stored = reports.create(report)
+
+    def create(report_id: int) -> Report | None:  # again under a fresh id should the id be taken (chirp.ids)
+        report = Report(
+            id=report_id,
+            reporter_id=reporter_id,
+            target_type=target_type,
+            target_id=target_id,
+            target_author_id=author_id,
+            reason=draft.reason,
+            comment=draft.comment,
+        )
+        return reports.create(report)
+
+    stored = minted(create)
     if stored is None:  # a concurrent identical report won the claim
         existing = reports.open_report_of(reporter_id, target_type, target_id)
         if existing is None:

@@ -17,7 +17,8 @@ class TweetRepository(Protocol):
     def create(self, tweet: Tweet) -> None:
         """Store the tweet, count it on its author and put it at the top of the author's own home
         timeline, atomically (read-your-writes), with the edge a reply, quote or retweet makes to the
-        tweet it refers to; NotFound if the author or that tweet is gone; AlreadyRetweeted."""
+        tweet it refers to; NotFound if the author or that tweet is gone; AlreadyRetweeted; chirp.ids.IdTaken if its
+        id is another tweet's (nothing written)."""
 
     def get(self, tweet_id: int) -> Tweet | None: ...
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from chirp.engagements.repository import EngagementRepository
 from chirp.errors import Forbidden, NotFound
-from chirp.ids import id_timestamp_ms, new_id, parse_id
+from chirp.ids import id_timestamp_ms, minted, parse_id
 from chirp.media.attaching import attachable
 from chirp.media.models import Attachment, Media, Purpose
 from chirp.media.repository import MediaRepository
@@ -45,14 +45,13 @@ def post_tweet(
     hidden = hidden_from_viewer(relations, author_id if refers else None)
     parsed = tweet_text(draft.text, carries_media=draft.media is not None)
     carried = tweet_media(media, author_id, draft.media)
-    tweet_id = new_id()
     tweet = Tweet(
-        id=tweet_id,
+        id=0,  # minted as it is written (`created`)
         author_id=author_id,
         text=parsed.text,
-        created_at_ms=id_timestamp_ms(tweet_id),
+        created_at_ms=0,
         entities=with_mentioned_ids(users, parsed.entities.as_dict()),
-        media=tuple(replace(item, attached_to=Attachment(Purpose.TWEET, tweet_id)) for item in carried),
+        media=carried,
     )
     if draft.reply is not None:
         parent = original(tweets, parse_id(draft.reply.in_reply_to_tweet_id, "reply.in_reply_to_tweet_id"))
@@ -68,8 +67,24 @@ def post_tweet(
         quoted = original(tweets, parse_id(draft.quote_tweet_id, "quote_tweet_id"))
         refuse_if_blocked(hidden.result(), quoted.author_id, f"tweet {quoted.id} does not exist")
         tweet = replace(tweet, quoted_tweet_id=quoted.id, quoted_author_id=quoted.author_id)
-    tweets.create(tweet)
-    return tweet
+    return created(tweets, tweet)
+
+
+def created(tweets: TweetRepository, draft: Tweet) -> Tweet:
+    """The tweet written under a newly minted id (its time, its media's attachment), minted again should the id
+    be taken already (chirp.ids: a collision refused by the write, never an overwrite)."""
+
+    def write(tweet_id: int) -> Tweet:
+        tweet = replace(
+            draft,
+            id=tweet_id,
+            created_at_ms=id_timestamp_ms(tweet_id),
+            media=tuple(replace(item, attached_to=Attachment(Purpose.TWEET, tweet_id)) for item in draft.media),
+        )
+        tweets.create(tweet)
+        return tweet
+
+    return minted(write)
 
 
 def tweet_media(media: MediaRepository, author_id: int, draft: MediaDraft | None) -> tuple[Media, ...]:
@@ -119,22 +134,15 @@ def retweet(tweets: TweetRepository, relations: RelationRepository, user_id: int
     hidden = hidden_from_viewer(relations, user_id)
     tweet = original(tweets, tweet_id)
     refuse_if_blocked(hidden.result(), tweet.author_id, f"tweet {tweet_id} does not exist")
-    retweet_id = new_id()
-    made = Tweet(
-        id=retweet_id,
-        author_id=user_id,
-        text="",
-        created_at_ms=id_timestamp_ms(retweet_id),
-        retweet_of=tweet.id,
-        retweet_of_author=tweet.author_id,
+    draft = Tweet(
+        id=0, author_id=user_id, text="", created_at_ms=0, retweet_of=tweet.id, retweet_of_author=tweet.author_id
     )
     try:
-        tweets.create(made)
+        return created(tweets, draft)
     except AlreadyRetweeted:
         existing = tweets.retweet_of(user_id, tweet.id)
         found = tweets.get(existing) if existing is not None else None
-        return found or made
-    return made
+        return found if found is not None else created(tweets, draft)  # undone meanwhile: retweet anew
 
 
 def unretweet(tweets: TweetRepository, user_id: int, tweet_id: int) -> bool:

@@ -10,7 +10,8 @@ from chirp.users.models import NewAccount, ProfileChanges, TokenState, User
 
 class UserRepository(Protocol):
     def create(self, account: NewAccount) -> None:
-        """Store a new user; raise Conflict naming `username` or `email` if either is taken."""
+        """Store a new user; raise Conflict naming `username` or `email` if either is taken, chirp.ids.IdTaken if its
+        id is another user's (nothing written)."""
 
     def get(self, user_id: int) -> User | None: ...
 

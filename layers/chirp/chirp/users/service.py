@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chirp.errors import InvalidInput, InvalidRequest, NotFound
-from chirp.ids import id_timestamp_ms, new_id, parse_id
+from chirp.ids import id_timestamp_ms, minted, parse_id
 from chirp.media.attaching import profile_image
 from chirp.media.models import Media, StoredVariant
 from chirp.media.repository import MediaRepository
@@ -33,18 +33,20 @@ TEXT_FIELDS = ("name", "description", "location", "url")
 
 
 def register_user(users: UserRepository, settings: PasswordSettings, registration: Registration) -> User:
-    user_id = new_id()
-    user = User(
-        id=user_id,
-        username=registration.username,
-        name=registration.name or registration.username,
-        created_at_ms=id_timestamp_ms(user_id),
-    )
     email = str(registration.email)
-    users.create(
-        NewAccount(user=user, email=email, password_hash=passwords.hash_password(settings, registration.password))
-    )
-    return user
+    password_hash = passwords.hash_password(settings, registration.password)
+
+    def create(user_id: int) -> User:  # again under a fresh id should the id be taken (chirp.ids)
+        user = User(
+            id=user_id,
+            username=registration.username,
+            name=registration.name or registration.username,
+            created_at_ms=id_timestamp_ms(user_id),
+        )
+        users.create(NewAccount(user=user, email=email, password_hash=password_hash))
+        return user
+
+    return minted(create)
 
 
 def get_user(users: UserRepository, user_id: int) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
@@ -43,6 +44,9 @@ from chirp.tweets.repository import TweetRepository
 from chirp.users.repository import UserRepository
 from chirp.wiring import secret_signing_key
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
 
 class ApiSettings(
     AuthSettings,
@@ -68,6 +72,8 @@ class ApiSettings(
     reports_table: TableName
     relations_table: TableName
     rate_limits_table: TableName
+    # Idempotency-Key records (routes.idempotency).
+    idempotency_table: TableName
     # The VAPID key's secret (Web Push): a Secrets Manager secret, or given directly (tests).
     vapid_secret_arn: str = ""
     vapid_secret: str = ""
@@ -117,8 +123,9 @@ class ApiDependencies:
 
     def search(self) -> SearchStores:
         """The search backend's indexes with the tables results are read from: opened on the first search,
-        not at init (OpenSearch's client is ~0.1 s of imports no other route should pay at a cold start)."""
-        tweet_index, user_index = _open_search(self.settings.search_endpoint)
+        not at init (OpenSearch's client is ~0.1 s of imports no other route should pay at a cold start), and
+        behind this sandbox's circuit breaker (chirp.adapters.search.guarded: a backend down is a quick 503)."""
+        tweet_index, user_index = _guarded_search(self.settings.search_endpoint)
         return SearchStores(tweet_index, user_index, self.tweets, self.users, self.engagements, self.relations)
 
     def notification_reader(self) -> NotificationReader:
@@ -139,6 +146,11 @@ class ApiDependencies:
     def erasure_queue(self) -> ErasureQueue:
         """The queue account erasures start from: built by the first deletion, not at init (an SQS client)."""
         return _erasure_queue(self.settings.erasure_queue_url)
+
+    def idempotency_store(self) -> BasePersistenceLayer:
+        """Where Idempotency-Key records are kept (Powertools' DynamoDB persistence layer): built by the first
+        request that sends a key, not at init (its import and its boto3 client)."""
+        return _idempotency_store(self.settings.idempotency_table)
 
     def vapid_public_key(self) -> str:
         """The VAPID public key browsers subscribe with (read from the secret once per sandbox)."""
@@ -204,10 +216,25 @@ def build(settings: ApiSettings) -> ApiDependencies:
 
 
 @cache
+def _guarded_search(endpoint: str) -> tuple[TweetIndex, UserIndex]:
+    from chirp.adapters.search.guarded import guarded_indexes
+
+    return guarded_indexes(lambda: _open_search(endpoint))
+
+
+@cache
 def _open_search(endpoint: str) -> tuple[TweetIndex, UserIndex]:
     from chirp.adapters.search import open_indexes
 
     return open_indexes(endpoint)
+
+
+@cache
+def _idempotency_store(table: str) -> BasePersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    # `expires_at`: the TTL attribute of every expiring table here (Powertools' default is `expiration`).
+    return DynamoDBPersistenceLayer(table_name=table, expiry_attr="expires_at")
 
 
 @cache

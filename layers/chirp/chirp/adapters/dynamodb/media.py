@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
+from chirp.ids import IdTaken
 from chirp.media.kinds import MediaKind
 from chirp.media.models import Attachment, Media, MediaState, ProcessingResult, StoredVariant
 from chirp.media.repository import MediaAlreadyAttached
@@ -59,7 +60,12 @@ class DynamoMediaRepository:
     def create(self, media: Media, expires_at_s: int) -> None:
         item = media_item(media)
         item.expires_at = expires_at_s
-        item.save(condition=MediaItem.media_id.does_not_exist())
+        try:
+            item.save(condition=MediaItem.media_id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise IdTaken(f"media id {media.id} is taken; ask again") from error
+            raise
 
     def get(self, media_id: int) -> Media | None:
         try:

@@ -14,6 +14,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chirp.adapters.dynamodb.connection import run_transaction
+from chirp.ids import IdTaken
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.reports.models import Action, Report, ReportState, TargetType
 
@@ -121,7 +122,7 @@ class DynamoReportRepository:
         if failed and failed[0] == CONDITION_FAILED:
             return None
         if failed:
-            raise RuntimeError(f"report id {report.id} collision: refusing to continue")
+            raise IdTaken(f"report id {report.id} is taken; file it again")
         return report
 
     def open_report_of(self, reporter_id: int, target_type: str, target_id: int) -> Report | None:

@@ -6,6 +6,7 @@ BatchGetItem."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_window
 from chirp.adapters.dynamodb.users import user_key
 from chirp.adapters.dynamodb.wire import wire
 from chirp.engagements.models import AuthorSummary
+from chirp.ids import id_timestamp_ms
 from chirp.timelines.models import PageContents, TimelineActivity, TimelineEntry, TimelineHead, ViewerReads
 from chirp.tweets.models import ViewerState
 from chirp.users.models import User
@@ -43,6 +45,8 @@ from chirp.users.models import User
 # of the partition hold it at entry_id 0: reads start above it.
 FIRST_ENTRY_ID = 1
 PROFILE_CACHE_SIZE = 20_000
+# A tweet younger than this that an eventually consistent read did not find is read again, consistently.
+FRESH_TWEET_MS = 5_000
 # What a page shows of a person, and whether it is served at all (suspended or deleted: its tweets and retweets
 # leave the page): a projection keeps the users' read small.
 AUTHOR_PROJECTION = "user_id, username, #name, created_at_ms, suspended_at_ms, deleted_at_ms"
@@ -64,6 +68,27 @@ def timeline_item(owner_id: int, entry: TimelineEntry, expires_at: int) -> Timel
         quoted_author_id=entry.quoted_author_id,
         expires_at=expires_at,
     )
+
+
+def _tweet_key(tweet_id: int) -> dict[str, Any]:
+    return {"tweet_id": {"N": str(tweet_id)}}
+
+
+def _late_tweets(wanted: Sequence[int], found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The young tweets an eventually consistent read missed, read again consistently.
+
+    A timeline entry is written after its tweet (the posting transaction, or the fan-out behind the tweet's stream
+    record), so an entry seen while its tweet is not is either a deleted tweet's or a tweet under a second old that
+    this read's replica has not caught up with (DynamoDB: usually within a second). Only the second kind is read
+    again, strongly consistent, and only when it happens: the author's own just-posted tweet on their home timeline
+    is read the way every other tweet is, and still never missing."""
+    seen = {int(raw["tweet_id"]["N"]) for raw in found.get(TweetItem.Meta.table_name, [])}
+    young_after = int(time.time() * 1000) - FRESH_TWEET_MS
+    late = [tweet_id for tweet_id in wanted if tweet_id not in seen and id_timestamp_ms(tweet_id) >= young_after]
+    if not late:
+        return []
+    again = batch_get({TweetItem.Meta.table_name: TableRead(keys=[_tweet_key(t) for t in late], consistent=True)})
+    return again.get(TweetItem.Meta.table_name, [])
 
 
 def _key(owner_id: int, entry_id: int) -> dict[str, Any]:
@@ -179,10 +204,11 @@ class DynamoTimelineRepository:
         viewer: ViewerReads | None = None,
     ) -> PageContents:
         known, user_ids = self._cached_profiles(user_ids)
+        wanted = list(dict.fromkeys(tweet_ids))
         reads = {
-            TweetItem.Meta.table_name: TableRead(
-                keys=[{"tweet_id": {"N": str(tweet_id)}} for tweet_id in dict.fromkeys(tweet_ids)], consistent=True
-            ),
+            # Eventually consistent: half the read units of the page's largest read. Tweets change only in their
+            # deletion; the one a page could miss is one written an instant ago (`_late_tweets`).
+            TweetItem.Meta.table_name: TableRead(keys=[_tweet_key(tweet_id) for tweet_id in wanted]),
             UserItem.Meta.table_name: TableRead(
                 keys=[{"pk": {"S": user_key(user_id)}} for user_id in dict.fromkeys(user_ids)],
                 projection=AUTHOR_PROJECTION,
@@ -198,7 +224,7 @@ class DynamoTimelineRepository:
             EngagementItem.Meta.table_name: TableRead(keys=_viewer_keys(viewer), consistent=True),
         }
         found = batch_get({table: read for table, read in reads.items() if read.keys})
-        tweets = (raw_tweet(raw) for raw in found.get(TweetItem.Meta.table_name, []))
+        tweets = (raw_tweet(raw) for raw in [*found.get(TweetItem.Meta.table_name, []), *_late_tweets(wanted, found)])
         authors = (_raw_author(raw) for raw in found.get(UserItem.Meta.table_name, []))
         recent = {
             int(raw["author_id"]["N"]): recent_window(int(raw["author_id"]["N"]), raw)

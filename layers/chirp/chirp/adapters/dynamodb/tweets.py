@@ -45,6 +45,7 @@ from chirp.adapters.dynamodb.timelines import timeline_item
 from chirp.adapters.dynamodb.tweet_items import raw_tweet, recent_entry, to_tweet, tweet_item
 from chirp.adapters.dynamodb.users import user_key
 from chirp.errors import NotFound, Retryable
+from chirp.ids import IdTaken
 from chirp.media.models import Attachment, Purpose
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
@@ -80,7 +81,7 @@ class DynamoTweetRepository:
         steps += [
             Step(
                 lambda t: t.save(item, condition=TweetItem.tweet_id.does_not_exist()),
-                lambda: RuntimeError(f"tweet id {tweet.id} was minted twice"),
+                lambda: IdTaken(f"tweet id {tweet.id} is taken; post again"),
             ),
             Step(
                 lambda t: t.update(

@@ -14,6 +14,7 @@ from chirp.adapters.dynamodb.attaching import attaching
 from chirp.adapters.dynamodb.connection import Step, run_steps, run_transaction
 from chirp.adapters.dynamodb.models import EMAIL_PREFIX, USER_PREFIX, USERNAME_PREFIX, HandleClaim, UserItem
 from chirp.errors import Conflict, NotFound
+from chirp.ids import IdTaken
 from chirp.media.models import Attachment, Purpose
 from chirp.users.models import (
     ImageChange,
@@ -104,7 +105,7 @@ class DynamoUserRepository:
         if failed and failed[1] == "ConditionalCheckFailed":
             raise Conflict("email is already registered")
         if failed:
-            raise Conflict("user id collision; retry the request")
+            raise IdTaken(f"user id {user.id} is taken; register again")
 
     def get(self, user_id: int) -> User | None:
         try:

@@ -20,7 +20,8 @@ home-timeline read makes two calls, one after the other, and is judged against o
 
 What it drops: parameter validation (PynamoDB turns it off too), and the response's walk through its
 shape model, which for DynamoDB's JSON changes nothing but binary values (`B`, `BS`: left base64-encoded
-here; no read through this module asks for one). X-Ray's botocore patch does not see these two calls.
+here; no read through this module asks for one). X-Ray's botocore patch does not see these calls: each
+is recorded here as that patch records one (`traced`), when the process traces.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import zlib
 from functools import cache
 from typing import Any, cast
@@ -84,8 +86,28 @@ class WireDynamoDB:
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The operation's parsed answer (DynamoDB JSON, as botocore returns it); ClientError otherwise."""
-        answer: dict[str, Any] = self._retrying(self._call_once, operation, dict(params))
-        return answer
+        recorder = _recorder()
+        if recorder is None:
+            answer: dict[str, Any] = self._retrying(self._call_once, operation, dict(params))
+            return answer
+        return self._traced(recorder, operation, params)
+
+    def _traced(self, recorder: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The call in an X-Ray subsegment shaped as aws_xray_sdk's botocore patch makes one (its retries
+        inside it, as there): named `dynamodb` in the `aws` namespace, its `aws` data the operation, region,
+        request id and the table(s), its HTTP status setting the error, throttle and fault flags."""
+        with recorder.in_subsegment("dynamodb", namespace="aws") as subsegment:
+            aws: dict[str, Any] = {"operation": operation, "region": self._region, **_traced_parameters(params)}
+            answer: dict[str, Any] = {}
+            try:
+                answer = self._retrying(self._call_once, operation, dict(params))
+            except ClientError as error:  # its exception recorded by the subsegment's exit
+                answer = cast(dict[str, Any], error.response)
+                raise
+            finally:
+                if subsegment is not None:  # None: no segment to add it to (outside an invocation)
+                    _record(subsegment, aws, answer)
+            return answer
 
     def _call_once(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         model = self._service.operation_model(operation)
@@ -150,6 +172,47 @@ def _parse(response: AWSResponse) -> dict[str, Any]:
         return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}
     parsed["ResponseMetadata"] = metadata
     return parsed
+
+
+def _recorder() -> Any | None:
+    """X-Ray's recorder if this process traces, else None. Decided the way Powertools' Tracer decides: it
+    imports aws_xray_sdk's recorder and leaves the SDK enabled only on Lambda with tracing on (not under
+    POWERTOOLS_TRACE_DISABLED, the local runtime, the tests). Nothing imported here: a lookup per call."""
+    core = sys.modules.get("aws_xray_sdk.core")
+    if core is None or not sys.modules["aws_xray_sdk"].global_sdk_config.sdk_enabled():
+        return None
+    return core.xray_recorder
+
+
+def _traced_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """The request parameters aws_xray_sdk records of a DynamoDB Query or BatchGetItem (its whitelist)."""
+    recorded = {
+        snake: params[name]
+        for name, snake in (
+            ("TableName", "table_name"),
+            ("IndexName", "index_name"),
+            ("ConsistentRead", "consistent_read"),
+            ("Limit", "limit"),
+            ("ScanIndexForward", "scan_index_forward"),
+            ("Select", "select"),
+            ("ProjectionExpression", "projection_expression"),
+        )
+        if name in params
+    }
+    if "RequestItems" in params:
+        recorded["table_names"] = list(params["RequestItems"])
+    return recorded
+
+
+def _record(subsegment: Any, aws: dict[str, Any], answer: dict[str, Any]) -> None:
+    metadata = answer.get("ResponseMetadata", {})
+    if "RequestId" in metadata:
+        aws["request_id"] = metadata["RequestId"]
+    if "ConsumedCapacity" in answer:
+        aws["consumed_capacity"] = answer["ConsumedCapacity"]
+    subsegment.set_aws(aws)
+    if "HTTPStatusCode" in metadata:
+        subsegment.put_http_meta("status", metadata["HTTPStatusCode"])
 
 
 def is_transient(error: BaseException) -> bool:
