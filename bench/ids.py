@@ -51,7 +51,7 @@ class ConditionalTweets:
         self.items: dict[int, Tweet] = {}
         self.refused = 0
 
-    def create(self, tweet: Tweet) -> None:
+    def create(self, tweet: Tweet, idempotency_key: str | None = None) -> None:
         if tweet.id in self.items:
             self.refused += 1
             raise IdTaken(f"tweet id {tweet.id} is taken; post again")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
 from chirp.tweets.models import Tweet
@@ -37,6 +38,26 @@ def test_a_retried_post_answers_the_first_answer_and_makes_one_tweet(api: Api, a
     assert api.metrics(alice.id)["tweet_count"] == 1
 
 
+def test_a_retry_after_the_first_attempts_sandbox_died_finds_its_tweet_rather_than_posting_again(
+    api: Api, alice: Account, aws: dict[str, str]
+) -> None:
+    # Given a post whose sandbox was killed after its tweet was written: its Powertools record, left in progress,
+    # has expired (removed here: what its expiry amounts to), so a retry runs the view again
+    first = post(api, alice, "written, then killed", "compose-killed")
+    assert first.status == 201, first.body
+    table = boto3.resource("dynamodb").Table(aws["IDEMPOTENCY_TABLE"])
+    records = [item for item in table.scan()["Items"] if not str(item["id"]).startswith("TWEET#")]
+    assert len(records) == 1
+    table.delete_item(Key={"id": records[0]["id"]})
+    # When the client retries with the same key
+    retried = post(api, alice, "written, then killed", "compose-killed")
+    # Then it gets the tweet the first attempt made, and there is still one tweet, counted once
+    assert retried.status == 201, retried.body
+    assert retried.json()["data"]["id"] == first.json()["data"]["id"]
+    assert [tweet["id"] for tweet in own_tweets(api, alice)] == [first.json()["data"]["id"]]
+    assert api.metrics(alice.id)["tweet_count"] == 1
+
+
 def test_a_key_sent_while_its_first_attempt_is_answered_is_a_409_and_makes_no_second_tweet(
     api: Api, alice: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -44,10 +65,10 @@ def test_a_key_sent_while_its_first_attempt_is_answered_is_a_409_and_makes_no_se
     racing: list[Reply] = []
     create = DynamoTweetRepository.create
 
-    def create_while_retried(self: DynamoTweetRepository, tweet: Tweet) -> None:
+    def create_while_retried(self: DynamoTweetRepository, tweet: Tweet, idempotency_key: str | None = None) -> None:
         if not racing:
             racing.append(post(api, alice, "racing", "compose-2"))
-        create(self, tweet)
+        create(self, tweet, idempotency_key)
 
     monkeypatch.setattr(DynamoTweetRepository, "create", create_while_retried)
     # When

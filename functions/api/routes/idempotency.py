@@ -19,6 +19,11 @@ sandbox killed mid-request expiring with the invocation's remaining time, payloa
 table of its own (IdempotencyTable: `id`, TTL on `expires_at`). The record's key is a hash of the caller and the
 key, prefixed with the route; the body is validated by a hash of the body and path parameters. Its import and
 its boto3 client are paid by the first request that sends a key, never at a cold start.
+
+What the record alone cannot cover: a sandbox killed after the view wrote but before the record was completed
+leaves it in progress until it expires, and the retry after that runs the view again. So a post also claims its
+key in its own transaction (`chirp.adapters.dynamodb.models.PostClaimItem`, same table): that retry answers the
+tweet the first attempt made (`make chaos` found the second tweet this made before).
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ from typing import Any
 from chalice.app import Request
 from chirp.errors import Conflict, InvalidInput, MalformedRequest, Retryable
 from chirp.http.requests import read_json_object
+from chirp.tweets.repository import IDEMPOTENCY_KEY_LIFETIME_S
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # How long a key's first answer is kept, and replayed.
-RECORD_LIFETIME_S = 24 * 3600
+RECORD_LIFETIME_S = IDEMPOTENCY_KEY_LIFETIME_S
 
 
 class KeyInProgress(Conflict):

@@ -35,10 +35,15 @@ from chirp.pages import PageRequest
 from chirp.wiring.api import dependencies
 from pydantic import BaseModel
 
+from routes.idempotency import HEADER as IDEMPOTENCY_HEADER
 from routes.idempotency import answered_once
 
 # Powertools' Tracer and Metrics share their state between instances: these are app.py's too.
-tracer = Tracer()
+# Patched: what the API calls out through, as patch_all patched it: botocore (boto3's clients), pynamodb (PynamoDB
+# sends through botocore's HTTP session, not its clients) and httplib (OpenSearch, through urllib3). Not patch_all:
+# it also imports `requests` (opensearch-py's, which nothing here sends through) only to patch it, ~140 ms of the
+# API's init on Lambda (bench/README.md, api_latency).
+tracer = Tracer(patch_modules=("botocore", "pynamodb", "httplib"))
 metrics = Metrics(namespace="Chirp")
 
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
@@ -148,6 +153,12 @@ class ApiBlueprint(Blueprint):
     def caller_id(self) -> int:
         """The authenticated caller of an operation declared `auth=True`."""
         return caller_of(self.current_request)
+
+    def idempotency_key(self) -> str | None:
+        """The request's Idempotency-Key, for an operation declared `idempotent=True` (checked before the view
+        runs: routes.idempotency); None when the client sent none."""
+        key = self.current_request.headers.get(IDEMPOTENCY_HEADER.lower())
+        return key if isinstance(key, str) else None
 
     def viewer_id(self) -> int | None:
         """The signed-in viewer of an operation declared `viewer=True` (None: anonymous)."""

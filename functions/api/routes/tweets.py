@@ -30,7 +30,13 @@ def post_tweet() -> schemas.TweetResponse:
     store = dependencies()
     draft = blueprint.body(TweetDraft)
     tweet = tweets.post_tweet(
-        store.tweets, store.users, store.media, blueprint.caller_id(), draft, relations=store.relations
+        store.tweets,
+        store.users,
+        store.media,
+        blueprint.caller_id(),
+        draft,
+        relations=store.relations,
+        idempotency_key=blueprint.idempotency_key(),
     )
     metrics.add_metric(name="TweetPosted", unit=MetricUnit.Count, value=1)
     return views.tweet_response_json(tweet, store.settings.media_base_url)

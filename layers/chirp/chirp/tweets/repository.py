@@ -13,12 +13,25 @@ class AlreadyRetweeted(Exception):
     """The user has retweeted that tweet already (one retweet per user and tweet)."""
 
 
+# How long an Idempotency-Key names what its first request made (routes.idempotency keeps its answer as long).
+IDEMPOTENCY_KEY_LIFETIME_S = 24 * 3600
+
+
+class PostedBefore(Exception):
+    """The author's post with that Idempotency-Key was made already: `tweet_id` is the tweet it made."""
+
+    def __init__(self, tweet_id: int) -> None:
+        super().__init__(f"posted before as tweet {tweet_id}")
+        self.tweet_id = tweet_id
+
+
 class TweetRepository(Protocol):
-    def create(self, tweet: Tweet) -> None:
+    def create(self, tweet: Tweet, idempotency_key: str | None = None) -> None:
         """Store the tweet, count it on its author and put it at the top of the author's own home
         timeline, atomically (read-your-writes), with the edge a reply, quote or retweet makes to the
         tweet it refers to; NotFound if the author or that tweet is gone; AlreadyRetweeted; chirp.ids.IdTaken if its
-        id is another tweet's (nothing written)."""
+        id is another tweet's (nothing written). With `idempotency_key`, the key is claimed for the tweet in the
+        same transaction: PostedBefore (nothing written) if the author's post with that key was made already."""
 
     def get(self, tweet_id: int) -> Tweet | None: ...
 

@@ -22,7 +22,7 @@ from chirp.relations.service import hidden_from_viewer, hide_from_viewer, refuse
 from chirp.tweets.inputs import MediaDraft, TweetDraft
 from chirp.tweets.media_rules import FIELD, check_media_mix, tweet_text
 from chirp.tweets.models import MAX_ANCESTORS, Tweet
-from chirp.tweets.repository import AlreadyRetweeted, TweetRepository
+from chirp.tweets.repository import AlreadyRetweeted, PostedBefore, TweetRepository
 from chirp.tweets.shown import ShownTweet, show
 from chirp.users.repository import UserRepository
 
@@ -35,12 +35,14 @@ def post_tweet(
     draft: TweetDraft,
     *,
     relations: RelationRepository,
+    idempotency_key: str | None = None,
 ) -> Tweet:
     """A tweet, a reply (`draft.reply`) or a quote (`draft.quote_tweet_id`), or both, with its media
-    (`draft.media`). NotFound if what it replies to or quotes does not exist (or is deleted meanwhile: the write
-    checks it again) or its author blocks the author; Forbidden if the author blocks its author; the media errors
-    of chirp.media.attaching and chirp.tweets.media_rules (a media item taken by a concurrent tweet meanwhile:
-    MediaAttachedElsewhere, from the write)."""
+    (`draft.media`). With the request's `idempotency_key`, the tweet an earlier post with that key made, if any,
+    rather than a second one. NotFound if what it replies to or quotes does not exist (or is deleted meanwhile:
+    the write checks it again) or its author blocks the author; Forbidden if the author blocks its author; the
+    media errors of chirp.media.attaching and chirp.tweets.media_rules (a media item taken by a concurrent tweet
+    meanwhile: MediaAttachedElsewhere, from the write)."""
     refers = draft.reply is not None or draft.quote_tweet_id is not None
     hidden = hidden_from_viewer(relations, author_id if refers else None)
     parsed = tweet_text(draft.text, carries_media=draft.media is not None)
@@ -67,12 +69,16 @@ def post_tweet(
         quoted = original(tweets, parse_id(draft.quote_tweet_id, "quote_tweet_id"))
         refuse_if_blocked(hidden.result(), quoted.author_id, f"tweet {quoted.id} does not exist")
         tweet = replace(tweet, quoted_tweet_id=quoted.id, quoted_author_id=quoted.author_id)
-    return created(tweets, tweet)
+    try:
+        return created(tweets, tweet, idempotency_key)
+    except PostedBefore as before:
+        return get_tweet(tweets, before.tweet_id)
 
 
-def created(tweets: TweetRepository, draft: Tweet) -> Tweet:
+def created(tweets: TweetRepository, draft: Tweet, idempotency_key: str | None = None) -> Tweet:
     """The tweet written under a newly minted id (its time, its media's attachment), minted again should the id
-    be taken already (chirp.ids: a collision refused by the write, never an overwrite)."""
+    be taken already (chirp.ids: a collision refused by the write, never an overwrite). PostedBefore when
+    `idempotency_key` was claimed by an earlier post."""
 
     def write(tweet_id: int) -> Tweet:
         tweet = replace(
@@ -81,7 +87,7 @@ def created(tweets: TweetRepository, draft: Tweet) -> Tweet:
             created_at_ms=id_timestamp_ms(tweet_id),
             media=tuple(replace(item, attached_to=Attachment(Purpose.TWEET, tweet_id)) for item in draft.media),
         )
-        tweets.create(tweet)
+        tweets.create(tweet, idempotency_key)
         return tweet
 
     return minted(write)

@@ -171,7 +171,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
     from chirp.adapters.dynamodb.suggestions import DynamoSuggestionRepository, bind_suggestions_table
     from chirp.adapters.dynamodb.timelines import DynamoTimelineRepository
     from chirp.adapters.dynamodb.trends import DynamoTrendRepository, bind_trend_models
-    from chirp.adapters.dynamodb.tweets import DynamoTweetRepository
+    from chirp.adapters.dynamodb.tweets import DynamoTweetRepository, bind_post_claims_table
     from chirp.adapters.dynamodb.users import DynamoUserRepository
     from chirp.adapters.dynamodb.wire import wire
 
@@ -193,6 +193,7 @@ def build(settings: ApiSettings) -> ApiDependencies:
     bind_reports_table(settings.reports_table)
     bind_relations_table(settings.relations_table)
     bind_exports_table(settings.exports_table)
+    bind_post_claims_table(settings.idempotency_table)
     wire()  # the home-timeline read's client, and the shared connection's botocore client under it
     users = DynamoUserRepository()
     return ApiDependencies(

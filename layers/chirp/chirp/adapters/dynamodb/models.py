@@ -92,6 +92,20 @@ class HandleClaim(Model):
     expires_at = NumberAttribute(null=True)
 
 
+class PostClaimItem(Model):
+    """id = TWEET#<author>#<Idempotency-Key>, in the IdempotencyTable beside Powertools' records (whose ids are
+    `<function>.<route>#<hash>`): the tweet a post with that key made, written in the posting transaction itself,
+    so a retry that runs the view again (its Powertools record expired with a sandbox killed mid-request) finds the
+    tweet instead of making a second one. Expires with the key (`expires_at`, the table's TTL)."""
+
+    class Meta:
+        table_name = ""
+
+    id = UnicodeAttribute(hash_key=True)
+    tweet_id = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
 class AuthorIndex(GlobalSecondaryIndex["TweetItem"]):
     class Meta:
         index_name = "author_index"

@@ -35,6 +35,7 @@ from chirp.adapters.dynamodb.models import (
     TOP_OF_PARTITION,
     AuthorTweetItem,
     EngagementItem,
+    PostClaimItem,
     RecentTweetsItem,
     TimelineItem,
     TweetItem,
@@ -50,7 +51,7 @@ from chirp.media.models import Attachment, Purpose
 from chirp.pages import Page, PageRequest, page_from_overfetch
 from chirp.timelines.models import TimelineEntry
 from chirp.tweets.models import Tweet
-from chirp.tweets.repository import AlreadyRetweeted
+from chirp.tweets.repository import IDEMPOTENCY_KEY_LIFETIME_S, AlreadyRetweeted, PostedBefore
 
 # Tweets a trim of a recent-tweets item removes per UpdateItem.
 TRIMMED_PER_UPDATE = 20
@@ -62,9 +63,11 @@ class DynamoTweetRepository:
         self._recent_kept = recent_tweets_kept
 
     # ------------------------------------------------------------------ writes
-    def create(self, tweet: Tweet) -> None:
-        """A tweet, reply, quote or retweet, with everything that changes with it, in one transaction."""
-        run_steps(self._posting_steps(tweet))
+    def create(self, tweet: Tweet, idempotency_key: str | None = None) -> None:
+        """A tweet, reply, quote or retweet, with everything that changes with it, in one transaction (and the
+        claim of the post's Idempotency-Key, first: its refusal is the one that counts when others fail too)."""
+        claim = [] if idempotency_key is None else [_claiming(tweet, idempotency_key)]
+        run_steps([*claim, *self._posting_steps(tweet)])
 
     def _posting_steps(self, tweet: Tweet) -> list[Step]:
         author = tweet.author_id
@@ -271,6 +274,21 @@ def _deleting(item: EngagementItem) -> Callable[[TransactWrite], None]:
     return lambda transaction: transaction.delete(item)
 
 
+def _claiming(tweet: Tweet, idempotency_key: str) -> Step:
+    """The post's Idempotency-Key claimed for this tweet; PostedBefore, naming the tweet made, when it was already."""
+    claim = PostClaimItem(
+        id=f"TWEET#{tweet.author_id}#{idempotency_key}",
+        tweet_id=tweet.id,
+        expires_at=int(time.time()) + IDEMPOTENCY_KEY_LIFETIME_S,
+    )
+
+    def posted_before() -> Exception:
+        made = PostClaimItem.get(claim.id, consistent_read=True)
+        return PostedBefore(int(made.tweet_id))
+
+    return Step(lambda t: t.save(claim, condition=PostClaimItem.id.does_not_exist()), posted_before)
+
+
 def _exists(tweet_id: int) -> Callable[[TransactWrite], None]:
     return lambda transaction: transaction.condition_check(TweetItem, tweet_id, condition=TweetItem.tweet_id.exists())
 
@@ -285,3 +303,10 @@ def _references(tweet: Tweet) -> list[tuple[int, str, str]]:
     if tweet.quoted_tweet_id is not None:
         found.append((tweet.quoted_tweet_id, QUOTE, "quoted"))
     return found
+
+
+def bind_post_claims_table(table_name: str) -> None:
+    """Point the Idempotency-Key claims of posts at the function's IdempotencyTable."""
+    if table_name and PostClaimItem.Meta.table_name != table_name:
+        PostClaimItem.Meta.table_name = table_name
+        PostClaimItem._connection = None
