@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_LOCAL := .cache/dynamodb-local/DynamoDBLocal.jar
 PYTEST_WORKERS ?= 2
 
-.PHONY: help setup run seed reindex moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure clean
+.PHONY: help setup run status seed reindex redrive moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-ids bench-cost chaos clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -17,8 +17,11 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make seed     load demo users, follows and tweets into the running local system"
 	@echo "make reindex  rebuild the search indexes from the tables (the running local system; REINDEX_ARGS for AWS)"
+	@echo "make redrive  move dead-letter queues' messages back to their source queues (REDRIVE_ARGS: --queue NAME, --aws)"
+	@echo "make status   the running local runtime's queues, DLQs, pollers, sandboxes and faults (STATUS_ARGS: --json)"
 	@echo "make moderator USER=<username>  grant the moderator role (MODERATOR_ARGS=--revoke takes it back)"
-	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, delivery, engagement, home-timeline strategies (bench/results/)"
+	@echo "make chaos    posts, likes, retweets, follows under injected faults: every derived state vs a model (CHAOS_ARGS: --ops N, ~1 h at 10,000 on 2 cores)"
+	@echo "make bench    every benchmark: API latency and import time, DynamoDB call cost, delivery, engagement, id collisions, home-timeline strategies, cost per month per 1M DAU (bench/results/)"
 
 $(VENV)/.installed: requirements.txt layers/chirp/requirements.txt
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (the Lambda runtime is python3.12)"; exit 1; }
@@ -45,6 +48,12 @@ seed: $(VENV)/.installed
 reindex: $(VENV)/.installed
 	PYTHONPATH=layers/chirp $(PY) -m infra.reindex $(REINDEX_ARGS)
 
+redrive: $(VENV)/.installed
+	$(PY) -m infra.redrive $(REDRIVE_ARGS)
+
+status: $(VENV)/.installed
+	@$(PY) -m infra.local.status $(STATUS_ARGS)
+
 # USER must come from the command line (the shell's own $USER is the login name, not a Chirp user).
 moderator: $(VENV)/.installed
 	@test "$(origin USER)" = "command line" || { echo "usage: make moderator USER=<username> [MODERATOR_ARGS=--revoke]"; exit 2; }
@@ -68,9 +77,9 @@ format: $(VENV)/.installed
 test-template: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/template
 
-bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-timelines
+bench: bench-api bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-ids bench-timelines bench-cost
 
-bench-api: $(VENV)/.installed $(DYNAMODB_LOCAL)
+bench-api: $(VENV)/.installed $(SAM_VENV)/.installed $(DYNAMODB_LOCAL)
 	$(PY) -m bench.api_latency
 
 bench-wire: $(VENV)/.installed $(DYNAMODB_LOCAL)
@@ -99,6 +108,15 @@ bench-media: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 bench-erasure: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.erasure $(BENCH_ARGS)
+
+bench-ids: $(VENV)/.installed
+	PYTHONPATH=layers/chirp $(PY) -m bench.ids $(BENCH_ARGS)
+
+bench-cost: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.cost $(BENCH_ARGS)
+
+chaos: $(VENV)/.installed $(DYNAMODB_LOCAL)
+	PYTHONPATH=layers/chirp $(PY) -m bench.chaos $(CHAOS_ARGS)
 
 bench-notifications: $(VENV)/.installed $(DYNAMODB_LOCAL)
 	PYTHONPATH=layers/chirp $(PY) -m bench.notifications $(BENCH_ARGS)

@@ -14,6 +14,7 @@ from chirp.settings import EnvironmentSettings
 from tests.template.support import (
     API_FUNCTION_ID,
     API_ID,
+    REPO,
     AppProbe,
     Template,
     function_code_folder,
@@ -138,9 +139,16 @@ def test_function_runtimes_are_python_3_12_or_newer(template: Template) -> None:
         match = re.fullmatch(r"python(\d+)\.(\d+)", str(runtime))
         assert match, f"{name}: {runtime!r}"
         assert (int(match[1]), int(match[2])) >= MINIMUM_PYTHON, f"{name}: {runtime}"
-    # And each layer is built for, and declares, the runtimes its functions use (native wheels are per version)
+    # And each layer is built for, and declares, the runtimes its functions use (native wheels are per version):
+    # by SAM's builder of that runtime, or by its Makefile's install for that Python version
     for name, layer in layers.items():
-        assert layer.get("Metadata", {}).get("BuildMethod") in set(runtimes.values()), name
+        build_method = layer.get("Metadata", {}).get("BuildMethod")
+        if build_method == "makefile":
+            makefile = (REPO / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+            versions = {runtime.removeprefix("python") for runtime in runtimes.values()}
+            assert all(f"--python-version {version}" in makefile for version in versions), name
+        else:
+            assert build_method in set(runtimes.values()), name
         assert set(runtimes.values()) <= set(layer["Properties"]["CompatibleRuntimes"]), name
 
 
