@@ -63,7 +63,7 @@ from infra.local.pollers import (
 from infra.local.provision import ProvisionContext, ProvisionedResource, provision_all, skipped_resource_ids
 from infra.local.s3.cdn import bucket_domains, cloudfront_stand_in
 from infra.local.s3.service import LocalS3
-from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings
+from infra.local.sandbox import HandlerLoadError, Invoker, SandboxPool, SandboxSettings, in_parallel
 from infra.local.schedules import (
     SCHEDULE_EVENT_TYPES,
     Clock,
@@ -403,16 +403,10 @@ class LocalRuntime:
             self.server.server_close()
             if self.server.websockets is not None:
                 self.server.websockets.close_all()
-        for poller in self.pollers:
-            poller.stopping.set()
-        for poller in self.pollers:
-            poller.stop()
+        in_parallel(poller.stop for poller in self.pollers)
         if self.invoker is not None:
             self.invoker.close()
-        if self.local_s3 is not None:
-            self.local_s3.stop()
-        for child in reversed(self.children):
-            child.stop()
+        in_parallel([*([self.local_s3.stop] if self.local_s3 is not None else []), *(c.stop for c in self.children)])
         (self.data_dir / "endpoints.json").unlink(missing_ok=True)
         if self._lock_file is not None:
             self._lock_file.close()

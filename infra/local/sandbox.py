@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -383,8 +383,7 @@ class SandboxPool:
     def close(self) -> None:
         with self._lock:
             sandboxes, self._all = [s for s in self._all if isinstance(s, Sandbox)], []
-        for sandbox in sandboxes:
-            sandbox.close()
+        in_parallel(sandbox.close for sandbox in sandboxes)
 
 
 def invocation_context(function: FunctionSpec, request_id: str | None = None) -> dict[str, Any]:
@@ -420,5 +419,15 @@ class Invoker:
             return sandbox.invoke(event, context, pool.function.timeout_seconds, fault)
 
     def close(self) -> None:
-        for pool in self.pools.values():
-            pool.close()
+        in_parallel(pool.close for pool in self.pools.values())
+
+
+def in_parallel(calls: Iterable[Callable[[], object]]) -> None:
+    """Run the calls (each bounded by its own timeout: closing a sandbox, stopping a poller or an emulator)
+    each in its own thread and wait for them all: stopping a runtime with dozens of sandboxes, pollers
+    busy with a batch and several emulators takes the longest one's time, not the sum."""
+    threads = [threading.Thread(target=call, daemon=True) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

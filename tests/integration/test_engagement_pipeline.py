@@ -34,6 +34,7 @@ from tests.integration.pipeline import (
     is_celebrity,
     readers,
     stored_entries,
+    unfollow,
 )
 
 EVERY_FUNCTION = (FANOUT_FUNCTION, WRITER_FUNCTION, PUBLISHER_FUNCTION, CLEANUP_FUNCTION, COUNTER_FUNCTION)
@@ -190,6 +191,28 @@ def test_an_original_retweeted_by_two_followees_shows_once_per_page(api: Api, pi
     assert [entry["id"] for entry in entries] == [second_retweet, other_id]
     assert originals(entries) == [tweet_id, other_id]
     assert entries[0]["author"]["id"] == second.id
+
+
+def test_unfollowing_an_author_keeps_a_followees_retweet_of_its_tweet(api: Api, pipeline: Pipeline) -> None:
+    # Given an active reader following an author and a retweeter, the author's tweet retweeted, both in its timeline
+    (reader,) = readers(api, 1)
+    author, retweeter = api.register(), api.register()
+    follow(api, reader, author, retweeter)
+    tweet_id = api.tweet(author, "shared before the unfollow")["id"]
+    own_id = api.tweet(author, "not shared")["id"]
+    pipeline.run_until_quiet()
+    retweet_id = retweet(api, retweeter, tweet_id)
+    pipeline.run_until_quiet()
+    assert set(stored_entries(reader)) == {int(tweet_id), int(own_id), int(retweet_id)}
+    # When the reader unfollows the author
+    unfollow(api, reader, author)
+    pipeline.run_until_quiet()
+    # Then the author's own entries leave, and the retweeter's retweet of its tweet stays (as on Twitter: the
+    # reader still follows whoever brought it)
+    assert stored_entries(reader) == {int(retweet_id): int(author.id)}
+    entries = page(api, reader)
+    assert [entry["id"] for entry in entries] == [retweet_id]
+    assert originals(entries) == [tweet_id]
 
 
 def test_undoing_a_retweet_takes_it_out_of_the_followers_timelines(api: Api, pipeline: Pipeline) -> None:

@@ -56,7 +56,7 @@ class MemoryTimelines:
 
     def remove_author(self, owner_id: int, author_id: int) -> int:
         mine = self.entries.get(owner_id, {})
-        theirs = [i for i, entry in mine.items() if author_id in (entry.author_id, entry.via_id)]
+        theirs = [i for i, entry in mine.items() if entry.bringer == author_id]
         self.remove([owner_id], theirs)
         return len(theirs)
 

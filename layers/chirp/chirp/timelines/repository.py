@@ -33,7 +33,8 @@ class TimelineRepository(Protocol):
         """Delete those entries from those timelines (idempotent)."""
 
     def remove_author(self, owner_id: int, author_id: int) -> int:
-        """Delete the owner's entries by, or brought in by, `author_id`; returns how many."""
+        """Delete the owner's entries `author_id` brought (its tweets and its retweets: `TimelineEntry.bringer`),
+        keeping others' retweets of its tweets; returns how many."""
 
     def trim(self, owner_id: int, keep: int) -> int:
         """Delete all but the newest `keep` entries; returns how many were deleted."""

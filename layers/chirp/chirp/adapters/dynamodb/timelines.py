@@ -266,7 +266,10 @@ class DynamoTimelineRepository:
         matching = TimelineItem.query(
             owner_id,
             range_key_condition=TimelineItem.entry_id.between(FIRST_ENTRY_ID, ACTIVITY_ENTRY_ID - 1),
-            filter_condition=(TimelineItem.author_id == author_id) | (TimelineItem.via_id == author_id),
+            # What the author brought (TimelineEntry.bringer): its tweets, its retweets; not another's
+            # retweet of its tweet, which the owner still sees for following the retweeter.
+            filter_condition=(TimelineItem.via_id == author_id)
+            | ((TimelineItem.author_id == author_id) & TimelineItem.via_id.does_not_exist()),
             attributes_to_get=["owner_id", "entry_id"],
         )
         entry_ids = [int(item.entry_id) for item in matching]
