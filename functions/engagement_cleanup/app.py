@@ -16,11 +16,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.engagements.service import undo_engagements_of_deleted
 from chirp.events.consumers import EventRouter, consume
 from chirp.events.schema import TweetDeleted
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.engagement_cleanup import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

@@ -17,11 +17,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.events.bus import publish_stream_records
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.event_publisher import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

@@ -21,11 +21,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.exports import service as exports
 from chirp.exports.models import Export, ExportState
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.export_worker import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

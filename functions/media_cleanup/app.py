@@ -19,11 +19,12 @@ from chirp.events.consumers import EventRouter, consume
 from chirp.events.schema import ProfileChanged, TweetDeleted, TweetPosted
 from chirp.media.lifecycle import erase, keep
 from chirp.media.models import Attachment, Purpose
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.media_cleanup import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

@@ -18,11 +18,12 @@ from chirp.events.consumers import EventRouter, consume
 from chirp.events.schema import DomainEvent
 from chirp.notifications.activities import NOTIFYING_EVENTS, activity_of
 from chirp.notifications.service import notify
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.notifier import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

@@ -19,11 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.events.consumers import EventRouter, consume
 from chirp.events.schema import UserDeleted, UserFollowed, UserUnfollowed
 from chirp.suggestions.service import forget_user, refresh_popular, refresh_suggestions_of
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.suggestions import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

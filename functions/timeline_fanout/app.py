@@ -29,11 +29,12 @@ from chirp.events.schema import (
 from chirp.events.stream import decode_record
 from chirp.timelines import fanout
 from chirp.timelines.models import TimelineEntry
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.timeline_fanout import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

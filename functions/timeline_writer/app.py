@@ -21,11 +21,12 @@ from chirp.ids import id_timestamp_ms
 from chirp.notifications.service import push_home_timeline_news
 from chirp.timelines.changes import TimelineChange
 from chirp.timelines.writer import apply_change
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring import prepare_process
 from chirp.wiring.timeline_writer import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 processor = BatchProcessor(event_type=EventType.SQS)
 _rng = random.Random()

@@ -16,12 +16,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chirp.events.consumers import EventRouter, consume
 from chirp.events.schema import TweetPosted
+from chirp.tracing import TRACED_MODULES
 from chirp.trends.service import count_tags
 from chirp.wiring import prepare_process
 from chirp.wiring.trends_counter import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

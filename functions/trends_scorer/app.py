@@ -14,12 +14,13 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from chirp.tracing import TRACED_MODULES
 from chirp.trends.service import refresh_trends
 from chirp.wiring import prepare_process
 from chirp.wiring.trends_scorer import dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 metrics = Metrics(namespace="Chirp")
 
 

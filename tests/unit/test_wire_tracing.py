@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from chirp.adapters.dynamodb import wire as wire_module
 from chirp.adapters.dynamodb.wire import WireDynamoDB
+from chirp.tracing import active_recorder
 
 TABLE = "unit-TimelinesTable"
 
@@ -156,4 +157,4 @@ def test_nothing_is_recorded_when_tracing_is_off(recorder: AWSXRayRecorder, monk
     answer = client.query(TableName=TABLE)
     # Then it answers, and no recorder is consulted
     assert answer["Count"] == 0
-    assert wire_module._recorder() is None
+    assert active_recorder() is None

@@ -32,6 +32,7 @@ from chirp.http.errors import error_body, status_for
 from chirp.http.openapi import Operation, QueryParameter
 from chirp.http.requests import page_from_query, parse_json_body, query_value
 from chirp.pages import PageRequest
+from chirp.tracing import TRACED_MODULES
 from chirp.wiring.api import dependencies
 from pydantic import BaseModel
 
@@ -39,11 +40,7 @@ from routes.idempotency import HEADER as IDEMPOTENCY_HEADER
 from routes.idempotency import answered_once
 
 # Powertools' Tracer and Metrics share their state between instances: these are app.py's too.
-# Patched: what the API calls out through, as patch_all patched it: botocore (boto3's clients), pynamodb (PynamoDB
-# sends through botocore's HTTP session, not its clients) and httplib (OpenSearch, through urllib3). Not patch_all:
-# it also imports `requests` (opensearch-py's, which nothing here sends through) only to patch it, ~140 ms of the
-# API's init on Lambda (bench/README.md, api_latency).
-tracer = Tracer(patch_modules=("botocore", "pynamodb", "httplib"))
+tracer = Tracer(patch_modules=TRACED_MODULES)  # what and why: chirp.tracing
 metrics = Metrics(namespace="Chirp")
 
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 import zlib
 from functools import cache
 from typing import Any, cast
@@ -44,6 +43,7 @@ from botocore.utils import get_environ_proxies
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from chirp.adapters.dynamodb.connection import THROTTLING_CODES, shared_connection
+from chirp.tracing import active_recorder
 
 ATTEMPTS = 5
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -86,7 +86,7 @@ class WireDynamoDB:
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The operation's parsed answer (DynamoDB JSON, as botocore returns it); ClientError otherwise."""
-        recorder = _recorder()
+        recorder = active_recorder()
         if recorder is None:
             answer: dict[str, Any] = self._retrying(self._call_once, operation, dict(params))
             return answer
@@ -172,16 +172,6 @@ def _parse(response: AWSResponse) -> dict[str, Any]:
         return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}
     parsed["ResponseMetadata"] = metadata
     return parsed
-
-
-def _recorder() -> Any | None:
-    """X-Ray's recorder if this process traces, else None. Decided the way Powertools' Tracer decides: it
-    imports aws_xray_sdk's recorder and leaves the SDK enabled only on Lambda with tracing on (not under
-    POWERTOOLS_TRACE_DISABLED, the local runtime, the tests). Nothing imported here: a lookup per call."""
-    core = sys.modules.get("aws_xray_sdk.core")
-    if core is None or not sys.modules["aws_xray_sdk"].global_sdk_config.sdk_enabled():
-        return None
-    return core.xray_recorder
 
 
 def _traced_parameters(params: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from chirp.pages import Page, PageRequest
 from chirp.resilience import CircuitBreaker
 from chirp.search.index import Rejected, TweetDocument, TweetIndex, UserDocument, UserIndex
 from chirp.search.query import TweetQuery
+from chirp.tracing import remote_subsegment
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class _Guarded:
 
     def _call(self, action: Callable[[], T]) -> T:
         try:
-            return self._breaker.call(action, counts=backend_failure)
+            with remote_subsegment("search"):  # an X-Ray subsegment on Lambda with tracing on
+                return self._breaker.call(action, counts=backend_failure)
         except ChirpError:
             raise
         except Exception as error:
