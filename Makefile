@@ -60,7 +60,7 @@ moderator: $(VENV)/.installed
 	PYTHONPATH=layers/chirp $(PY) -m infra.moderation "$(USER)" $(MODERATOR_ARGS)
 
 test: setup
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 tests
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 tests
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -n $(PYTEST_WORKERS) tests/unit tests/integration
