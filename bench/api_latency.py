@@ -166,10 +166,15 @@ def lambda_environment(sandbox: dict[str, str], build: Path) -> dict[str, str]:
 
 
 def api_event(method: str, path: str, token: str | None = None) -> dict[str, Any]:
-    """An API Gateway (REST, proxy) event of the sample health event's shape, for another route."""
+    """An HTTP API (payload format 1.0) event of the sample health event's shape, for another route."""
     event = cast(dict[str, Any], json.loads((ROOT / "events" / "api" / "health.json").read_text()))
-    event |= {"path": path, "resource": path, "httpMethod": method}
-    event["requestContext"] |= {"resourcePath": path, "httpMethod": method, "path": f"/v1{path}"}
+    event |= {"path": f"/v1{path}", "resource": path, "httpMethod": method}
+    event["requestContext"] |= {
+        "resourceId": f"{method} {path}",
+        "resourcePath": path,
+        "httpMethod": method,
+        "path": f"/v1{path}",
+    }
     if token is not None:
         event["headers"] = event["headers"] | {"Authorization": f"Bearer {token}"}
         event["multiValueHeaders"] = event["multiValueHeaders"] | {"Authorization": [f"Bearer {token}"]}

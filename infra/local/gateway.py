@@ -1,13 +1,17 @@
-"""An API Gateway (REST API, Lambda proxy integration) emulation in front of the API functions.
+"""An API Gateway HTTP API (v2, Lambda proxy integrations with payload format 1.0) emulation in front of the
+API functions.
 
-Routes come from the functions' `Type: Api` events. A request is matched to a resource the way API
-Gateway does it (the most specific resource wins: literal segments before `{param}` before
-`{proxy+}`; then the method, or `ANY`), turned into the v1 proxy event the function would receive in
-AWS, and the function's proxy response is written back. Errors that API Gateway itself produces
-(unknown path or method, oversized body, failed integration) are answered in Chirp's JSON error shape.
+Routes come from the functions' `Type: HttpApi` events. A request is matched to a route the way an HTTP API
+does it: among the routes of its method (or `ANY`), the most specific path wins (literal segments before
+`{param}` before `{proxy+}`); a path served only for other methods matches nothing, as there is no `$default`
+route. It is turned into the payload format 1.0 event the function would receive in AWS, and the function's
+proxy response is written back. Errors the HTTP API itself produces are answered as it answers them:
+`{"message":"Not Found"}` (404) for no route, `{"message":"Request Entity Too Large"}` (413) over 10 MB, and
+`{"message":"Internal Server Error"}` (500) when the function fails or returns no valid proxy response (a REST
+API answered 502 there). The stage's throttling (429 `{"message":"Too Many Requests"}`) is not emulated.
 
 The same HTTP server serves the template's WebSocket APIs (`infra.local.websocket`) when there are any:
-their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any REST route; and,
+their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any HTTP API route; and,
 before those, the paths a CloudFront distribution serves from a bucket (`infra.local.s3.cdn`).
 """
 
@@ -36,9 +40,11 @@ if TYPE_CHECKING:
     from infra.local.s3.cdn import CloudFrontStandIn
     from infra.local.websocket import WebSocketGateway
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_BODY_BYTES = 10 * 1024 * 1024  # an HTTP API's payload limit
+DEFAULT_STAGE = "$default"  # the stage an HTTP API serves without a stage segment in the URL
+# Besides text/*, the media types an HTTP API passes to the function as text rather than base64.
+TEXT_MEDIA_TYPES = frozenset({"application/json", "application/xml", "application/javascript"})
 _BODILESS_STATUSES = frozenset({204, 304})
-_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,17 @@ class _Resource:
 @dataclass(frozen=True)
 class RouteMatch:
     resource_path: str
-    route: Route | None  # None: the resource exists but not for this method
+    route: Route
     path_parameters: dict[str, str]
-    allowed_methods: list[str]
+
+    @property
+    def route_key(self) -> str:
+        """`GET /api/users/{userId}`: the HTTP API's name for the route (`resourceId` in a 1.0 event)."""
+        return f"{self.route.method.upper()} {self.resource_path}"
 
 
 class RouteTable:
-    """Resources and their methods; `match` finds the resource API Gateway would select."""
+    """Route paths and their methods; `match` finds the route an HTTP API would select."""
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self._resources: dict[str, _Resource] = {}
@@ -89,18 +99,19 @@ class RouteTable:
         resource.methods[method] = route
 
     def match(self, path: str, method: str) -> RouteMatch | None:
+        """The most specific route of this method (or `ANY`) whose path matches; None when there is none, even
+        if the path is served for other methods (an HTTP API has no 405: it answers 404 Not Found)."""
         candidates = []
         for resource in self._resources.values():
-            found = resource.pattern.fullmatch(path)
-            if found is not None:
-                candidates.append((resource.rank, resource, found))
+            route = resource.methods.get(method.upper()) or resource.methods.get("ANY")
+            found = resource.pattern.fullmatch(path) if route is not None else None
+            if route is not None and found is not None:
+                candidates.append((resource.rank, resource, route, found))
         if not candidates:
             return None
-        _rank, resource, found = max(candidates, key=lambda candidate: candidate[0])
-        route = resource.methods.get(method.upper()) or resource.methods.get("ANY")
+        _rank, resource, route, found = max(candidates, key=lambda candidate: candidate[0])
         parameters = {name: unquote(value) for name, value in found.groupdict().items()}
-        allowed = list(_ALL_METHODS) if "ANY" in resource.methods else sorted(resource.methods)
-        return RouteMatch(resource.path, route, parameters, allowed)
+        return RouteMatch(resource.path, route, parameters)
 
     @property
     def routes(self) -> list[Route]:
@@ -128,7 +139,7 @@ def _compile_path(segments: list[str]) -> tuple[re.Pattern[str], tuple[int, ...]
 # ---------------------------------------------------------------------- proxy event
 @dataclass(frozen=True)
 class IncomingRequest:
-    """What the HTTP server received, before API Gateway turns it into an event."""
+    """What the HTTP server received, before the HTTP API turns it into an event."""
 
     method: str
     raw_path: str  # path and query string as sent
@@ -147,19 +158,30 @@ class ApiSettings:
 
 
 def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: ApiSettings) -> dict[str, Any]:
-    """The API Gateway REST (v1) proxy integration event for `request`."""
+    """The event an HTTP API's Lambda proxy integration with payload format 1.0 sends for `request`.
+
+    As AWS sends it (AWS's "Create AWS Lambda proxy integrations for HTTP APIs", payload format 1.0, and events
+    captured from HTTP APIs): `version` 1.0; `resourceId` is the route key (`GET /api/users/{userId}`), not a
+    REST resource id; `requestId` is the short id (`NIKr1jmIFiAEJmw=`) also in `extendedRequestId` and in the
+    response's `apigw-requestid` header; `path` (and `requestContext.path`) start with the stage's name unless
+    the stage is `$default`; header names as the client sent them; a body not of a text type base64-encoded.
+    Chalice routes on `resourcePath` and decodes a base64 body.
+    """
     split = urlsplit(request.raw_path)
     path = unquote(split.path)
     headers = gateway_headers(request)
     single_headers, multi_headers = single_and_multi(headers)
     query = parse_qsl(split.query, keep_blank_values=True)
     single_query, multi_query = single_and_multi(query)
-    body, is_base64 = _event_body(request.body)
+    content_type = next((value for name, value in request.headers if name.lower() == "content-type"), None)
+    body, is_base64 = _event_body(request.body, content_type)
     now = datetime.now(UTC)
-    request_id = str(uuid.uuid4())
+    request_id = new_request_id()
+    stage_path = path if settings.stage == DEFAULT_STAGE else f"/{settings.stage}{path}"
     return {
+        "version": "1.0",
         "resource": match.resource_path,
-        "path": path,
+        "path": stage_path,
         "httpMethod": request.method,
         "headers": single_headers,
         "multiValueHeaders": multi_headers,
@@ -168,12 +190,12 @@ def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: Api
         "pathParameters": match.path_parameters or None,
         "stageVariables": None,
         "requestContext": {
-            "resourceId": _resource_id(match.resource_path),
+            "resourceId": match.route_key,
             "resourcePath": match.resource_path,
             "httpMethod": request.method,
-            "extendedRequestId": request_id.replace("-", "")[:16] + "=",
+            "extendedRequestId": request_id,
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{settings.stage}{path}",
+            "path": stage_path,
             "accountId": settings.account_id,
             "protocol": "HTTP/1.1",
             "stage": settings.stage,
@@ -189,8 +211,13 @@ def build_proxy_event(request: IncomingRequest, match: RouteMatch, settings: Api
     }
 
 
+def new_request_id() -> str:
+    """An HTTP API request id: 15 URL-safe base64 characters and `=` (`WSg1ihmdliAEJXA=`)."""
+    return base64.b64encode(uuid.uuid4().bytes[:11]).decode("ascii")[:15].replace("+", "A").replace("/", "B") + "="
+
+
 def gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
-    """The request's headers plus those API Gateway adds (X-Forwarded-*, a trace id)."""
+    """The request's headers plus those the HTTP API adds (X-Forwarded-*, a trace id)."""
     present = {name.lower() for name, _value in request.headers}
     added = [
         ("X-Forwarded-For", request.source_ip),
@@ -202,7 +229,7 @@ def gateway_headers(request: IncomingRequest) -> list[tuple[str, str]]:
 
 
 def single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """API Gateway's two views of repeated keys: the last value, and every value in order."""
+    """Payload format 1.0's two views of repeated keys: the last value, and every value in order."""
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -211,26 +238,27 @@ def single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], 
     return single, multi
 
 
-def _event_body(body: bytes) -> tuple[str | None, bool]:
+def _event_body(body: bytes, content_type: str | None) -> tuple[str | None, bool]:
+    """The body as text for a text content type, else base64: an HTTP API has no binary media types, and sends
+    as text only `text/*`, JSON, XML and JavaScript (no Content-Type, or a form, arrives base64-encoded)."""
     if not body:
         return None, False
-    try:
-        return body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(body).decode("ascii"), True
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type.startswith("text/") or media_type in TEXT_MEDIA_TYPES:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode("ascii"), True
 
 
 def _identity(source_ip: str, headers: Mapping[str, str]) -> dict[str, Any]:
     user_agent = next((value for name, value in headers.items() if name.lower() == "user-agent"), None)
     blank = (
-        "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "principalOrgId", "accessKey",
-        "cognitoAuthenticationType", "cognitoAuthenticationProvider", "userArn", "user",
+        "accessKey", "accountId", "caller", "cognitoAmr", "cognitoAuthenticationProvider", "cognitoAuthenticationType",
+        "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId", "user", "userArn",
     )  # fmt: skip
     return {**dict.fromkeys(blank), "sourceIp": source_ip, "userAgent": user_agent}
-
-
-def _resource_id(resource_path: str) -> str:
-    return uuid.uuid5(uuid.NAMESPACE_URL, resource_path).hex[:6]
 
 
 # ---------------------------------------------------------------------- proxy response
@@ -268,8 +296,24 @@ def response_from_proxy_result(result: Any) -> GatewayResponse:
 def error_response(
     status: int, code: str, message: str, extra_headers: Iterable[tuple[str, str]] = ()
 ) -> GatewayResponse:
+    """The local runtime's own endpoints' errors (/_local/*, still starting), in Chirp's error shape."""
     body = json.dumps({"error": {"code": code, "message": message}}).encode()
     headers = [("Content-Type", "application/json"), *extra_headers]
+    return GatewayResponse(status, headers, body)
+
+
+HTTP_API_MESSAGES = {
+    404: "Not Found",
+    413: "Request Entity Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+
+def http_api_error(status: int) -> GatewayResponse:
+    """An answer the HTTP API gives itself, before or instead of the function's: `{"message":"Not Found"}`."""
+    body = json.dumps({"message": HTTP_API_MESSAGES[status]}, separators=(",", ":")).encode()
+    headers = [("Content-Type", "application/json"), ("apigw-requestid", new_request_id())]
     return GatewayResponse(status, headers, body)
 
 
@@ -300,11 +344,11 @@ def request_line(method: str, raw_path: str, status: int, elapsed_ms: float, fun
 
 # ---------------------------------------------------------------------- the gateway
 Invoke = Callable[[str, dict[str, Any], str], Any]
-"""(function logical id, event, request id) -> the function's result."""
+"""(function logical id, event, Lambda request id) -> the function's result."""
 
 
 class ApiGateway:
-    """Routes an incoming request to a function and shapes the HTTP response."""
+    """Routes an incoming request to a function and shapes the HTTP response, as an HTTP API does."""
 
     def __init__(self, routes: RouteTable, settings: ApiSettings, invoke: Invoke) -> None:
         self.routes = routes
@@ -314,31 +358,32 @@ class ApiGateway:
     def handle(self, request: IncomingRequest) -> GatewayResponse:
         path = unquote(urlsplit(request.raw_path).path)
         match = self.routes.match(path, request.method)
-        if match is None:
-            return error_response(404, "not_found", f"no route matches {path}")
-        if match.route is None:
-            allowed = ", ".join(match.allowed_methods)
-            message = f"{request.method} is not allowed on {match.resource_path}; allowed: {allowed}"
-            return error_response(405, "method_not_allowed", message, [("Allow", allowed)])
+        if match is None:  # no route of this method: the HTTP API's 404, whatever other methods the path has
+            return http_api_error(404)
         event = build_proxy_event(request, match, self.settings)
         request_id = event["requestContext"]["requestId"]
         if RUNTIME_METER.enabled:
-            RUNTIME_METER.record_api_request(f"{match.route.method.upper()} {match.resource_path}")
-        try:
-            response = response_from_proxy_result(self._invoke(match.route.function_id, event, request_id))
+            RUNTIME_METER.record_api_request(match.route_key)
+        try:  # Lambda's own request id is a UUID of its own, not the HTTP API's
+            response = response_from_proxy_result(self._invoke(match.route.function_id, event, str(uuid.uuid4())))
         except FunctionError as error:  # the sandbox printed the handler's traceback
             print(
                 f"[chirp-local] {match.route.function_id} failed on {request.method} {path}: {error}", file=sys.stderr
             )
-            failed = error_response(502, "internal_error", f"the function failed: {error}")
-            return replace(failed, function_id=match.route.function_id)
-        except Exception as error:  # any failure of the integration is a 502, like API Gateway's
+            return self._integration_failed(match, request_id)
+        except Exception:  # any failure of the integration is the HTTP API's 500 (a REST API's was 502)
             print(f"[chirp-local] {match.route.function_id} failed on {request.method} {path}:", file=sys.stderr)
             traceback.print_exc()
-            failed = error_response(502, "internal_error", f"the function failed: {type(error).__name__}: {error}")
-            return replace(failed, function_id=match.route.function_id)
-        headers = [*response.headers, ("x-amzn-RequestId", request_id)]
+            return self._integration_failed(match, request_id)
+        headers = [*response.headers, ("apigw-requestid", request_id)]
         return GatewayResponse(response.status, headers, response.body, match.route.function_id)
+
+    @staticmethod
+    def _integration_failed(match: RouteMatch, request_id: str) -> GatewayResponse:
+        """`{"message":"Internal Server Error"}`: what the client of an HTTP API sees (the cause is in the log)."""
+        failed = http_api_error(500)
+        headers = [(name, request_id if name == "apigw-requestid" else value) for name, value in failed.headers]
+        return replace(failed, headers=headers, function_id=match.route.function_id)
 
 
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
@@ -368,7 +413,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return
         body = self._read_body()
         if body is None:
-            response = error_response(413, "payload_too_large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+            response = http_api_error(413)  # over MAX_BODY_BYTES
             self.close_connection = True
         else:
             response = self._respond(self._incoming(body))
@@ -395,7 +440,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         return response.status
 
     def _respond(self, request: IncomingRequest) -> GatewayResponse:
-        """A WebSocket API's `@connections` answer, else the REST API's."""
+        """A WebSocket API's `@connections` answer, else the HTTP API's."""
         websockets = self.server.websockets
         management = websockets.handle_management(request) if websockets is not None else None
         if management is not None:

@@ -289,7 +289,7 @@ class RuntimeMeter:
 
     def record_api_request(self, route: str) -> None:
         with self._lock:
-            self._gateway["apigateway:rest:requests"] += 1
+            self._gateway["apigateway:http:requests"] += 1
             self._gateway[f"apigateway:route:{route}"] += 1
 
     def snapshot(self, reset: bool = False) -> dict[str, Any]:

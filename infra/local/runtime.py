@@ -49,7 +49,7 @@ from infra.local.functions import (
     layer_paths,
     shared_environment,
 )
-from infra.local.gateway import ApiGateway, ApiSettings, GatewayHttpServer, Route, RouteTable
+from infra.local.gateway import DEFAULT_STAGE, ApiGateway, ApiSettings, GatewayHttpServer, Route, RouteTable
 from infra.local.iam.authority import Authority
 from infra.local.iam.enforcement import RoleTranslation, runtime_authority
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values, parse_parameter_overrides
@@ -82,7 +82,7 @@ from infra.local.websocket import ConnectionLimits, WebSocketGateway, WebSocketS
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto server's default account
 EMULATOR_START_TIMEOUT_SECONDS = 120.0
-_HANDLED_EVENT_TYPES = {"Api", "DynamoDB", "SQS", *SCHEDULE_EVENT_TYPES}
+_HANDLED_EVENT_TYPES = {"HttpApi", "DynamoDB", "SQS", *SCHEDULE_EVENT_TYPES}
 
 
 class ShutdownRequested(BaseException):
@@ -413,6 +413,7 @@ class LocalRuntime:
 
 
 def api_routes(functions: list[FunctionSpec]) -> list[Route]:
+    """The functions' `HttpApi` events (a REST API's `Api` events are not emulated: its answers differ)."""
     return [
         Route(
             path=str(event.properties["Path"]),
@@ -420,16 +421,16 @@ def api_routes(functions: list[FunctionSpec]) -> list[Route]:
             function_id=function.logical_id,
         )
         for function in functions
-        for event in function.events_of_type("Api")
+        for event in function.events_of_type("HttpApi")
     ]
 
 
 def api_stage_name(template: Template, resolver: Resolver) -> str:
-    """The StageName of the template's API (SAM's implicit API uses `Prod`)."""
-    for resource in template.resources_of_type("AWS::Serverless::Api"):
+    """The StageName of the template's HTTP API (without one, SAM's HTTP API serves the `$default` stage)."""
+    for resource in template.resources_of_type("AWS::Serverless::HttpApi"):
         if "StageName" in resource.properties:
             return resolver.resolve_string(resource.properties["StageName"], f"{resource.logical_id}.StageName")
-    return "Prod"
+    return DEFAULT_STAGE
 
 
 def common_route_prefix(routes: list[Route]) -> str:

@@ -1,4 +1,4 @@
-"""The local runtime as a process: API Gateway's own answers (404, 405, 413), the endpoints file and the
+"""The local runtime as a process: the HTTP API's own answers (404, 413), the endpoints file and the
 AWS_ENDPOINT_URL mode. What survives a kill -9 and a restart, and the emulators dying with the runtime:
 test_runtime_durability.py."""
 
@@ -46,32 +46,31 @@ def process_names(pids: set[int]) -> dict[int, str]:
     return names
 
 
-# ---------------------------------------------------------------------- API Gateway's own answers
+# ---------------------------------------------------------------------- the HTTP API's own answers
 def test_health_answers_200(chirp_runtime: RunningRuntime) -> None:
     # When
     response = httpx.get(f"{chirp_runtime.base_url}/health")
     # Then
     assert response.status_code == 200
-    assert response.headers["x-amzn-requestid"]
+    assert response.headers["apigw-requestid"]
 
 
-def test_unknown_route_is_404_in_the_json_error_shape(chirp_runtime: RunningRuntime) -> None:
+def test_unknown_route_is_the_http_apis_404(chirp_runtime: RunningRuntime) -> None:
     # When
     response = httpx.get(f"{chirp_runtime.base_url}/no/such/route")
     # Then
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["error"]["code"] == "not_found"
-    assert response.json()["error"]["message"]
+    assert response.json() == {"message": "Not Found"}
 
 
-def test_known_route_with_another_method_is_405_with_allow(chirp_runtime: RunningRuntime) -> None:
-    # When
+def test_known_path_with_another_method_is_the_http_apis_404_too(chirp_runtime: RunningRuntime) -> None:
+    # When a method the path has no route for is sent (the path has GET and OPTIONS)
     response = httpx.put(f"{chirp_runtime.base_url}/health")
-    # Then
-    assert response.status_code == 405
-    assert response.headers["allow"] == "GET, OPTIONS"  # every path answers a CORS preflight (routes.headers)
-    assert response.json()["error"]["code"] == "method_not_allowed"
+    # Then an HTTP API has no route for it either: 404, no 405 and no Allow
+    assert response.status_code == 404
+    assert "allow" not in response.headers
+    assert response.json() == {"message": "Not Found"}
 
 
 def test_body_over_10_mib_is_refused_with_413_without_reading_it(chirp_runtime: RunningRuntime) -> None:
@@ -87,7 +86,7 @@ def test_body_over_10_mib_is_refused_with_413_without_reading_it(chirp_runtime: 
     # Then
     head, _, body = answer.partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 413")
-    assert '"code": "payload_too_large"' in body
+    assert body == '{"message":"Request Entity Too Large"}'
 
 
 def test_endpoints_file_names_the_templates_tables(chirp_runtime: RunningRuntime) -> None:

@@ -46,13 +46,13 @@ def api_events(template: Template) -> list[Route]:
             path=str(event["Properties"]["Path"]), method=str(event["Properties"]["Method"]), function_id="ApiFunction"
         )
         for event in function.properties["Events"].values()
-        if event["Type"] == "Api"
+        if event["Type"] == "HttpApi"
     ]
 
 
 @pytest.fixture
 def gateway(template: Template, chalice_app: Chalice) -> ApiGateway:
-    """API Gateway as template.yaml declares it (the local runtime's stand-in), invoking the app in-process."""
+    """The HTTP API as template.yaml declares it (the local runtime's stand-in), invoking the app in-process."""
 
     def invoke(function_id: str, event: dict[str, Any], request_id: str) -> Any:
         assert function_id == "ApiFunction"
@@ -224,6 +224,6 @@ def test_every_path_the_app_serves_has_an_options_event_on_the_api_function(
 ) -> None:
     # Given the ApiFunction's API events
     declared = {(route.path, route.method.upper()) for route in api_events(template)}
-    # Then each path the app serves also declares OPTIONS (API Gateway would otherwise refuse preflights itself)
+    # Then each path the app serves also declares OPTIONS (the HTTP API would otherwise answer preflights 404 itself)
     missing = sorted(path for path in chalice_app.routes if (path, "OPTIONS") not in declared)
     assert missing == []

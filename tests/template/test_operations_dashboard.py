@@ -129,8 +129,25 @@ def test_the_api_and_fanout_figures_are_on_the_dashboard(template: Template) -> 
     plotted = {metric[1] for widget in widgets for metric in widget["properties"]["metrics"] if len(metric) > 1}
     searched = json.dumps(widgets)
     # Then the API's requests, errors and latency, each route's latency and the fan-out's delivery are plotted
-    assert {"Count", "4XXError", "5XXError", "Latency", "FanoutDeliveryLatency", "IteratorAge"} <= plotted
+    assert {"Count", "4xx", "5xx", "Latency", "FanoutDeliveryLatency", "IteratorAge"} <= plotted
     assert 'MetricName=\\"RouteLatency\\"' in searched
+    # And the API's figures are the HTTP API's: its metric names, by its id (not the REST API's ApiName)
+    for metric in ("Count", "4xx", "5xx", "Latency", "IntegrationLatency"):
+        assert widget_metrics(template, metric) >= {"<ChirpApi>"}, metric
+    assert "4XXError" not in plotted and "5XXError" not in plotted and "ApiName" not in searched
+
+
+def test_the_api_alarms_read_the_http_apis_metrics(template: Template) -> None:
+    # Given the alarms on the AWS/ApiGateway namespace
+    api_alarms = [
+        (metric, ids, alarm)
+        for _, metric, ids, alarm in alarmed_metrics(template)
+        if "ApiGateway" in json.dumps(alarm) and metric in {"Count", "4xx", "5xx", "Latency", "5XXError", "4XXError"}
+    ]
+    # Then they read the HTTP API's 5xx, Count and Latency by ChirpApi's id and its stage
+    assert {metric for metric, _, _ in api_alarms} == {"5xx", "Count", "Latency"}
+    for metric, ids, alarm in api_alarms:
+        assert ids == {"ChirpApi", "StageName"}, (metric, alarm)
 
 
 def test_every_alarm_notifies_the_alarm_topic_firing_and_clearing(template: Template) -> None:

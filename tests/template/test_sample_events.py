@@ -45,7 +45,7 @@ def api_routes(template: Template, function_id: str) -> set[tuple[str, str]]:
     return {
         (event["Properties"]["Path"], event["Properties"]["Method"].upper())
         for event in events.values()
-        if event["Type"] == "Api"
+        if event["Type"] == "HttpApi"
     }
 
 
@@ -63,24 +63,28 @@ def test_every_event_folder_belongs_to_a_function(template: Template) -> None:
 
 @pytest.mark.parametrize("event_path", API_EVENTS, ids=[path.stem for path in API_EVENTS])
 def test_api_event_is_a_proxy_event_for_a_route_of_the_api_function(event_path: Path, template: Template) -> None:
-    # Given a sample API Gateway REST proxy event
+    # Given a sample event of an HTTP API's Lambda proxy integration, payload format 1.0
     event = read_event(event_path)
     context = event["requestContext"]
+    assert event["version"] == "1.0"
 
-    # Then it names a route the template sends to ApiFunction, the same way in every field Chalice reads
+    # Then it names a route the template sends to ApiFunction, the same way in every field Chalice reads, and
+    # the route key where an HTTP API puts it
     route = (event["resource"], event["httpMethod"])
     assert route in api_routes(template, API_FUNCTION_ID)
     assert (context["resourcePath"], context["httpMethod"]) == route
+    assert context["resourceId"] == f"{event['httpMethod']} {event['resource']}"
+    assert context["requestId"] == context["extendedRequestId"]
     # And its concrete path is that route with its path parameters filled in
     path = event["resource"]
     for name, value in (event["pathParameters"] or {}).items():
         path = path.replace("{" + name + "}", value)
     assert "{" not in path
-    assert event["path"] == path
-    # And it arrives through the template's stage, with multi-value forms that agree with the single ones
+    # And it arrives through the template's stage (an HTTP API keeps a named stage in both paths), with
+    # multi-value forms that agree with the single ones
     stage = resolve_reference(template["Resources"]["ChirpApi"]["Properties"]["StageName"], template)
     assert context["stage"] == stage
-    assert context["path"] == f"/{stage}{path}"
+    assert event["path"] == context["path"] == f"/{stage}{path}"
     assert {name: values[-1] for name, values in event["multiValueHeaders"].items()} == event["headers"]
     assert event["isBase64Encoded"] is False
 

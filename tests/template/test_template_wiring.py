@@ -41,7 +41,7 @@ def test_api_function_routes_are_the_chalice_apps_routes(template: Template, api
     template_routes = {
         (event["Properties"]["Path"], event["Properties"]["Method"].upper())
         for event in events
-        if event["Type"] == "Api"
+        if event["Type"] == "HttpApi"
     }
     # (and each path's preflight: the function answers OPTIONS for the origins it allows, routes.headers)
     app_routes = api_app.routes | preflights(api_app.routes)
@@ -57,12 +57,17 @@ def test_api_events_all_go_through_the_chirp_api(template: Template) -> None:
         event
         for function in resources_of_type(template, FUNCTION_TYPE).values()
         for event in function["Properties"].get("Events", {}).values()
-        if event["Type"] == "Api"
+        if event["Type"] in ("Api", "HttpApi")
     ]
 
-    # Then each names ChirpApi (without RestApiId, SAM would make a second, unthrottled API)
+    # Then each is an HTTP API event naming ChirpApi (without ApiId, SAM would make a second, unthrottled API)
+    # with payload format 1.0 (the v1 event Chalice reads; an HttpApi event defaults to 2.0)
     assert events
-    elsewhere = [event["Properties"] for event in events if event["Properties"].get("RestApiId") != {"Ref": API_ID}]
+    assert {event["Type"] for event in events} == {"HttpApi"}
+    wired = {"ApiId": {"Ref": API_ID}, "PayloadFormatVersion": "1.0"}
+    elsewhere = [
+        event["Properties"] for event in events if {name: event["Properties"].get(name) for name in wired} != wired
+    ]
     assert elsewhere == []
 
 
@@ -170,14 +175,14 @@ def test_table_variables_name_real_tables(template: Template) -> None:
 
 
 def test_api_stage_is_throttled(template: Template) -> None:
-    # Given the API's method settings
-    settings = template["Resources"][API_ID]["Properties"].get("MethodSettings", [])
+    # Given the HTTP API's default route settings (they apply to every route of the stage)
+    api = template["Resources"][API_ID]
+    settings = api["Properties"].get("DefaultRouteSettings", {})
 
-    # Then one setting covers every resource and method, with a rate and a burst limit
-    catch_all = [s for s in settings if s.get("ResourcePath") == "/*" and s.get("HttpMethod") == "*"]
-    assert len(catch_all) == 1
-    assert "ThrottlingRateLimit" in catch_all[0]
-    assert "ThrottlingBurstLimit" in catch_all[0]
+    # Then they carry a rate and a burst limit, from the template's parameters
+    assert api["Type"] == "AWS::Serverless::HttpApi"
+    assert settings.get("ThrottlingRateLimit") == {"Ref": "ApiThrottlingRateLimit"}
+    assert settings.get("ThrottlingBurstLimit") == {"Ref": "ApiThrottlingBurstLimit"}
 
 
 def test_outputs_include_the_api_url(template: Template) -> None:

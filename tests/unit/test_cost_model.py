@@ -19,7 +19,7 @@ from bench.cost import (
 )
 
 METER = {
-    "gateway": {"apigateway:rest:requests": 10.0},
+    "gateway": {"apigateway:http:requests": 10.0},
     "functions": {
         "ApiFunction": {
             "lambda:invocations": 10.0,
@@ -71,7 +71,7 @@ def test_monthly_cost_is_prices_times_units_times_operations_a_month() -> None:
     components = cost["components"]
     assert components["DynamoDB reads"] == pytest.approx(5.5 * 0.125 / 1e6 * monthly_ops)
     assert components["DynamoDB writes"] == pytest.approx(2.8 * 0.625 / 1e6 * monthly_ops)
-    assert components["API Gateway"] == pytest.approx(1.0 * 3.50 / 1e6 * monthly_ops)
+    assert components["API Gateway"] == pytest.approx(1.0 * 1.00 / 1e6 * monthly_ops)  # an HTTP API's requests
     assert components["Lambda compute"] == pytest.approx(0.03 * 0.0000166667 * monthly_ops)
     assert components["Lambda requests"] == pytest.approx(1.2 * 0.20 / 1e6 * monthly_ops)
     assert components["SQS"] == pytest.approx(0.4 * 0.40 / 1e6 * monthly_ops)
@@ -86,15 +86,15 @@ def test_monthly_cost_is_prices_times_units_times_operations_a_month() -> None:
     assert cost["operations"]["home_timeline"] == pytest.approx(sum(components.values()))
 
 
-def test_arm64_and_the_http_api_change_only_their_own_lines() -> None:
+def test_arm64_and_the_rest_api_change_only_their_own_lines() -> None:
     # Given the same units
     units = {"op": units_of(METER, operations=10)}
     deployed = monthly_cost(units, {"op": 1.0}, Variant("deployed"))["components"]
-    # When priced for arm64 and an HTTP API
-    changed = monthly_cost(units, {"op": 1.0}, Variant("both", arm64=True, http_api=True))["components"]
-    # Then compute is 20% cheaper, API requests 3.5x cheaper, and nothing else moves
+    # When priced for arm64 and for the REST API the HTTP API replaced
+    changed = monthly_cost(units, {"op": 1.0}, Variant("both", arm64=True, rest_api=True))["components"]
+    # Then compute is 20% cheaper, API requests 3.5x dearer, and nothing else moves
     assert changed["Lambda compute"] == pytest.approx(deployed["Lambda compute"] * 0.0000133334 / 0.0000166667)
-    assert changed["API Gateway"] == pytest.approx(deployed["API Gateway"] / 3.5)
+    assert changed["API Gateway"] == pytest.approx(deployed["API Gateway"] * 3.5)
     others = set(deployed) - {"Lambda compute", "API Gateway"}
     assert all(changed[name] == deployed[name] for name in others)
 

@@ -1,14 +1,16 @@
-"""The local API Gateway emulation (infra.local.gateway): resource matching, the REST (v1) proxy
-event, the proxy response, and the gateway's own error answers."""
+"""The local API Gateway HTTP API emulation (infra.local.gateway): route matching, the payload format 1.0
+event, the proxy response, and the HTTP API's own error answers."""
 
 from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra.local.functions import EventSource, FunctionSpec
 from infra.local.gateway import (
     ApiGateway,
     ApiSettings,
@@ -20,7 +22,10 @@ from infra.local.gateway import (
     build_proxy_event,
     response_from_proxy_result,
 )
+from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values
+from infra.local.runtime import api_routes, api_stage_name
 from infra.local.sandbox import FunctionError
+from infra.local.template import Template, load_template_text
 
 SETTINGS = ApiSettings(stage="v1", account_id="123456789012")
 ROUTES = RouteTable(
@@ -32,9 +37,9 @@ ROUTES = RouteTable(
         Route("/api/files/{path+}", "ANY", "Files"),
     ]
 )
-# The keys of a REST API proxy event, as API Gateway sends them.
+# The keys of an HTTP API's payload format 1.0 event, as API Gateway sends them.
 V1_EVENT_KEYS = {
-    "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+    "version", "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
     "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
     "isBase64Encoded",
 }  # fmt: skip
@@ -90,11 +95,22 @@ def test_unknown_path_matches_nothing() -> None:
     assert ROUTES.match("/api/nothing/here", "GET") is None
 
 
-def test_known_resource_with_other_method_lists_the_allowed_ones() -> None:
+def test_a_path_served_only_for_other_methods_matches_nothing() -> None:
+    # When a GET goes to a path that has only POST and DELETE routes
     match = ROUTES.match("/api/users/7/follow", "GET")
+    # Then no route matches (an HTTP API selects a route by method and path together)
+    assert match is None
+
+
+def test_the_method_is_matched_before_the_most_specific_path() -> None:
+    # Given a literal path served for GET only, and a parameter path served for POST
+    routes = RouteTable([Route("/a/me", "GET", "Literal"), Route("/a/{id}", "POST", "Parameter")])
+    # When a POST goes to the literal path
+    match = routes.match("/a/me", "POST")
+    # Then the POST route with the parameter serves it, as an HTTP API's routing does
     assert match is not None
-    assert match.route is None
-    assert match.allowed_methods == ["DELETE", "POST"]
+    assert (match.route.function_id, match.path_parameters) == ("Parameter", {"id": "me"})
+    assert match.route_key == "POST /a/{id}"
 
 
 def test_two_functions_for_one_method_and_path_are_refused() -> None:
@@ -103,14 +119,15 @@ def test_two_functions_for_one_method_and_path_are_refused() -> None:
 
 
 # ---------------------------------------------------------------------- the proxy event
-def test_the_event_has_exactly_api_gateways_v1_shape() -> None:
+def test_the_event_has_exactly_an_http_apis_payload_1_shape() -> None:
     # When
     event = event_for(request("GET", "/api/users/42"))
     # Then
     assert set(event) == V1_EVENT_KEYS
     assert set(event["requestContext"]) == V1_REQUEST_CONTEXT_KEYS
+    assert event["version"] == "1.0"
     assert event["resource"] == "/api/users/{userId}"
-    assert event["path"] == "/api/users/42"
+    assert event["path"] == "/v1/api/users/42"  # an HTTP API keeps a named stage in the path
     assert event["httpMethod"] == "GET"
     assert event["pathParameters"] == {"userId": "42"}
     assert event["queryStringParameters"] is None
@@ -120,6 +137,9 @@ def test_the_event_has_exactly_api_gateways_v1_shape() -> None:
     assert event["isBase64Encoded"] is False
     context = event["requestContext"]
     assert context["resourcePath"] == "/api/users/{userId}"
+    assert context["resourceId"] == "GET /api/users/{userId}"  # the route key
+    assert context["requestId"] == context["extendedRequestId"]
+    assert len(context["requestId"]) == 16 and context["requestId"].endswith("=")
     assert context["path"] == "/v1/api/users/42"
     assert context["stage"] == "v1"
     assert context["accountId"] == "123456789012"
@@ -127,6 +147,18 @@ def test_the_event_has_exactly_api_gateways_v1_shape() -> None:
     assert context["identity"]["userAgent"] == "test/1.0"
     assert isinstance(context["requestTimeEpoch"], int)
     json.dumps(event)
+
+
+def test_on_the_default_stage_the_path_has_no_stage() -> None:
+    # Given the $default stage (an HTTP API without a StageName)
+    incoming = request("GET", "/api/users/42")
+    match = ROUTES.match("/api/users/42", "GET")
+    assert match is not None
+    # When
+    event = build_proxy_event(incoming, match, ApiSettings(stage="$default", account_id="123456789012"))
+    # Then
+    assert event["path"] == event["requestContext"]["path"] == "/api/users/42"
+    assert event["requestContext"]["stage"] == "$default"
 
 
 def test_repeated_query_keys_and_headers_have_last_and_all_values() -> None:
@@ -140,11 +172,21 @@ def test_repeated_query_keys_and_headers_have_last_and_all_values() -> None:
     assert event["headers"]["X-Forwarded-Proto"] == "http"
 
 
-def test_a_utf8_body_is_text_and_a_binary_body_is_base64() -> None:
-    text = event_for(request("POST", "/api/users/1/follow", '{"é": 1}'.encode()))
-    binary = event_for(request("POST", "/api/users/1/follow", b"\xff\x00"))
-    assert (text["body"], text["isBase64Encoded"]) == ('{"é": 1}', False)
-    assert (binary["body"], binary["isBase64Encoded"]) == (base64.b64encode(b"\xff\x00").decode(), True)
+def body_of(content: bytes, content_type: str | None) -> tuple[str | None, bool]:
+    headers = [("Host", "127.0.0.1:8000")] + ([("Content-Type", content_type)] if content_type else [])
+    event = event_for(request("POST", "/api/users/1/follow", content, headers))
+    return event["body"], event["isBase64Encoded"]
+
+
+def test_a_text_typed_body_is_text_and_any_other_is_base64() -> None:
+    # Given a JSON body, the same without a Content-Type, a form and bytes
+    json_body = '{"é": 1}'.encode()
+    # Then only the text-typed ones arrive as text, as an HTTP API sends them (it has no binary media types)
+    assert body_of(json_body, "application/json; charset=utf-8") == ('{"é": 1}', False)
+    assert body_of(b"hello", "text/plain") == ("hello", False)
+    assert body_of(json_body, None) == (base64.b64encode(json_body).decode(), True)
+    assert body_of(b"a=1", "application/x-www-form-urlencoded") == (base64.b64encode(b"a=1").decode(), True)
+    assert body_of(b"\xff\x00", "application/octet-stream") == (base64.b64encode(b"\xff\x00").decode(), True)
 
 
 # ---------------------------------------------------------------------- the proxy response
@@ -177,28 +219,41 @@ def gateway(invoke: Any) -> ApiGateway:
     return ApiGateway(ROUTES, SETTINGS, invoke)
 
 
-def error_of(body: bytes) -> dict[str, str]:
-    error: dict[str, str] = json.loads(body)["error"]
-    return error
-
-
-def test_unknown_path_is_404_and_other_method_is_405_with_allow() -> None:
+def test_an_unknown_path_and_another_method_are_both_the_http_apis_404() -> None:
+    # Given a gateway whose function would answer 200
     api = gateway(lambda *_: {"statusCode": 200})
+    # When a request goes to no path, and another to a known path with a method it has no route for
     not_found = api.handle(request("GET", "/api/nope"))
-    not_allowed = api.handle(request("PUT", "/api/users/1/follow"))
-    assert not_found.status == 404 and error_of(not_found.body)["code"] == "not_found"
-    assert not_allowed.status == 405 and error_of(not_allowed.body)["code"] == "method_not_allowed"
-    assert ("Allow", "DELETE, POST") in not_allowed.headers
+    other_method = api.handle(request("PUT", "/api/users/1/follow"))
+    # Then both get the HTTP API's own 404, byte for byte, and no Allow header
+    for response in (not_found, other_method):
+        assert response.status == 404
+        assert response.body == b'{"message":"Not Found"}'
+        assert response.function_id is None
+        assert not any(name.lower() == "allow" for name, _ in response.headers)
 
 
-def test_a_function_that_fails_is_a_502_internal_error() -> None:
-    def failing(*_: Any) -> Any:
-        raise FunctionError("ValueError", "boom")
+def function_error(*_: Any) -> Any:
+    raise FunctionError("ValueError", "boom")
 
-    response = gateway(failing).handle(request("GET", "/api/users/1"))
-    assert response.status == 502
-    assert error_of(response.body)["code"] == "internal_error"
-    assert "boom" in error_of(response.body)["message"]
+
+def invocation_error(*_: Any) -> Any:
+    raise TimeoutError("the sandbox did not answer")
+
+
+def invalid_proxy_result(*_: Any) -> Any:
+    return {"body": "no status"}
+
+
+@pytest.mark.parametrize("invoke", [function_error, invocation_error, invalid_proxy_result])
+def test_a_failed_integration_is_the_http_apis_500(invoke: Any) -> None:
+    # When the function fails, cannot be invoked, or returns no proxy response
+    response = gateway(invoke).handle(request("GET", "/api/users/1"))
+    # Then the client gets the HTTP API's 500 (a REST API answered 502), the cause only in the log
+    assert response.status == 500
+    assert response.body == b'{"message":"Internal Server Error"}'
+    assert response.function_id == "Api"
+    assert any(name == "apigw-requestid" for name, _ in response.headers)
 
 
 def test_the_function_gets_the_event_and_the_response_carries_a_request_id() -> None:
@@ -213,9 +268,40 @@ def test_the_function_gets_the_event_and_the_response_carries_a_request_id() -> 
     response = gateway(echo).handle(request("GET", "/api/users/me"))
     # Then
     assert response.body == b"Api"
-    assert ("x-amzn-RequestId", seen[0]["requestContext"]["requestId"]) in response.headers
+    assert ("apigw-requestid", seen[0]["requestContext"]["requestId"]) in response.headers
 
 
 def test_route_match_is_what_build_proxy_event_needs() -> None:
-    match = RouteMatch("/x", Route("/x", "GET", "F"), {}, ["GET"])
+    match = RouteMatch("/x", Route("/x", "GET", "F"), {})
     assert build_proxy_event(request("GET", "/x"), match, SETTINGS)["pathParameters"] is None
+
+
+# ---------------------------------------------------------------------- what the runtime reads from the template
+def stage_of(template_text: str) -> str:
+    template = Template(document=load_template_text(template_text), base_dir=Path("/app"))
+    pseudo = PseudoParameters(region="us-east-1", account_id="123456789012", stack_name="chirp-local")
+    return api_stage_name(template, Resolver(template, parameter_values(template, {}), pseudo))
+
+
+def test_the_stage_is_the_http_apis_stage_name_else_default() -> None:
+    # Given an HTTP API with a StageName parameter, one without, and a REST API (not emulated)
+    named = """
+Parameters: {StageName: {Type: String, Default: v1}}
+Resources: {Api: {Type: AWS::Serverless::HttpApi, Properties: {StageName: !Ref StageName}}}
+"""
+    unnamed = "Resources: {Api: {Type: AWS::Serverless::HttpApi}}"
+    rest = "Resources: {Api: {Type: AWS::Serverless::Api, Properties: {StageName: prod}}}"
+    # Then the first serves its stage, the others SAM's $default stage of an HTTP API
+    assert [stage_of(text) for text in (named, unnamed, rest)] == ["v1", "$default", "$default"]
+
+
+def test_only_http_api_events_become_routes() -> None:
+    # Given a function with an HttpApi event, a REST Api event and a queue event
+    events = [
+        EventSource("Get", "HttpApi", {"ApiId": "ChirpApi", "Path": "/a/{id}", "Method": "get"}),
+        EventSource("Rest", "Api", {"RestApiId": "Other", "Path": "/b", "Method": "get"}),
+        EventSource("Work", "SQS", {"Queue": "arn"}),
+    ]
+    function = FunctionSpec("Fn", "fn", "arn", Path("/"), "m", "h", 3, 128, {}, events)
+    # Then the HTTP API event alone is served (a REST API answers differently: emulating it would lie)
+    assert api_routes([function]) == [Route("/a/{id}", "get", "Fn")]

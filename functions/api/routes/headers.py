@@ -12,9 +12,10 @@ CORS: a request whose `Origin` is one of ALLOWED_ORIGINS (chirp.settings.HttpSet
 lets several clients in) and the rate-limit headers exposed to its script; its preflight (`OPTIONS` with
 `Access-Control-Request-Method`) is answered here, 204, before authentication and the limiter (a preflight
 carries no token and counts as nothing). Any other origin gets no CORS header, so the browser keeps the
-answer from its script; any other OPTIONS is a 405, as an undeclared method is. Chalice's own `cors=` allows
-one fixed origin per route; ours is a list, hence this middleware. API Gateway passes OPTIONS to the
-function because template.yaml declares an `options` event per path (else it would refuse them itself).
+answer from its script; any other OPTIONS is a 405 with Allow (the HTTP API itself answers a method a path
+has no route for 404). Chalice's own `cors=` allows one fixed origin per route; ours is a list, hence this
+middleware. The HTTP API passes OPTIONS to the function because template.yaml declares an `options` event per
+path (else it would answer them 404 itself).
 """
 
 from __future__ import annotations
