@@ -146,17 +146,27 @@ def compare_counters(tally: Tally, expected: Mapping[str, int], found: Mapping[s
     """Counters by name: a missing counter counts all its expected units lost."""
     for name, want in expected.items():
         got = found.get(name)
-        tally.expected += want
-        tally.found += got or 0
         if got is None:
+            tally.expected += want
             tally.lost += want
             tally.note(f"{name}: not found")
-        elif got < want:
-            tally.lost += want - got
-            tally.note(f"{name}: {got} < {want}")
-        elif got > want:
-            tally.duplicated += got - want
-            tally.note(f"{name}: {got} > {want}")
+        else:
+            _count_units(tally, name, got, want, want)
+
+
+def _count_units(tally: Tally, key: str, got: int, least: int, most: int) -> None:
+    """One counter's units against what it may be: below `least` lost, above `most` duplicated, between
+    tolerated."""
+    tally.expected += least
+    tally.found += got
+    if got < least:
+        tally.lost += least - got
+        tally.note(f"{key}: {got} < {least}")
+    elif got > most:
+        tally.duplicated += got - most
+        tally.note(f"{key}: {got} > {most}")
+    elif got > least:
+        tally.tolerated += got - least
 
 
 def compare_occurrences(tally: Tally, expected: Mapping[str, int], found: Mapping[str, list[int]]) -> None:
@@ -214,18 +224,7 @@ def compare_notifications(
     a grouping window is two notifications: their counts add up). Below `least`: lost; above `most`: duplicated;
     between: tolerated (an actor who acted again in the next window, counted there too)."""
     for key, (least, most) in expected.items():
-        counts = found.get(key, [])
-        got = sum(counts)
-        tally.expected += least
-        tally.found += got
-        if got < least:
-            tally.lost += least - got
-            tally.note(f"{key}: {got} < {least}")
-        elif got > most:
-            tally.duplicated += got - most
-            tally.note(f"{key}: {got} > {most}")
-        elif got > least:
-            tally.tolerated += got - least
+        _count_units(tally, key, sum(found.get(key, [])), least, most)
     for key in found.keys() - expected.keys():
         tally.wrong += 1
         tally.found += sum(found[key])

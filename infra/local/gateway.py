@@ -310,10 +310,10 @@ HTTP_API_MESSAGES = {
 }
 
 
-def http_api_error(status: int) -> GatewayResponse:
+def http_api_error(status: int, request_id: str | None = None) -> GatewayResponse:
     """An answer the HTTP API gives itself, before or instead of the function's: `{"message":"Not Found"}`."""
     body = json.dumps({"message": HTTP_API_MESSAGES[status]}, separators=(",", ":")).encode()
-    headers = [("Content-Type", "application/json"), ("apigw-requestid", new_request_id())]
+    headers = [("Content-Type", "application/json"), ("apigw-requestid", request_id or new_request_id())]
     return GatewayResponse(status, headers, body)
 
 
@@ -381,9 +381,7 @@ class ApiGateway:
     @staticmethod
     def _integration_failed(match: RouteMatch, request_id: str) -> GatewayResponse:
         """`{"message":"Internal Server Error"}`: what the client of an HTTP API sees (the cause is in the log)."""
-        failed = http_api_error(500)
-        headers = [(name, request_id if name == "apigw-requestid" else value) for name, value in failed.headers]
-        return replace(failed, headers=headers, function_id=match.route.function_id)
+        return replace(http_api_error(500, request_id), function_id=match.route.function_id)
 
 
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
