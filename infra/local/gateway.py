@@ -12,7 +12,9 @@ API answered 502 there). The stage's throttling (429 `{"message":"Too Many Reque
 
 The same HTTP server serves the template's WebSocket APIs (`infra.local.websocket`) when there are any:
 their handshakes on `/<api-id>/<stage>` and their `@connections` management API, before any HTTP API route; and,
-before those, the paths a CloudFront distribution serves from a bucket (`infra.local.s3.cdn`).
+before those, the paths a CloudFront distribution serves from a bucket (`infra.local.s3.cdn`). The distribution
+in front of the API (the web client's) answers, with its default behavior, a GET or HEAD nothing else serves:
+no route of the HTTP API, not under its API behaviors (`/api/...`), not `/_local/...` nor a WebSocket path.
 """
 
 from __future__ import annotations
@@ -409,6 +411,10 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the socket is the WebSocket's until it closes
             websockets.serve(self._incoming(b""), self.connection)  # logs its own lines
             return
+        if cdn is not None and self._serves_default(cdn):  # the web client, /u/ada, /assets/...
+            status = self._serve_cdn(cdn)
+            log_line(request_line(self.command, self.path, status, (time.perf_counter() - started) * 1000, "cdn"))
+            return
         body = self._read_body()
         if body is None:
             response = http_api_error(413)  # over MAX_BODY_BYTES
@@ -420,6 +426,18 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         log_line(request_line(self.command, self.path, response.status, elapsed_ms, response.function_id or "-"))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_request  # noqa: N815
+
+    def _serves_default(self, cdn: CloudFrontStandIn) -> bool:
+        """Whether the distribution's default behavior answers this request: nothing else on the port serves it."""
+        path = unquote(urlsplit(self.path).path)
+        gateway, websockets = self.server.gateway, self.server.websockets
+        return (
+            cdn.serves_default(self.command, self.path)
+            and gateway is not None  # still starting: the 503 of every path
+            and not path.startswith("/_local/")
+            and not (websockets is not None and websockets.serves_path(self.path))
+            and gateway.routes.match(path, self.command) is None
+        )
 
     def _serve_cdn(self, cdn: CloudFrontStandIn) -> int:
         """A CloudFront distribution's path: the object, streamed (a video is not read whole)."""

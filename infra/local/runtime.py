@@ -8,8 +8,9 @@ the functions' environment, expand their IAM policies (SAM's translation runs in
 and check what Lambda needs from them, import the handlers (each sandbox enforces
 its function's policies on every AWS call), start the pollers and the functions' schedules
 (`infra.local.schedules`), serve the template's WebSocket APIs (on the API's port: `infra.local.websocket`),
-write `<data>/endpoints.json`, serve the API (its health check answers 200 only once that file is written),
-print the ready line.
+upload the built web client to the bucket its distribution serves (`infra.web_deploy`, as `make deploy-web`
+does on AWS), write `<data>/endpoints.json`, serve the API (its health check answers 200 only once that file
+is written), print the ready line.
 Ctrl-C or SIGTERM stops everything that was started, in reverse order, and the process exits 0.
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from infra import web_deploy
 from infra.local.aws import DUMMY_ACCESS_KEY, DUMMY_SECRET_KEY, AwsClients, ServiceEndpoints, have_credentials
 from infra.local.checkpoints import CheckpointStore
 from infra.local.config import ConfigError, RuntimeConfig, Target, config_from_environ
@@ -153,6 +155,7 @@ class LocalRuntime:
             invoker = self.invoker = self._warm_sandboxes(self.functions, layer_paths(template), authority)
         self.pollers = self._start_pollers(self.functions, clients, invoker, schedules)
         self._serve_websockets(server, template, resolver, invoker)
+        self._deploy_web_client(server, template, resolver, clients)
         self._serve_api(server, template, resolver, invoker, endpoints)  # from here on, requests are answered
 
     def _lock_data_dir(self) -> None:
@@ -340,6 +343,21 @@ class LocalRuntime:
                     why = f"no AWS::Lambda::Permission lets API Gateway invoke {route.function_id}"
                     log(f"{stage.api_logical_id} {route.route_key}: {why}; the route fails, as it would on AWS")
         server.websockets = WebSocketGateway(self.websocket_stages, invoker.invoke, self.websocket_limits)
+
+    def _deploy_web_client(
+        self, server: GatewayHttpServer, template: Template, resolver: Resolver, clients: AwsClients
+    ) -> None:
+        """web/dist and its config.json (the WebSocket URL the template's output names, resolved here) into the
+        bucket the distribution in front of the API serves, so `/` is the app, as after `make deploy-web`."""
+        if server.cdn is None or server.cdn.default is None:
+            return
+        dist_dir = self.config.template_path.parent / "web" / "dist"
+        if not web_deploy.is_built(dist_dir):
+            log("web client not built: run make web")
+            return
+        output = (template.document.get("Outputs") or {}).get(web_deploy.WEBSOCKET_URL_OUTPUT) or {}
+        websocket_url = resolver.resolve_string(output.get("Value", ""), web_deploy.WEBSOCKET_URL_OUTPUT)
+        web_deploy.upload_web_client(clients.client("s3"), server.cdn.default.bucket, dist_dir, websocket_url)
 
     def websocket_url(self, stage: WebSocketStage) -> str:
         """Where clients connect to `stage`; over http, its `@connections` management endpoint."""

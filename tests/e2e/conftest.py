@@ -57,6 +57,12 @@ RELAXED_RATE_LIMITS = " ".join(
 SETTLING_SOON = "ErasureSettleSeconds=5"
 # What the session's shared runtime is started with: each schedule's first run 5 s after start, not one period.
 SHARED_RUNTIME_ENVIRONMENT = {"CHIRP_SCHEDULE_FIRST_RUN_SECONDS": "5"}
+# argon2id at its floor in every e2e runtime's sandboxes (they inherit the runtime's environment, and the template
+# sets no PASSWORD_* variable), as in tests/integration/conftest.py: at the production cost (t=3, 64 MiB: ~0.15 s of
+# CPU per hash on an idle core) the sign-ups alone, 200 in test_engagements.py's hot tweet and a few hundred more,
+# were minutes of the suite's two cores. No e2e test is about the cost; tests/unit/test_passwords.py and
+# test_settings.py check hashing and the production default.
+CHEAP_PASSWORD_HASHING = {"PASSWORD_TIME_COST": "1", "PASSWORD_MEMORY_KIB": "1024"}
 
 
 def free_port() -> int:
@@ -145,6 +151,7 @@ def wait_for_exit(pids: set[int], timeout: float = 10.0) -> set[int]:
 def runtime_environment(data_dir: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     environment = {name: value for name, value in os.environ.items() if name not in FOREIGN_VARIABLES}
     environment.update({"PORT": str(port), "CHIRP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    environment.update(CHEAP_PASSWORD_HASHING)
     environment.update(extra or {})
     # Rate limits no test reaches by accident (every test signs up and posts from 127.0.0.1), and an erasure's
     # settling sweep 5 s after it rather than 15 minutes (tests/e2e/test_account_deletion.py waits for it), before a
@@ -249,3 +256,47 @@ def runtime_launcher() -> Iterator[RuntimeLauncher]:
         yield launcher
     finally:
         launcher.kill_leftovers()
+
+
+# --- Browser tests (tests/e2e/browser.py, test_web_client.py) ---
+@pytest.fixture(scope="session")
+def browser_prerequisites() -> None:
+    """Fails at once (before a runtime starts) when /usr/bin/chromium or web/dist is missing, saying how to get it."""
+    from tests.e2e import browser
+
+    browser.require_chromium()
+    browser.require_web_build()
+
+
+# Module scope, not session: while Playwright's sync API is started it keeps an asyncio loop marked running on the
+# worker's thread, so an `asyncio.run` in a later file on the same worker would fail. Chromium starts in ~1 s.
+@pytest.fixture(scope="module")
+def chromium(browser_prerequisites: None) -> Iterator[Any]:
+    """Debian's Chromium (headless, the project's flags) for one test module."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e import browser
+
+    expect.set_options(timeout=browser.TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        launched = browser.launch(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def new_page(browser_prerequisites: None, chromium: Any, chirp_runtime: RunningRuntime) -> Iterator[Any]:
+    """`new_page(viewport="phone"|"desktop", color_scheme="light"|"dark", locale="en-US", storage_state=None)`: a page
+    in a fresh browser context (one person) whose base URL is the shared runtime's root; contexts close at the end."""
+    from tests.e2e.browser import Pages
+
+    pages = Pages(chromium, chirp_runtime.root_url)
+    try:
+        yield pages.new_page
+    finally:
+        pages.close()
+
+
+# --- end browser tests ---

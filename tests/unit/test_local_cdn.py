@@ -4,6 +4,7 @@ CloudFront's 403 for a method). The bucket is a stub of boto3's S3 client: no re
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +287,152 @@ def test_an_unreachable_bucket_is_cloudfronts_502() -> None:
     response = cdn.respond("GET", "/media/1/a", {})
     # Then the origin's failure is CloudFront's 502
     assert response.status == 502
+
+
+# ---------------------------------------------------------------------- the default behavior (the web client)
+WEB_BUCKET = "cdn-webbucket"
+WEB_TEMPLATE = """
+Resources:
+  ChirpApi:
+    Type: AWS::Serverless::HttpApi
+  MediaBucket:
+    Type: AWS::S3::Bucket
+  WebBucket:
+    Type: AWS::S3::Bucket
+  WebBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref WebBucket
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: cloudfront.amazonaws.com}
+            Action: [s3:GetObject, s3:ListBucket]
+            Resource: [!GetAtt WebBucket.Arn, !Sub "${WebBucket.Arn}/*"]
+            Condition:
+              StringEquals:
+                AWS:SourceArn:
+                  !Sub "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${WebDistribution}"
+  SpaFunction:
+    Type: AWS::CloudFront::Function
+    Properties:
+      FunctionCode: "// chirp:spa-rewrite\\nfunction handler(event) { return event.request; }"
+  OtherFunction:
+    Type: AWS::CloudFront::Function
+    Properties:
+      FunctionCode: "function handler(event) { return event.request; }"
+  Headers:
+    Type: AWS::CloudFront::ResponseHeadersPolicy
+    Properties:
+      ResponseHeadersPolicyConfig:
+        SecurityHeadersConfig:
+          ContentTypeOptions: {Override: true}
+  MediaDistribution:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Origins: [{Id: media, DomainName: !GetAtt MediaBucket.RegionalDomainName}]
+        CacheBehaviors: [{PathPattern: media/*, TargetOriginId: media}]
+        DefaultCacheBehavior: {TargetOriginId: media}
+  WebDistribution:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        DefaultRootObject: index.html
+        Origins:
+          - {Id: web, DomainName: !GetAtt WebBucket.RegionalDomainName}
+          - {Id: api, DomainName: !Sub "${ChirpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+        CacheBehaviors: [{PathPattern: api/*, TargetOriginId: api, AllowedMethods: [GET, HEAD, POST]}]
+        DefaultCacheBehavior:
+          TargetOriginId: web
+          Compress: true
+          ResponseHeadersPolicyId: !Ref Headers
+          FunctionAssociations: [{EventType: viewer-request, FunctionARN: !GetAtt SpaFunction.FunctionARN}]
+"""
+APP_JS = b"import {h} from './preact.js';\n" * 100
+
+
+class WebS3(StubS3):
+    """The web bucket's files with their types (the stub's answers are otherwise a media variant's)."""
+
+    def _answer(self, key: str, status: int = 200) -> dict[str, Any]:
+        answer = super()._answer(key, status)
+        kind = "text/html; charset=utf-8" if key.endswith(".html") else "text/javascript; charset=utf-8"
+        answer["ResponseMetadata"]["HTTPHeaders"]["content-type"] = kind
+        return answer
+
+
+def web_stand_in(objects: dict[str, bytes], template_text: str = WEB_TEMPLATE) -> tuple[CloudFrontStandIn, WebS3]:
+    template = Template(load_template_text(template_text), base_dir=Path("."))
+    resolver = Resolver(
+        template, parameter_values(template, {}), PSEUDO, placeholder_ids=skipped_resource_ids(template)
+    )
+    domains = {}
+    for logical_id, bucket in (("MediaBucket", BUCKET), ("WebBucket", WEB_BUCKET)):
+        domain = f"{bucket}.s3.us-east-1.amazonaws.com"
+        attributes = {"Arn": f"arn:aws:s3:::{bucket}", "RegionalDomainName": domain}
+        resolver.outputs[logical_id] = ResourceOutputs(bucket, attributes)
+        domains[domain] = bucket
+    s3 = WebS3(objects)
+    cdn = cloudfront_stand_in(template, resolver, domains, s3)
+    assert cdn is not None
+    return cdn, s3
+
+
+def test_the_default_behavior_served_is_the_one_of_the_distribution_in_front_of_the_api() -> None:
+    # Given a media distribution and a web one (its default on a bucket, api/* on the HTTP API)
+    cdn, _ = web_stand_in({})
+    # Then the web distribution's default serves GET and HEAD of any path but the API's
+    assert cdn.default is not None and cdn.default.bucket == WEB_BUCKET
+    assert cdn.default.compress and cdn.default.viewer_request == "spa-rewrite"
+    assert cdn.serves_default("GET", "/u/ada") and cdn.serves_default("HEAD", "/assets/app.js?v=1")
+    assert not cdn.serves_default("GET", "/api/health") and not cdn.serves_default("GET", "/api/nope")
+    assert not cdn.serves_default("POST", "/u/ada")
+    # And media/* stays the media distribution's
+    assert cdn.match("/media/1/a.webp") is not None and not cdn.serves_default("GET", "/media/1/a.webp")
+
+
+def test_a_route_of_the_app_is_answered_with_the_index_and_a_file_with_itself() -> None:
+    # Given the built app in the web bucket
+    cdn, s3 = web_stand_in({"index.html": b"<!doctype html><title>Chirp</title>", "assets/app.js": APP_JS})
+    # When a deep link, the root and a file are asked for
+    deep = cdn.respond("GET", "/u/ada?tab=likes", {})
+    root = cdn.respond("GET", "/", {})
+    script = cdn.respond("GET", "/assets/app.js", {})
+    # Then the two routes are index.html, the file itself, with the policy's header
+    assert deep.status == root.status == script.status == 200
+    assert body_of(deep) == body_of(root) == b"<!doctype html><title>Chirp</title>"
+    assert body_of(script) == APP_JS and dict(script.headers)["X-Content-Type-Options"] == "nosniff"
+    assert [call["Key"] for call in s3.calls] == ["index.html", "index.html", "assets/app.js"]
+
+
+def test_a_missing_file_is_s3s_404_as_the_policy_lets_cloudfront_list() -> None:
+    # Given an app without this file
+    cdn, _ = web_stand_in({"index.html": b"<!doctype html>"})
+    # When / Then
+    response = cdn.respond("GET", "/assets/gone-123.js", {})
+    assert response.status == 404 and b"NoSuchKey" in body_of(response)
+
+
+def test_the_default_behavior_compresses_for_a_viewer_that_accepts_gzip() -> None:
+    # Given a script of more than 1,000 bytes
+    cdn, _ = web_stand_in({"assets/app.js": APP_JS})
+    # When it is asked for with and without gzip, and with HEAD
+    zipped = cdn.respond("GET", "/assets/app.js", {"Accept-Encoding": "gzip, br"})
+    plain = cdn.respond("GET", "/assets/app.js", {})
+    head = cdn.respond("HEAD", "/assets/app.js", {"Accept-Encoding": "gzip"})
+    # Then the first is gzipped, each says it varies by Accept-Encoding
+    assert gzip.decompress(body_of(zipped)) == APP_JS and dict(zipped.headers)["Content-Encoding"] == "gzip"
+    assert body_of(plain) == APP_JS and "Content-Encoding" not in dict(plain.headers)
+    assert (
+        dict(plain.headers)["Vary"] == dict(zipped.headers)["Vary"] == dict(head.headers)["Vary"] == "Accept-Encoding"
+    )
+
+
+def test_a_default_behavior_with_a_function_the_stand_in_does_not_know_is_not_served() -> None:
+    # Given the web distribution's function replaced by one the stand-in cannot run
+    template_text = WEB_TEMPLATE.replace("!GetAtt SpaFunction.FunctionARN", "!GetAtt OtherFunction.FunctionARN")
+    # When the stand-in is built
+    cdn, _ = web_stand_in({}, template_text)
+    # Then only media/* is served: answering without the function would answer what CloudFront would not
+    assert cdn.default is None and not cdn.serves_default("GET", "/u/ada")

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from infra.local.functions import EventSource, FunctionSpec
 from infra.local.gateway import (
     ApiGateway,
     ApiSettings,
+    GatewayHttpServer,
+    GatewayResponse,
     IncomingRequest,
     InvalidProxyResponseError,
     Route,
@@ -24,6 +30,7 @@ from infra.local.gateway import (
 )
 from infra.local.intrinsics import PseudoParameters, Resolver, parameter_values
 from infra.local.runtime import api_routes, api_stage_name
+from infra.local.s3.cdn import BucketAccess, CacheBehavior, CloudFrontStandIn
 from infra.local.sandbox import FunctionError
 from infra.local.template import Template, load_template_text
 
@@ -64,7 +71,7 @@ def request(
 
 
 def event_for(incoming: IncomingRequest) -> dict[str, Any]:
-    match = ROUTES.match(incoming.raw_path.split("?")[0], incoming.method)
+    match = ROUTES.match(incoming.raw_path.split("?", maxsplit=1)[0], incoming.method)
     assert match is not None
     return build_proxy_event(incoming, match, SETTINGS)
 
@@ -305,3 +312,67 @@ def test_only_http_api_events_become_routes() -> None:
     function = FunctionSpec("Fn", "fn", "arn", Path("/"), "m", "h", 3, 128, {}, events)
     # Then the HTTP API event alone is served (a REST API answers differently: emulating it would lie)
     assert api_routes([function]) == [Route("/a/{id}", "get", "Fn")]
+
+
+# ---------------------------------------------------------------------- the web client's distribution on the port
+class _AppBucket:
+    """The web bucket as boto3 answers: index.html only."""
+
+    def get_object(self, **arguments: Any) -> dict[str, Any]:
+        if arguments["Key"] != "index.html":
+            raise ClientError({"Error": {"Code": "NoSuchKey"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, "Get")
+        headers = {"content-type": "text/html", "content-length": "3"}
+        body = type("Body", (), {"iter_chunks": lambda self, size: iter((b"app",)), "close": lambda self: None})()
+        return {"ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": headers}, "Body": body}
+
+
+class _WebSockets:
+    """A WebSocket API stage at /ws1/v1 whose `@connections` answers 410."""
+
+    def serves_handshake(self, raw_path: str) -> bool:
+        return raw_path.split("?", maxsplit=1)[0] == "/ws1/v1"
+
+    def serves_path(self, raw_path: str) -> bool:
+        return raw_path.split("?", maxsplit=1)[0].startswith("/ws1/v1")
+
+    def handle_management(self, request: IncomingRequest) -> Any:
+        return GatewayResponse(410, [], b"gone") if request.raw_path.startswith("/ws1/v1/@connections") else None
+
+
+@pytest.fixture
+def port_with_the_app() -> Iterator[str]:
+    """The gateway's HTTP server with a route outside /api, a WebSocket stage, and the web distribution's default."""
+    routes = RouteTable([Route("/api/health", "GET", "Api"), Route("/hooks/{id}", "GET", "Api")])
+    invoke = lambda *_: {"statusCode": 200, "body": "api"}  # noqa: E731
+    server = GatewayHttpServer(("127.0.0.1", 0), ApiGateway(routes, SETTINGS, invoke))
+    default = CacheBehavior("Web", "*", "web", frozenset({"GET", "HEAD"}), "arn", viewer_request="spa-rewrite")
+    read = ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::web/*"},)
+    server.cdn = CloudFrontStandIn([], {("Web", "web"): BucketAccess("web", read)}, _AppBucket(), default, ("api/*",))
+    server.websockets = _WebSockets()  # type: ignore[assignment]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [
+        ("GET", "/u/ada", 200, b"app"),  # a route of the app: the distribution's index
+        ("GET", "/", 200, b"app"),
+        ("GET", "/api/health", 200, b"api"),  # the API's route
+        ("GET", "/api/nope", 404, b'{"message":"Not Found"}'),  # under api/*: the API's 404, not the app
+        ("GET", "/hooks/1", 200, b"api"),  # a route of the API outside api/*: still the API's
+        ("GET", "/ws1/v1/@connections/abc", 410, b"gone"),  # the WebSocket API's management path
+        ("POST", "/u/ada", 404, b'{"message":"Not Found"}'),  # the default behavior serves GET and HEAD only
+        ("GET", "/_local/nothing", 404, b'{"message":"Not Found"}'),
+    ],
+)
+def test_the_port_serves_the_app_only_where_nothing_else_does(
+    port_with_the_app: str, method: str, path: str, status: int, body: bytes
+) -> None:
+    # When the path is asked for on the API's port
+    response = httpx.request(method, f"{port_with_the_app}{path}", timeout=10)
+    # Then the app, the API or the WebSocket API answers it, as the table says
+    assert (response.status_code, response.content) == (status, body)

@@ -418,3 +418,50 @@ def test_the_apps_creating_posts_document_the_idempotency_key_header(apps_spec: 
     assert honouring == {("/api/tweets", "POST"), ("/api/media", "POST")}
     for path in ("/api/tweets", "/api/media"):
         assert {"400", "409", "422"} <= set(apps_spec["paths"][path]["post"]["responses"])
+
+
+def test_the_apps_token_routes_document_the_cookie_transport(apps_spec: dict[str, Any]) -> None:
+    # When
+    honouring = {
+        (path, method.upper())
+        for path, item in apps_spec["paths"].items()
+        for method, op in item.items()
+        if any(parameter["name"] == "X-Chirp-Token-Transport" for parameter in op["parameters"])
+    }
+    # Then: every route that answers or spends tokens, or ends the account, takes the header, a 400 for a bad value,
+    # and documents the Set-Cookie of its success answer
+    assert honouring == {
+        ("/api/users/register", "POST"),
+        ("/api/users/login", "POST"),
+        ("/api/auth/refresh", "POST"),
+        ("/api/auth/logout", "POST"),
+        ("/api/users/me/password", "POST"),
+        ("/api/users/me", "DELETE"),
+    }
+    for path, method in honouring:
+        op = apps_spec["paths"][path][method.lower()]
+        header = next(parameter for parameter in op["parameters"] if parameter["name"] == "X-Chirp-Token-Transport")
+        assert (header["in"], header["required"], header["schema"]["enum"]) == ("header", False, ["body", "cookie"])
+        assert "400" in op["responses"]
+        success = next(status for status in op["responses"] if status.startswith("2"))
+        assert "Set-Cookie" in op["responses"][success]["headers"], (path, method)
+
+
+@pytest.mark.parametrize("path", ["/api/auth/refresh", "/api/auth/logout"])
+def test_refresh_and_logout_take_the_token_from_the_body_or_the_cookie(apps_spec: dict[str, Any], path: str) -> None:
+    # When
+    op = apps_spec["paths"][path]["post"]
+    # Then the body may be left out, and the cookie is a documented parameter
+    assert op["requestBody"]["required"] is False
+    body = component(apps_spec, op["requestBody"]["content"]["application/json"]["schema"])
+    assert body.get("required", []) == []
+    cookie = next(parameter for parameter in op["parameters"] if parameter["in"] == "cookie")
+    assert (cookie["name"], cookie["required"]) == ("chirp_refresh", False)
+
+
+def test_a_token_response_may_leave_the_refresh_token_out(apps_spec: dict[str, Any]) -> None:
+    # When
+    tokens = apps_spec["components"]["schemas"]["TokenResponse"]
+    # Then (it is in the chirp_refresh cookie with the cookie transport)
+    assert set(tokens["required"]) == {"access_token", "token_type", "expires_in"}
+    assert "refresh_token" in tokens["properties"]

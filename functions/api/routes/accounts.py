@@ -1,4 +1,7 @@
-"""Accounts and tokens: register, log in, rotate a refresh token, log out, change the password, delete the account."""
+"""Accounts and tokens: register, log in, rotate a refresh token, log out, change the password, delete the account.
+
+Each route that answers or spends tokens honours X-Chirp-Token-Transport (routes.session_cookie): a browser app's
+refresh token travels in an HttpOnly cookie, never in the JSON its scripts read."""
 
 from __future__ import annotations
 
@@ -14,19 +17,27 @@ from chirp.users.inputs import AccountDeletion, Credentials, PasswordChange, Ref
 from chirp.wiring.api import dependencies
 
 from routes.routing import ApiBlueprint, metrics
+from routes.session_cookie import TokenTransport
 
 blueprint = ApiBlueprint(__name__)
 
 
 @blueprint.operation(
-    "/api/users/register", "POST", "Create an account", status=201, body=Registration, raises=(Conflict, Retryable)
+    "/api/users/register",
+    "POST",
+    "Create an account",
+    status=201,
+    body=Registration,
+    raises=(Conflict, Retryable),
+    token_transport=True,
 )
 def register_user() -> schemas.Registered:
     store = dependencies()
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
     user = users.register_user(store.users, store.settings, blueprint.body(Registration))
     grant = auth.start_session(store.sessions, store.settings, store.signing_key(), user.id)
     metrics.add_metric(name="UserRegistered", unit=MetricUnit.Count, value=1)
-    return {"data": views.user_json(user, store.settings.media_base_url), "token": views.token_json(grant)}
+    return {"data": views.user_json(user, store.settings.media_base_url), "token": transport.answer(grant)}
 
 
 @blueprint.operation(
@@ -35,32 +46,47 @@ def register_user() -> schemas.Registered:
     "Log in with username (or email) and password",
     body=Credentials,
     raises=(NotAuthenticated, Forbidden, Retryable),
+    token_transport=True,
 )
 def log_in() -> schemas.TokenResponse:
     store = dependencies()
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
     grant = auth.log_in(store.users, store.sessions, store.settings, store.signing_key(), blueprint.body(Credentials))
-    return views.token_json(grant)
+    return transport.answer(grant)
 
 
 @blueprint.operation(
     "/api/auth/refresh",
     "POST",
-    "Exchange a refresh token for new tokens (rotating)",
+    "Exchange a refresh token (the body's, else the chirp_refresh cookie's) for new tokens (rotating)",
     body=RefreshTokenInput,
     raises=(NotAuthenticated, Retryable),
+    token_transport=True,
+    reads_refresh_cookie=True,
 )
 def refresh_tokens() -> schemas.TokenResponse:
     store = dependencies()
-    refresh_token = blueprint.body(RefreshTokenInput).refresh_token
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
+    # The body is read first: a form or text body (all a cross-site form can send) is a 415 before any cookie is.
+    refresh_token = transport.refresh_token(blueprint.body(RefreshTokenInput).refresh_token)
     grant = auth.refresh(store.users, store.sessions, store.settings, store.signing_key(), refresh_token)
-    return views.token_json(grant)
+    return transport.answer(grant)
 
 
 @blueprint.operation(
-    "/api/auth/logout", "POST", "Revoke the session a refresh token belongs to", status=204, body=RefreshTokenInput
+    "/api/auth/logout",
+    "POST",
+    "Revoke the session a refresh token (the body's, else the chirp_refresh cookie's) belongs to",
+    status=204,
+    body=RefreshTokenInput,
+    token_transport=True,
+    reads_refresh_cookie=True,
 )
 def log_out() -> None:
-    auth.log_out(dependencies().sessions, blueprint.body(RefreshTokenInput).refresh_token)
+    store = dependencies()
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
+    auth.log_out(store.sessions, transport.refresh_token(blueprint.body(RefreshTokenInput).refresh_token))
+    transport.forget()
 
 
 @blueprint.operation(
@@ -71,9 +97,11 @@ def log_out() -> None:
     auth=True,
     body=PasswordChange,
     raises=(Forbidden, InvalidInput, NotFound, Retryable),
+    token_transport=True,
 )
 def change_password() -> schemas.TokenResponse:
     store = dependencies()
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
     caller = blueprint.caller_id()
     change = blueprint.body(PasswordChange)
     grant = auth.change_password(
@@ -81,7 +109,7 @@ def change_password() -> schemas.TokenResponse:
     )
     store.token_states.forget(caller)  # this sandbox refuses the old access tokens at once
     metrics.add_metric(name="PasswordChanged", unit=MetricUnit.Count, value=1)
-    return views.token_json(grant)
+    return transport.answer(grant)
 
 
 @blueprint.operation(
@@ -94,9 +122,11 @@ def change_password() -> schemas.TokenResponse:
     auth=True,
     body=AccountDeletion,
     raises=(Forbidden, NotFound),
+    token_transport=True,
 )
 def delete_own_account() -> schemas.AccountDeleted:
     store = dependencies()
+    transport = TokenTransport.asked(blueprint, store.settings.refresh_token_ttl_seconds)
     caller = blueprint.caller_id()
     password = blueprint.body(AccountDeletion).password
     delete_account(
@@ -104,6 +134,7 @@ def delete_own_account() -> schemas.AccountDeleted:
     )
     store.token_states.forget(caller)  # this sandbox refuses the account's access tokens at once
     metrics.add_metric(name="AccountDeleted", unit=MetricUnit.Count, value=1)
+    transport.forget()  # the browser's cookie never reaches this path (Path=/api/auth): only the header says
     return {"data": {"id": str(caller), "state": "erasing"}}
 
 

@@ -47,6 +47,8 @@ JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 # Where `authenticate_callers` puts the verified caller's user id: the request's context, beside what
 # API Gateway puts there, under a key of ours (a client cannot set it: it is not in the request it sends).
 CALLER = "chirp.caller_id"
+# Headers a view adds to its success answer (`ApiBlueprint.add_response_header`), kept on the request the same way.
+RESPONSE_HEADERS = "chirp.response_headers"
 
 Model = TypeVar("Model", bound=BaseModel)
 View = Callable[..., Any]
@@ -77,6 +79,8 @@ class ApiBlueprint(Blueprint):
         raises: tuple[type[ChirpError], ...] = (),
         query: tuple[QueryParameter, ...] = (),
         idempotent: bool = False,
+        token_transport: bool = False,
+        reads_refresh_cookie: bool = False,
     ) -> Callable[[View], View]:
         """Declare a route: see `chirp.http.openapi.Operation` for what each argument means."""
         if idempotent and not auth:
@@ -97,6 +101,8 @@ class ApiBlueprint(Blueprint):
                 raises=raises,
                 query=query,
                 idempotent=idempotent,
+                token_transport=token_transport,
+                reads_refresh_cookie=reads_refresh_cookie,
             )
             self.operations.append(operation)
 
@@ -106,9 +112,10 @@ class ApiBlueprint(Blueprint):
                     result = self._answer_once(operation, view, params) if idempotent else view(**params)
                 except ChirpError as error:
                     return error_response(error)
+                added = self.current_request.context.pop(RESPONSE_HEADERS, {})
                 if operation.response is None:
-                    return Response(body="", status_code=operation.status)
-                return Response(body=result, status_code=operation.status, headers=JSON_HEADERS)
+                    return Response(body="", status_code=operation.status, headers=added)
+                return Response(body=result, status_code=operation.status, headers=JSON_HEADERS | added)
 
             # content_types=*/*: the body's media type is checked by chirp.http, so the error has our shape.
             self.route(path, methods=[method], content_types=["*/*"])(
@@ -146,6 +153,10 @@ class ApiBlueprint(Blueprint):
         request = self.current_request
         max_bytes = dependencies().settings.max_body_bytes
         return parse_json_body(request.raw_body, request.headers.get("content-type"), max_bytes, model)
+
+    def add_response_header(self, name: str, value: str) -> None:
+        """A header for the view's success answer (a Set-Cookie: routes.session_cookie); an error answers without."""
+        self.current_request.context.setdefault(RESPONSE_HEADERS, {})[name] = value
 
     def caller_id(self) -> int:
         """The authenticated caller of an operation declared `auth=True`."""

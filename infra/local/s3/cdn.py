@@ -8,13 +8,23 @@ Content-Length, Cache-Control, ETag and Last-Modified, a 206 for a Range, a 304 
 If-None-Match. `!GetAtt <Distribution>.DomainName` resolves to the API's `host:port`
 (`infra.local.intrinsics`), so `http://<domain>/media/...` is fetched here.
 
-What CloudFront would not serve is not served: a path no behavior matches never reaches the bucket (the
-default behavior is not emulated, as the API owns every other path of the port); a method the behavior
-does not allow is CloudFront's 403. The origin is private, reached through Origin Access Control, so what
-S3 answers CloudFront is what the bucket's policy grants the principal `cloudfront.amazonaws.com` for this
-distribution (`aws:SourceArn`): an object the policy does not let it read is S3's 403 AccessDenied, and a
-missing key is a 404 NoSuchKey only if the policy lets CloudFront list the bucket, otherwise S3's 403
-(S3 does not tell who cannot list a bucket whether a key exists). CORS preflights (OPTIONS) are not served.
+What CloudFront would not serve is not served: a path no behavior matches never reaches the bucket; a method
+the behavior does not allow is CloudFront's 403.
+
+The default behavior: every distribution's domain is the API's port here, so only one distribution can own
+the paths nobody else serves, the one in front of the API itself (an origin on the template's HTTP API's
+execute-api domain, as the web client's is): its `DefaultCacheBehavior`, when its origin is a bucket, answers
+GET and HEAD of a path the gateway does not serve otherwise (`serves_default`; the gateway also keeps its
+routes, `/_local/...` and the WebSocket paths). A path under one of its behaviors whose origin is the API is
+the API's. Its viewer-request function, `DefaultRootObject`, `Compress` and response headers policy apply as
+CloudFront applies them (`infra.local.s3.cdn_viewer`); a behavior with a function the stand-in does not know
+is not served. Another distribution's default behavior (the media one's) is not served.
+
+The origin is private, reached through Origin Access Control, so what S3 answers CloudFront is what the
+bucket's policy grants the principal `cloudfront.amazonaws.com` for this distribution (`aws:SourceArn`): an
+object the policy does not let it read is S3's 403 AccessDenied, and a missing key is a 404 NoSuchKey only if
+the policy lets CloudFront list the bucket, otherwise S3's 403 (S3 does not tell who cannot list a bucket
+whether a key exists). CORS preflights (OPTIONS) are not served.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import contextlib
 import fnmatch
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -34,10 +45,22 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from infra.local.intrinsics import Resolver
 from infra.local.provision import ProvisionedResource
+from infra.local.s3.cdn_viewer import (
+    accepts_gzip,
+    compressible,
+    gzipped,
+    known_viewer_request_rule,
+    security_headers,
+    spa_uri,
+    with_policy_headers,
+)
 from infra.local.s3.errors import S3Error, request_ids
 from infra.local.template import Template
 
 DISTRIBUTION_TYPE = "AWS::CloudFront::Distribution"
+FUNCTION_TYPE = "AWS::CloudFront::Function"
+RESPONSE_HEADERS_POLICY_TYPE = "AWS::CloudFront::ResponseHeadersPolicy"
+HTTP_API_TYPES = ("AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api")
 CLOUDFRONT_PRINCIPAL = "cloudfront.amazonaws.com"
 _PASSED_HEADERS = (
     "Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Cache-Control", "ETag", "Last-Modified",
@@ -59,6 +82,10 @@ class CacheBehavior:
     bucket: str
     allowed_methods: frozenset[str]
     source_arn: str  # the distribution's ARN, as the bucket policy's aws:SourceArn names it
+    compress: bool = False
+    viewer_request: str | None = None  # the rule of its viewer-request function (cdn_viewer), if any
+    response_headers: tuple[tuple[str, str, bool], ...] = ()  # its response headers policy's
+    default_root_object: str = ""  # the distribution's, for `/`
 
     def matches(self, path: str) -> bool:
         pattern = self.path_pattern if self.path_pattern.startswith("/") else f"/{self.path_pattern}"
@@ -96,8 +123,17 @@ class CdnResponse:
 class CloudFrontStandIn:
     """Answers the paths the template's distributions serve from its buckets."""
 
-    def __init__(self, behaviors: list[CacheBehavior], access: Mapping[tuple[str, str], BucketAccess], s3: Any) -> None:
+    def __init__(
+        self,
+        behaviors: list[CacheBehavior],
+        access: Mapping[tuple[str, str], BucketAccess],
+        s3: Any,
+        default: CacheBehavior | None = None,
+        api_patterns: tuple[str, ...] = (),
+    ) -> None:
         self.behaviors = behaviors
+        self.default = default  # the API's distribution's DefaultCacheBehavior, when its origin is a bucket
+        self._api_behaviors = [CacheBehavior("", pattern, "", frozenset(), "") for pattern in api_patterns]
         self._access = access  # by (distribution id, bucket)
         self._s3 = s3
 
@@ -106,14 +142,41 @@ class CloudFrontStandIn:
         path = urlsplit(target).path
         return next((behavior for behavior in self.behaviors if behavior.matches(path)), None)
 
+    def serves_default(self, method: str, target: str) -> bool:
+        """Whether the default behavior answers a GET or HEAD of `target` that no behavior matches, outside the
+        API's behaviors (the caller keeps what else the port serves)."""
+        path = urlsplit(target).path
+        return (
+            self.default is not None
+            and method.upper() in ("GET", "HEAD")
+            and self.match(target) is None
+            and not any(behavior.matches(path) for behavior in self._api_behaviors)
+        )
+
     def respond(self, method: str, target: str, headers: Mapping[str, str]) -> CdnResponse:
-        behavior = self.match(target)
+        behavior = self.match(target) or self.default
         if behavior is None:
             raise ValueError(f"no behavior serves {target}")
+        response = self._respond(behavior, method, target, headers)
+        if behavior.compress and compressible(response.headers):
+            if method.upper() == "GET" and response.status == 200 and accepts_gzip(headers):
+                response.headers, data = gzipped(response.headers, response.body)
+                response.body = iter((data,))
+            elif not any(name.lower() == "vary" for name, _value in response.headers):
+                response.headers.append(("Vary", "Accept-Encoding"))
+        response.headers = with_policy_headers(response.headers, list(behavior.response_headers))
+        return response
+
+    def _respond(self, behavior: CacheBehavior, method: str, target: str, headers: Mapping[str, str]) -> CdnResponse:
         if method.upper() not in behavior.allowed_methods or method.upper() not in ("GET", "HEAD"):
             return CdnResponse(403, [("Content-Type", "text/plain"), ("Content-Length", str(len(_METHOD_NOT_ALLOWED)))],
                                iter((_METHOD_NOT_ALLOWED,)))  # fmt: skip
-        key = unquote(urlsplit(target).path[1:])
+        path = urlsplit(target).path
+        if behavior.viewer_request == "spa-rewrite":
+            path = spa_uri(path)
+        if path == "/" and behavior.default_root_object:
+            path = f"/{behavior.default_root_object}"
+        key = unquote(path[1:])
         access = self._access.get((behavior.distribution_id, behavior.bucket)) or BucketAccess(behavior.bucket, ())
         try:
             if any(segment in (".", "..") for segment in key.split("/")):
@@ -178,8 +241,8 @@ def _conditional_arguments(headers: Mapping[str, str]) -> dict[str, Any]:
     lowered = {name.lower(): value for name, value in headers.items()}
     arguments: dict[str, Any] = {}
     for header, argument in (("range", "Range"), ("if-none-match", "IfNoneMatch"), ("if-match", "IfMatch")):
-        if lowered.get(header):
-            arguments[argument] = lowered[header]
+        if lowered.get(header):  # a weak ETag is one CloudFront gave a compressed answer: S3 knows the strong one
+            arguments[argument] = lowered[header].replace("W/", "")
     for header, argument in (("if-modified-since", "IfModifiedSince"), ("if-unmodified-since", "IfUnmodifiedSince")):
         if lowered.get(header):
             with contextlib.suppress(TypeError, ValueError):  # a date S3 cannot read is ignored, as S3 ignores it
@@ -221,50 +284,134 @@ def cloudfront_stand_in(
 
     `buckets_by_domain`: each provisioned bucket's name by its DomainName and RegionalDomainName."""
     behaviors: list[CacheBehavior] = []
+    default: CacheBehavior | None = None
+    api_patterns: tuple[str, ...] = ()
     for resource in template.resources_of_type(DISTRIBUTION_TYPE):
         if resolver.is_included(resource.condition):
-            behaviors += distribution_behaviors(resource.logical_id, resolver, buckets_by_domain)
-    if not behaviors:
+            served = distribution_behaviors(resource.logical_id, resolver, buckets_by_domain)
+            behaviors += served.behaviors
+            if default is None and served.default is not None:  # the first distribution in front of the API
+                default, api_patterns = served.default, served.api_patterns
+    if not behaviors and default is None:
         return None
     policies = bucket_policies(template, resolver)
     access = {
         (behavior.distribution_id, behavior.bucket): bucket_access(
             behavior.bucket, policies.get(behavior.bucket), behavior.source_arn, resolver.pseudo.account_id
         )
-        for behavior in behaviors
+        for behavior in [*behaviors, *([default] if default is not None else [])]
     }
-    return CloudFrontStandIn(behaviors, access, s3)
+    return CloudFrontStandIn(behaviors, access, s3, default, api_patterns)
+
+
+@dataclass(frozen=True)
+class ServedBehaviors:
+    """What the stand-in serves of one distribution."""
+
+    behaviors: list[CacheBehavior]  # its CacheBehaviors on a bucket origin
+    default: CacheBehavior | None = None  # its DefaultCacheBehavior, when it fronts the API and its origin is a bucket
+    api_patterns: tuple[str, ...] = ()  # the PathPatterns of its behaviors on the API
 
 
 def distribution_behaviors(
     logical_id: str, resolver: Resolver, buckets_by_domain: Mapping[str, str]
-) -> list[CacheBehavior]:
+) -> ServedBehaviors:
     resource = resolver.template.resources[logical_id]
     config = resolver.resolve(resource.properties.get("DistributionConfig") or {})
     if not isinstance(config, dict) or str(config.get("Enabled", True)).lower() == "false":
-        return []
+        return ServedBehaviors([])
     origins = {
         str(origin.get("Id")): buckets_by_domain[str(origin.get("DomainName"))]
         for origin in config.get("Origins") or []
         if str(origin.get("DomainName")) in buckets_by_domain
     }
+    api_domains = _http_api_domains(resolver)
+    api_origins = {
+        str(origin.get("Id"))
+        for origin in config.get("Origins") or []
+        if str(origin.get("DomainName")).startswith(api_domains)
+    }
     pseudo = resolver.pseudo
     source_arn = (
         f"arn:{pseudo.partition}:cloudfront::{pseudo.account_id}:distribution/{resolver.placeholder_ref(logical_id)}"
     )
-    return [
-        CacheBehavior(
+    functions = _function_rules(resolver)
+    headers_policies = _response_headers_policies(resolver)
+
+    def served(behavior: dict[str, Any], pattern: str) -> CacheBehavior | None:
+        rules = [
+            functions.get(str(association.get("FunctionARN")))
+            for association in behavior.get("FunctionAssociations") or []
+            if association.get("EventType") == "viewer-request"
+        ]
+        if any(rule is None for rule in rules):
+            _log(f"{logical_id} {pattern}: its viewer-request function is not emulated locally; not served")
+            return None
+        return CacheBehavior(
             distribution_id=logical_id,
-            path_pattern=str(behavior["PathPattern"]),
+            path_pattern=pattern,
             bucket=origins[str(behavior.get("TargetOriginId"))],
             allowed_methods=frozenset(
                 str(method).upper() for method in behavior.get("AllowedMethods") or ("GET", "HEAD")
             ),
             source_arn=source_arn,
+            compress=str(behavior.get("Compress", False)).lower() == "true",
+            viewer_request=rules[0] if rules else None,
+            response_headers=headers_policies.get(str(behavior.get("ResponseHeadersPolicyId")), ()),
+            default_root_object=str(config.get("DefaultRootObject") or "") if pattern == "*" else "",
         )
-        for behavior in config.get("CacheBehaviors") or []
+
+    behaviors = config.get("CacheBehaviors") or []
+    on_buckets = [
+        served(behavior, str(behavior["PathPattern"]))
+        for behavior in behaviors
         if str(behavior.get("TargetOriginId")) in origins
     ]
+    default_config = config.get("DefaultCacheBehavior") or {}
+    default = None
+    if api_origins and str(default_config.get("TargetOriginId")) in origins:
+        default = served(default_config, "*")
+    return ServedBehaviors(
+        [behavior for behavior in on_buckets if behavior is not None],
+        default,
+        tuple(str(b["PathPattern"]) for b in behaviors if str(b.get("TargetOriginId")) in api_origins),
+    )
+
+
+def _http_api_domains(resolver: Resolver) -> tuple[str, ...]:
+    """`<api id>.execute-api.`: how a CloudFront origin names an HTTP API of the template."""
+    return tuple(
+        f"{resolver.resolve({'Ref': resource.logical_id})}.execute-api."
+        for api_type in HTTP_API_TYPES
+        for resource in resolver.template.resources_of_type(api_type)
+        if resolver.is_included(resource.condition)
+        and str(resource.properties.get("ProtocolType", "HTTP")).upper() == "HTTP"
+    )
+
+
+def _function_rules(resolver: Resolver) -> dict[str, str | None]:
+    """Each CloudFront Function's rule the stand-in applies (None: unknown), by the ARNs that name it."""
+    rules: dict[str, str | None] = {}
+    for resource in resolver.template.resources_of_type(FUNCTION_TYPE):
+        code = resolver.resolve(resource.properties.get("FunctionCode") or "")
+        rule = known_viewer_request_rule(str(code))
+        for attribute in ("FunctionARN", "FunctionMetadata.FunctionARN"):
+            rules[str(resolver.resolve({"Fn::GetAtt": [resource.logical_id, attribute]}))] = rule
+    return rules
+
+
+def _response_headers_policies(resolver: Resolver) -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """Each response headers policy's headers, by the id that names it (`Ref`)."""
+    policies: dict[str, tuple[tuple[str, str, bool], ...]] = {}
+    for resource in resolver.template.resources_of_type(RESPONSE_HEADERS_POLICY_TYPE):
+        config = resolver.resolve(resource.properties.get("ResponseHeadersPolicyConfig") or {})
+        if isinstance(config, dict):
+            policies[str(resolver.resolve({"Ref": resource.logical_id}))] = tuple(security_headers(config))
+    return policies
+
+
+def _log(message: str) -> None:
+    print(f"[chirp-local] {message}", file=sys.stderr, flush=True)
 
 
 def bucket_policies(template: Template, resolver: Resolver) -> dict[str, dict[str, Any]]:

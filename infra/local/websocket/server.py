@@ -121,6 +121,11 @@ class WebSocketGateway:
     def serves_handshake(self, raw_path: str) -> bool:
         return urlsplit(raw_path).path.rstrip("/") in self.stages
 
+    def serves_path(self, raw_path: str) -> bool:
+        """A stage's handshake path or an `@connections` path (the web client's default behavior leaves them)."""
+        path = urlsplit(raw_path).path
+        return self.serves_handshake(raw_path) or _MANAGEMENT_PATH.fullmatch(unquote(path)) is not None
+
     # ------------------------------------------------------------------ handshake, messages, disconnect
     def serve(self, request: IncomingRequest, sock: Any) -> None:
         """Answer the handshake `request` on `sock`; if it opens, read its messages until it closes."""

@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from chirp import errors
-from chirp.http import schemas
+from chirp.http import cookies, schemas
 from chirp.http.errors import status_of
 from chirp.pages import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -100,6 +100,12 @@ class Operation:
     # Honours an Idempotency-Key header (functions/api/routes/idempotency.py): a malformed key is a 400, the
     # key reused with another request a 422, the key while its first attempt is answered a 409.
     idempotent: bool = False
+    # Honours X-Chirp-Token-Transport (chirp.http.cookies): `cookie` puts the refresh token in the chirp_refresh
+    # HttpOnly cookie (Set-Cookie on the success answer; cleared by logout and account deletion), not the body;
+    # any other value but `body` is a 400.
+    token_transport: bool = False
+    # Reads the refresh token from the chirp_refresh cookie when the body has none (with the cookie transport).
+    reads_refresh_cookie: bool = False
 
     @property
     def path_parameters(self) -> list[str]:
@@ -116,6 +122,8 @@ class Operation:
             implied.append(errors.MalformedRequest)
         if self.idempotent:
             implied += [errors.MalformedRequest, errors.Conflict, errors.InvalidInput]
+        if self.token_transport:
+            implied.append(errors.MalformedRequest)
         return list(dict.fromkeys([*implied, *self.raises]))
 
     def error_statuses(self) -> list[int]:
@@ -246,6 +254,10 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
     ]
     if operation.idempotent:
         parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+    if operation.token_transport:
+        parameters.append(TOKEN_TRANSPORT_PARAMETER)
+    if operation.reads_refresh_cookie:
+        parameters.append(REFRESH_COOKIE_PARAMETER)
     return parameters
 
 
@@ -260,6 +272,36 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
+TOKEN_TRANSPORT_PARAMETER = {
+    "name": cookies.TRANSPORT_HEADER,
+    "in": "header",
+    "required": False,
+    "description": f"`{cookies.COOKIE}` (browser apps): the refresh token travels in the `{cookies.REFRESH_COOKIE}`"
+    f" cookie (HttpOnly, SameSite=Strict, Path={cookies.COOKIE_PATH}), set by the answer, never in the JSON, and a"
+    " body without refresh_token spends the cookie's; logout and account deletion clear it."
+    f" `{cookies.BODY}` (the default): the refresh token is in the JSON body",
+    "schema": {"type": "string", "enum": list(cookies.TRANSPORTS), "default": cookies.BODY},
+}
+REFRESH_COOKIE_PARAMETER = {
+    "name": cookies.REFRESH_COOKIE,
+    "in": "cookie",
+    "required": False,
+    "description": f"the refresh token the cookie transport set; read only with `{cookies.TRANSPORT_HEADER}:"
+    f" {cookies.COOKIE}` and when the body has no refresh_token",
+    "schema": {"type": "string"},
+}
+_SET_COOKIE = {
+    "headers": {
+        "Set-Cookie": {
+            "description": f"with `{cookies.TRANSPORT_HEADER}: {cookies.COOKIE}` only: the `{cookies.REFRESH_COOKIE}`"
+            " cookie (HttpOnly; SameSite=Strict; Path=/api/auth; Max-Age: the refresh token's lifetime, 0 to clear"
+            " it; Secure unless the request came over plain http)",
+            "schema": {"type": "string"},
+        }
+    }
+}
+
+
 def _path_parameter_schema(name: str) -> dict[str, Any]:
     if is_id_parameter(name):
         schema: dict[str, Any] = TypeAdapter(schemas.Id).json_schema()
@@ -269,9 +311,10 @@ def _path_parameter_schema(name: str) -> dict[str, Any]:
 
 def _success(operation: Operation, refs: Refs) -> dict[str, Any]:
     description = operation.summary
+    headers = _SET_COOKIE if operation.token_transport else {}
     if operation.response is None:
-        return {"description": description}
+        return {"description": description} | headers
     return {
         "description": description,
         "content": {"application/json": {"schema": refs[operation.response, "serialization"]}},
-    }
+    } | headers

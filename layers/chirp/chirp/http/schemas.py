@@ -375,7 +375,15 @@ class TokenResponse(TypedDict):
     """An OAuth 2-style token response."""
 
     access_token: Annotated[str, Field(description="an HS256 JWT; send it as `Authorization: Bearer ...`")]
-    refresh_token: Annotated[str, Field(description="opaque; single use: /api/auth/refresh rotates it")]
+    refresh_token: NotRequired[
+        Annotated[
+            str,
+            Field(
+                description="opaque; single use: /api/auth/refresh rotates it. Absent when the request asked for the"
+                " cookie transport (X-Chirp-Token-Transport: cookie): it is then in the chirp_refresh HttpOnly cookie"
+            ),
+        ]
+    ]
     token_type: Literal["Bearer"]
     expires_in: Annotated[int, Field(description="seconds until the access token expires")]
 

@@ -136,13 +136,16 @@ def shown_json(shown: ShownTweet) -> schemas.TimelineTweet:
     }
 
 
-def token_json(grant: TokenGrant) -> schemas.TokenResponse:
-    return {
+def token_json(grant: TokenGrant, *, with_refresh_token: bool = True) -> schemas.TokenResponse:
+    """`with_refresh_token=False`: the refresh token went into an HttpOnly cookie (chirp.http.cookies)."""
+    answer: schemas.TokenResponse = {
         "access_token": grant.access_token,
-        "refresh_token": grant.refresh_token,
         "token_type": "Bearer",
         "expires_in": grant.expires_in,
     }
+    if with_refresh_token:
+        answer["refresh_token"] = grant.refresh_token
+    return answer
 
 
 def user_page_json(page: Page[User], media_base_url: str) -> schemas.UserPage:

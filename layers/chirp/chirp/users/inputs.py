@@ -87,7 +87,12 @@ class AccountDeletion(StrictInput):
 
 
 class RefreshTokenInput(StrictInput):
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    # Optional: a browser app's is in the chirp_refresh cookie instead (chirp.http.cookies).
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = Field(
+        default=None,
+        description="the refresh token; leave it out (or null) to spend the chirp_refresh cookie's, with"
+        " X-Chirp-Token-Transport: cookie",
+    )
 
 
 class ProfileUpdate(StrictInput):

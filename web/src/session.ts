@@ -1,0 +1,114 @@
+// Who is signed in, and their tokens, kept as a browser app should:
+// - the access token (15 minutes) lives in this module's memory only: never in localStorage, where any
+//   script that ever runs on the page could read it later;
+// - the refresh token never reaches JavaScript at all: the app asks for the cookie transport
+//   (X-Chirp-Token-Transport: cookie), so the API sets it as an HttpOnly, SameSite=Strict cookie scoped to
+//   /api/auth and leaves it out of the JSON. Other sites' scripts cannot read it (HttpOnly, same-origin), and
+//   cannot make the browser send it (SameSite=Strict; the refresh route only takes JSON, which a cross-site
+//   form cannot send without a CORS preflight the API does not grant).
+// A reload restores the session by exchanging the cookie for a new access token (restoreSession).
+import { signal } from "@preact/signals";
+import type { TokenResponse, User } from "./api/types";
+import { ApiError, api } from "./api/client";
+
+export const TOKEN_TRANSPORT = { "X-Chirp-Token-Transport": "cookie" };
+
+/** The signed-in user; null when signed out; undefined while the session is being restored. */
+export const currentUser = signal<User | null | undefined>(undefined);
+
+let token: string | null = null;
+let refreshing: Promise<boolean> | null = null;
+
+export function accessToken(): string | null {
+  return token;
+}
+
+function keep(grant: TokenResponse): void {
+  token = grant.access_token;
+}
+
+/** Exchanges the refresh cookie for a new access token; false when there is no session left. */
+export function refreshAccessToken(): Promise<boolean> {
+  refreshing ??= api
+    .post<TokenResponse>("/api/auth/refresh", {}, { auth: false, headers: TOKEN_TRANSPORT })
+    .then((grant) => {
+      keep(grant);
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) {
+        token = null;
+        currentUser.value = null;
+      }
+      return false;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+async function loadMe(): Promise<void> {
+  const me = await api.get<{ data: User }>("/api/users/me");
+  currentUser.value = me.data;
+}
+
+export async function restoreSession(): Promise<void> {
+  try {
+    if (await refreshAccessToken()) {
+      await loadMe();
+      return;
+    }
+  } catch {
+    // fall through: signed out
+  }
+  currentUser.value = null;
+}
+
+export interface SignUp {
+  username: string;
+  email: string;
+  password: string;
+  name?: string;
+}
+
+export async function signUp(form: SignUp): Promise<void> {
+  const body: Record<string, string> = { username: form.username, email: form.email, password: form.password };
+  if (form.name) body.name = form.name;
+  const answer = await api.post<{ data: User; token: TokenResponse }>("/api/users/register", body, {
+    auth: false,
+    headers: TOKEN_TRANSPORT,
+  });
+  keep(answer.token);
+  currentUser.value = answer.data;
+}
+
+export async function logIn(login: string, password: string): Promise<void> {
+  const grant = await api.post<TokenResponse>(
+    "/api/users/login",
+    { username: login, password },
+    { auth: false, headers: TOKEN_TRANSPORT },
+  );
+  keep(grant);
+  await loadMe();
+}
+
+/** Ends the session on the server (the cookie's refresh token is revoked and the cookie cleared). */
+export async function logOut(): Promise<void> {
+  try {
+    await api.post("/api/auth/logout", {}, { auth: false, headers: TOKEN_TRANSPORT });
+  } finally {
+    signedOut();
+  }
+}
+
+/** Forgets the session locally (after logout, account deletion, or a refresh the server refused). */
+export function signedOut(): void {
+  token = null;
+  currentUser.value = null;
+}
+
+/** A password change answers a new session's tokens (every other session ends). */
+export function tokensChanged(grant: TokenResponse): void {
+  keep(grant);
+}
