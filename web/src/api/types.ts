@@ -1,126 +1,39 @@
-// The API's objects as the client reads them. Their shapes follow the API's OpenAPI document
-// (schema.d.ts, generated from /api/openapi.json; tests/unit/test_web_api_types.py fails when it drifts).
+// The API's objects as the client reads them: aliases of the schemas in schema.d.ts, which openapi-typescript
+// generates from the API's own OpenAPI document (`make web-api-types`). tests/unit/test_web_api_types.py fails
+// when the API changed and schema.d.ts was not regenerated, and `tsc` then fails wherever the client reads a
+// field the API no longer has: the client and the API cannot drift apart silently.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
 
 export type Id = string;
-
-export interface UserMetrics {
-  followers_count: number;
-  following_count: number;
-  tweet_count: number;
-  like_count: number;
-}
-
-export interface User {
-  id: Id;
-  username: string;
-  name: string;
-  description: string;
-  location: string;
-  url: string;
-  created_at: string;
-  public_metrics: UserMetrics;
-  profile_image_url?: string;
-  profile_banner_url?: string;
-}
-
-export interface Entity {
-  start: number;
-  end: number;
-}
-export interface Entities {
-  hashtags: (Entity & { tag: string })[];
-  mentions: (Entity & { username: string; id?: Id })[];
-  urls: (Entity & { url: string })[];
-  cashtags: (Entity & { tag: string })[];
-}
-
-export interface TweetMetrics {
-  retweet_count: number;
-  reply_count: number;
-  like_count: number;
-  quote_count: number;
-}
-
-export interface TweetAuthor {
-  id: Id;
-  username: string;
-  name: string;
-}
-
-export interface Viewer {
-  liked: boolean;
-  retweeted: boolean;
-}
-
-export interface BaseTweet {
-  id: Id;
-  text: string;
-  author_id: Id;
-  created_at: string;
-  conversation_id: Id;
-  in_reply_to_user_id: Id | null;
-  referenced_tweets: { type: "retweeted" | "quoted" | "replied_to"; id: Id }[];
-  entities: Entities;
-  public_metrics: TweetMetrics;
-  attachments?: { media_keys: string[] };
-}
-
-export interface EmbeddedTweet extends BaseTweet {
-  author: TweetAuthor;
-  viewer: Viewer | null;
-}
-
+export type User = Schemas["User"];
+export type TweetAuthor = Schemas["TweetAuthor"];
+export type Viewer = Schemas["Viewer"];
+export type Entities = Schemas["Entities"];
+export type TweetMetrics = Schemas["TweetMetrics"];
+/** A tweet as the API stores it (no author or embeds). */
+export type BaseTweet = Schemas["Tweet"];
+/** A retweet's original or a quote's quoted tweet. */
+export type EmbeddedTweet = Schemas["EmbeddedTweet"];
 /** A tweet as lists show it (timelines, search, conversations). */
-export interface Tweet extends BaseTweet {
-  author: TweetAuthor;
-  viewer: Viewer | null;
-  retweeted_tweet: EmbeddedTweet | null;
-  quoted_tweet: EmbeddedTweet | null;
-}
+export type Tweet = Schemas["TimelineTweet"];
+export type Media = Schemas["Media"];
+export type MediaVariant = Schemas["MediaVariant"];
+export type Includes = Schemas["Includes"];
+export type Notification = Schemas["Notification"];
+export type NotificationKind = Notification["kind"];
+export type TokenResponse = Schemas["TokenResponse"];
 
-export interface MediaVariant {
-  name: string;
-  url: string;
-  content_type?: string;
-  width?: number | null;
-  height?: number | null;
-}
-
-export interface Media {
-  media_key: string;
-  type: "photo" | "animated_gif" | "video";
-  url: string | null;
-  preview_image_url: string | null;
-  width: number | null;
-  height: number | null;
-  duration_ms: number | null;
-  alt_text: string;
-  variants: MediaVariant[];
-}
-
-export interface Includes {
-  media?: Media[];
-}
-
+/** Every list answer: `{data, meta: {next_cursor}, includes?}`. */
 export interface Page<T> {
   data: T[];
-  meta: { next_cursor: string | null };
+  meta: Schemas["PageMeta"];
   includes?: Includes;
 }
 
-export type NotificationKind = "follow" | "like" | "retweet" | "reply" | "quote" | "mention";
-
-export interface Notification {
-  id: string;
-  kind: NotificationKind;
-  count: number;
-  actors: TweetAuthor[];
-  tweet: Tweet | null;
-  updated_at: string;
-  read: boolean;
-}
-
-/** A notification as the WebSocket pushes it (the list's shape is Notification). */
+/** A notification as the WebSocket pushes it (README "Notifications and live updates"); the list's is Notification.
+ * The WebSocket API is not in the OpenAPI document, so this one is written by hand. */
 export interface LiveNotification {
   id: string;
   kind: NotificationKind;
@@ -130,11 +43,4 @@ export interface LiveNotification {
   about_tweet_id: Id | null;
   updated_at_ms: number;
   read: boolean;
-}
-
-export interface TokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  token_type: "Bearer";
-  expires_in: number;
 }
