@@ -73,9 +73,11 @@ export function App() {
 function MainNav({ username }: { username: string }) {
   const unread = unreadCount.value;
   const here = path.value;
-  const item = (href: string, icon: string, label: string, extra?: preact.ComponentChildren, name?: string) => (
+  // A link's accessible name starts with its visible label (WCAG 2.5.3): the unread count is read as ", N unread"
+  // after "Notifications" from visually hidden text, and the badge's bare number is hidden from screen readers.
+  const item = (href: string, icon: string, label: string, extra?: preact.ComponentChildren) => (
     <li>
-      <Link href={href} aria-current={here === href ? "page" : undefined} aria-label={name}>
+      <Link href={href} aria-current={here === href ? "page" : undefined}>
         <span class="nav-icon" aria-hidden="true">
           {icon}
         </span>
@@ -94,11 +96,13 @@ function MainNav({ username }: { username: string }) {
           "🔔",
           t("notifications"),
           unread > 0 ? (
-            <span class="badge" data-testid="unread-badge">
-              {unread > 99 ? "99+" : unread}
-            </span>
+            <>
+              <span class="badge" data-testid="unread-badge" aria-hidden="true">
+                {unread > 99 ? "99+" : unread}
+              </span>
+              <span class="visually-hidden">{t("unreadSuffix", { count: unread > 99 ? "99+" : unread })}</span>
+            </>
           ) : null,
-          unread > 0 ? t("notificationsUnread", { count: unread > 99 ? "99+" : unread }) : undefined,
         )}
         {item(`/u/${username}`, "☺", t("profile"))}
         {item("/settings", "⚙", t("settings"))}

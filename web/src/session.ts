@@ -6,7 +6,9 @@
 //   /api/auth and leaves it out of the JSON. Other sites' scripts cannot read it (HttpOnly, same-origin), and
 //   cannot make the browser send it (SameSite=Strict; the refresh route only takes JSON, which a cross-site
 //   form cannot send without a CORS preflight the API does not grant).
-// A reload restores the session by exchanging the cookie for a new access token (restoreSession).
+// A reload restores the session by exchanging the cookie for a new access token (restoreSession). Script
+// cannot see whether the cookie is there, so a flag in localStorage ("a session may exist", no secret in it)
+// spares a first visit a refresh request that can only fail.
 import { signal } from "@preact/signals";
 import type { TokenResponse, User } from "./api/types";
 import { ApiError, api } from "./api/client";
@@ -23,8 +25,28 @@ export function accessToken(): string | null {
   return token;
 }
 
+const SESSION_HINT = "chirp.session";
+
+function hint(present: boolean): void {
+  try {
+    if (present) localStorage.setItem(SESSION_HINT, "1");
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // storage refused (private mode, quota): the refresh is simply always tried
+  }
+}
+
+function mayHaveSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) !== null;
+  } catch {
+    return true;
+  }
+}
+
 function keep(grant: TokenResponse): void {
   token = grant.access_token;
+  hint(true);
 }
 
 /** Exchanges the refresh cookie for a new access token; false when there is no session left. */
@@ -36,9 +58,8 @@ export function refreshAccessToken(): Promise<boolean> {
       return true;
     })
     .catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) {
-        token = null;
-        currentUser.value = null;
+      if (error instanceof ApiError && (error.status === 401 || error.status === 422)) {
+        signedOut(); // no cookie (422) or a refresh token the server refused (401)
       }
       return false;
     })
@@ -53,14 +74,23 @@ async function loadMe(): Promise<void> {
   currentUser.value = me.data;
 }
 
+let tokenKnown: (restored: boolean) => void = () => undefined;
+/** Settles once a reload's session has its access token (true) or is known to have none (false): a page can
+ * start reading beside /users/me instead of after it. */
+export const sessionToken = new Promise<boolean>((resolve) => {
+  tokenKnown = resolve;
+});
+
 export async function restoreSession(): Promise<void> {
   try {
-    if (await refreshAccessToken()) {
+    const restored = mayHaveSession() && (await refreshAccessToken());
+    tokenKnown(restored);
+    if (restored) {
       await loadMe();
       return;
     }
   } catch {
-    // fall through: signed out
+    tokenKnown(false);
   }
   currentUser.value = null;
 }
@@ -105,6 +135,7 @@ export async function logOut(): Promise<void> {
 /** Forgets the session locally (after logout, account deletion, or a refresh the server refused). */
 export function signedOut(): void {
   token = null;
+  hint(false);
   currentUser.value = null;
 }
 

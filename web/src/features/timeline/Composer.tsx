@@ -109,9 +109,14 @@ export function Composer({ replyTo, quote, onPosted, autofocus = false, showCont
   const counterId = `${ids}-counter`;
   const fileId = `${ids}-file`;
 
+  // twitter-text (~35 KB compressed) is fetched when the person turns to the composer, not with the page: the
+  // first screen's timeline does not wait behind it; until it arrives the estimate counts (never lower).
+  const wantCounter = () => void loadTwitterText().catch(() => undefined); // the estimate stays in use when it cannot load
   useEffect(() => {
-    void loadTwitterText().catch(() => undefined); // the estimate stays in use when it cannot load
-    if (autofocus) textarea.current?.focus();
+    if (autofocus) {
+      wantCounter();
+      textarea.current?.focus();
+    }
     return () => attachments.clear();
   }, []);
 
@@ -204,7 +209,11 @@ export function Composer({ replyTo, quote, onPosted, autofocus = false, showCont
             dir="auto"
             rows={2}
             value={text.value}
-            onInput={(event) => (text.value = (event.currentTarget as HTMLTextAreaElement).value)}
+            onFocus={wantCounter}
+            onInput={(event) => {
+              wantCounter();
+              text.value = (event.currentTarget as HTMLTextAreaElement).value;
+            }}
             onKeyDown={(event) => {
               if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) void submit(event);
             }}
