@@ -17,7 +17,8 @@ and what Lighthouse thinks of it.
    signed-out page with Debian's Chromium: the performance and accessibility scores, FCP, LCP, TBT. Lighthouse's
    default: a mobile profile under simulated throttling (slow 4G, 4x CPU slowdown).
 
-Prints a table; writes bench/results/web.json (and Lighthouse's own report as bench/results/web-lighthouse.json).
+Prints a table; writes bench/results/web.json (and Lighthouse's own report as bench/results/web-lighthouse.json),
+and a screenshot of the home timeline at desktop size as bench/results/web-home.png (the README's docs/web-home.png).
 
     python -m bench.web [--navigations 10] [--tweets 30] [--skip-lighthouse]
 """
@@ -61,6 +62,18 @@ FIRST_TWEET_PROBE = """
   });
   observer.observe(document, { childList: true, subtree: true, attributes: true });
 })();
+"""
+
+
+# What the page asked of the API before its first tweet showed: path, start and end (ms since navigation start).
+API_REQUESTS = """
+performance.getEntriesByType('resource')
+  .filter(entry => new URL(entry.name).pathname.startsWith('/api/') && entry.startTime < window.__chirpFirstTweetMs)
+  .map(entry => ({
+    path: new URL(entry.name).pathname,
+    start_ms: Math.round(entry.startTime),
+    end_ms: Math.round(entry.responseEnd),
+  }))
 """
 
 
@@ -160,6 +173,10 @@ def seed_reader(api: httpx.Client, tweets: int) -> str:
     return str(reader["data"]["username"])
 
 
+def first_tweet_of(page: Any) -> Any:
+    return page.get_by_role("feed", name="Home timeline").locator("article[data-testid=tweet]").first
+
+
 def first_timeline_paints(root_url: str, username: str, navigations: int) -> dict[str, Any]:
     """Sign in once through the form, then time `navigations` cold loads of `/` with the session restored."""
     from playwright.sync_api import expect, sync_playwright
@@ -169,6 +186,7 @@ def first_timeline_paints(root_url: str, username: str, navigations: int) -> dic
     paints: list[float] = []
     contentful: list[float] = []
     scripts: list[str] = []
+    requests: list[dict[str, Any]] = []
     with sync_playwright() as playwright:
         chromium = browser.launch(playwright)
         context = chromium.new_context(
@@ -180,8 +198,7 @@ def first_timeline_paints(root_url: str, username: str, navigations: int) -> dic
         page.get_by_label("Username or email").fill(username)
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Log in", exact=True).click()
-        first_tweet = page.get_by_role("feed", name="Home timeline").locator("article[data-testid=tweet]").first
-        expect(first_tweet).to_be_visible(timeout=30_000)
+        expect(first_tweet_of(page)).to_be_visible(timeout=30_000)
         page.close()
         context.add_init_script(FIRST_TWEET_PROBE)
         for number in range(navigations):
@@ -201,6 +218,11 @@ def first_timeline_paints(root_url: str, username: str, navigations: int) -> dic
             )
             if fcp is not None:
                 contentful.append(float(fcp))
+            requests = page.evaluate(API_REQUESTS)
+            if number == navigations - 1:  # the README's picture of the home timeline (docs/web-home.png)
+                expect(first_tweet_of(page)).to_be_visible()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(RESULTS / "web-home.png"))
             page.close()
         context.close()
         chromium.close()
@@ -209,6 +231,7 @@ def first_timeline_paints(root_url: str, username: str, navigations: int) -> dic
         "samples_ms": [round(sample, 1) for sample in paints],
         "p50_ms": round(percentile(paints, 0.5), 1),
         "p90_ms": round(percentile(paints, 0.9), 1),
+        "api_requests_before_the_last_paint": requests,
         "first_contentful_paint_p50_ms": round(percentile(contentful, 0.5), 1) if contentful else None,
         "js_loaded_by_the_home_timeline": fetched_total([url for url in scripts if is_asset_js(url)]),
         "budget_ms": FIRST_PAINT_BUDGET_MS,
@@ -284,6 +307,9 @@ def print_table(result: dict[str, Any]) -> None:
             f"p90 {paint['p90_ms']:.0f} ms (FCP p50 {paint['first_contentful_paint_p50_ms']} ms), "
             f"budget {FIRST_PAINT_BUDGET_MS:.0f} ms: {verdict}"
         )
+        requests = paint["api_requests_before_the_last_paint"]
+        calls = ", ".join(f"{call['path']} {call['start_ms']}-{call['end_ms']}" for call in requests)
+        print(f"  the last load's API requests before its first tweet (ms from navigation start): {calls}")
         loaded = paint["js_loaded_by_the_home_timeline"]
         gzipped = kilobytes(loaded.get("gzip", 0))
         print(f"JS the signed-in home timeline fetched ({len(loaded['files'])} files): {gzipped} gzip")

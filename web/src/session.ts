@@ -44,6 +44,14 @@ function mayHaveSession(): boolean {
   }
 }
 
+/** index.html's refresh request, sent before this module loaded; once, by the first refresh. */
+function takeEarlyRefresh(): Promise<Response> | undefined {
+  const holder = window as { chirpEarlyRefresh?: Promise<Response> };
+  const early = holder.chirpEarlyRefresh;
+  delete holder.chirpEarlyRefresh;
+  return early;
+}
+
 function keep(grant: TokenResponse): void {
   token = grant.access_token;
   hint(true);
@@ -52,7 +60,7 @@ function keep(grant: TokenResponse): void {
 /** Exchanges the refresh cookie for a new access token; false when there is no session left. */
 export function refreshAccessToken(): Promise<boolean> {
   refreshing ??= api
-    .post<TokenResponse>("/api/auth/refresh", {}, { auth: false, headers: TOKEN_TRANSPORT })
+    .post<TokenResponse>("/api/auth/refresh", {}, { auth: false, headers: TOKEN_TRANSPORT, sent: takeEarlyRefresh() })
     .then((grant) => {
       keep(grant);
       return true;

@@ -22,6 +22,8 @@ export interface RequestOptions {
   /** false: no Authorization header, no refresh (sign-in forms). */
   auth?: boolean;
   signal?: AbortSignal;
+  /** The same request, already sent (index.html's early refresh): its answer is read instead of sending it. */
+  sent?: Promise<Response>;
 }
 
 export function withQuery(path: string, query?: Query): string {
@@ -50,7 +52,7 @@ async function send<T>(method: string, path: string, body: unknown, options: Req
   };
   let response: Response;
   try {
-    response = await attempt();
+    response = await (options.sent ?? attempt());
     if (response.status === 401 && options.auth !== false && accessToken() && (await refreshAccessToken())) {
       response = await attempt();
     }
