@@ -34,7 +34,11 @@ pytestmark = pytest.mark.e2e
 
 REPORT = Path(__file__).resolve().parents[2] / "bench" / "results" / "api_fuzz.json"
 SEED = 20261127
-MAX_EXAMPLES = 30  # Hypothesis examples per operation in the fuzzing phase
+# Hypothesis examples per operation in the fuzzing phase. 15, not 30: the coverage phase already sends every
+# boundary and every invalid form each schema defines (1,694 requests for 62 operations, whatever this number), so
+# the random phase adds variety, not reach; at 30 it was 1,761 of the run's 3,646 requests, at 15 about half that,
+# and every operation is still fuzzed (the test asserts it). Seeded: what it finds, it finds on every run.
+MAX_EXAMPLES = 15
 CHECKS = [
     "not_a_server_error",
     "status_code_conformance",

@@ -7,6 +7,7 @@ import { HomePage } from "./features/timeline/HomePage";
 import { startLive, stopLive, unreadCount } from "./live";
 import { Link, matchPath, navigate, path } from "./router";
 import { currentUser, logOut } from "./session";
+import { icon, NAV_ICONS } from "./ui/icons";
 import { lazyComponent } from "./ui/lazy";
 import { t } from "./ui/messages";
 import { Toasts } from "./ui/toast";
@@ -75,11 +76,11 @@ function MainNav({ username }: { username: string }) {
   const here = path.value;
   // A link's accessible name starts with its visible label (WCAG 2.5.3): the unread count is read as ", N unread"
   // after "Notifications" from visually hidden text, and the badge's bare number is hidden from screen readers.
-  const item = (href: string, icon: string, label: string, extra?: preact.ComponentChildren) => (
+  const item = (href: string, iconPath: string, label: string, extra?: preact.ComponentChildren) => (
     <li>
       <Link href={href} aria-current={here === href ? "page" : undefined}>
         <span class="nav-icon" aria-hidden="true">
-          {icon}
+          {icon(iconPath, { size: 24 })}
         </span>
         <span class="nav-label">{label}</span>
         {extra}
@@ -89,11 +90,11 @@ function MainNav({ username }: { username: string }) {
   return (
     <nav aria-label={t("mainNav")} class="main-nav">
       <ul>
-        {item("/", "⌂", t("home"))}
-        {item("/search", "⌕", t("search"))}
+        {item("/", NAV_ICONS.home, t("home"))}
+        {item("/search", NAV_ICONS.search, t("search"))}
         {item(
           "/notifications",
-          "🔔",
+          NAV_ICONS.notifications,
           t("notifications"),
           unread > 0 ? (
             <>
@@ -104,12 +105,12 @@ function MainNav({ username }: { username: string }) {
             </>
           ) : null,
         )}
-        {item(`/u/${username}`, "☺", t("profile"))}
-        {item("/settings", "⚙", t("settings"))}
+        {item(`/u/${username}`, NAV_ICONS.profile, t("profile"))}
+        {item("/settings", NAV_ICONS.settings, t("settings"))}
         <li>
           <button type="button" class="nav-button" onClick={() => void logOut().then(() => navigate("/"))}>
             <span class="nav-icon" aria-hidden="true">
-              ⎋
+              {icon(NAV_ICONS.logOut, { size: 24 })}
             </span>
             <span class="nav-label">{t("logOut")}</span>
           </button>

@@ -18,6 +18,7 @@ import { MediaGrid, mediaOf } from "./MediaGrid";
 import { t } from "./messages";
 import { RelativeTime } from "./RelativeTime";
 import { TweetText } from "./TweetText";
+import { icon } from "../../ui/icons";
 
 type AnyTweet = Tweet | EmbeddedTweet;
 
@@ -301,22 +302,9 @@ function Actions({
   );
 }
 
-// Icons: small inline SVGs (no icon font to download), hidden from screen readers (the buttons are named).
-const icon = (d: string, filled = false) => (
-  <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-    <path
-      d={d}
-      fill={filled ? "currentColor" : "none"}
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-    />
-  </svg>
-);
 const ReplyIcon = () => icon("M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12z");
 const RetweetIcon = () => icon("M17 2l4 4-4 4M3 11V9a3 3 0 0 1 3-3h15M7 22l-4-4 4-4M21 13v2a3 3 0 0 1-3 3H3");
 const QuoteIcon = () => icon("M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z");
 const LikeIcon = ({ filled }: { filled: boolean }) =>
-  icon("M20.8 4.6a5.5 5.5 0 0 0-7.8 0L12 5.7l-1-1.1a5.5 5.5 0 0 0-7.8 7.8L12 21.2l8.8-8.8a5.5 5.5 0 0 0 0-7.8z", filled);
+  icon("M20.8 4.6a5.5 5.5 0 0 0-7.8 0L12 5.7l-1-1.1a5.5 5.5 0 0 0-7.8 7.8L12 21.2l8.8-8.8a5.5 5.5 0 0 0 0-7.8z", { filled });
 const DeleteIcon = () => icon("M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6");
