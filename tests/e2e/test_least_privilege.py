@@ -49,10 +49,11 @@ def eventually(check: Callable[[], T | None], what: str, timeout: float = 60.0) 
         time.sleep(0.2)
 
 
-def template_copy(folder: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+def template_copy(folder: Path, *changes: Callable[[dict[str, Any]], None]) -> Path:
     """template.yaml, changed, as JSON in `folder`, its code paths made absolute so that it runs from there."""
     document = load_template_text(TEMPLATE.read_text())
-    change(document)
+    for change in changes:
+        change(document)
     function_globals = (document.get("Globals") or {}).get("Function") or {}
     for properties in [function_globals, *((body.get("Properties") or {}) for body in document["Resources"].values())]:
         for key in ("CodeUri", "ContentUri"):
@@ -96,11 +97,6 @@ def with_a_patient_api(document: dict[str, Any]) -> None:
     document["Resources"]["ApiFunction"]["Properties"]["Timeout"] = 30
 
 
-def without_the_fan_outs_author_tweets_grant_and_with_a_patient_api(document: dict[str, Any]) -> None:
-    without_the_fan_outs_author_tweets_grant(document)
-    with_a_patient_api(document)
-
-
 def register(api: httpx.Client) -> tuple[str, dict[str, str]]:
     username = f"p{secrets.token_hex(5)}"
     response = api.post(
@@ -131,7 +127,7 @@ def test_a_fan_out_missing_one_grant_is_denied_and_its_record_lands_in_the_failu
     runtime_launcher: Any, tmp_path: Path
 ) -> None:
     # Given the runtime on template.yaml without the fan-out's grant on the author-tweets table
-    template = template_copy(tmp_path, without_the_fan_outs_author_tweets_grant_and_with_a_patient_api)
+    template = template_copy(tmp_path, without_the_fan_outs_author_tweets_grant, with_a_patient_api)
     usage = tmp_path / "usage"
     runtime = runtime_launcher.start(
         tmp_path / "data",

@@ -134,19 +134,21 @@ class Api:
         reply = self.post(f"/api/users/{followee.id}/follow", token=follower.access_token)
         assert reply.status == 200, reply.body
 
-    def walk(self, path: str, limit: int, token: str | None = None) -> list[list[dict[str, Any]]]:
-        """Every page of a list, following meta.next_cursor until it runs out."""
-        pages: list[list[dict[str, Any]]] = []
-        query = {"limit": str(limit)}
+    def walk(self, path: str, limit: int | None, token: str | None = None, **query: str) -> list[Any]:
+        """Every page's `data` of a list, following meta.next_cursor until it runs out (`limit` None: the API's
+        default page size; `query`: the list's own parameters)."""
+        pages: list[Any] = []
+        cursor: str | None = None
         while True:
-            reply = self.get(path, query=query, token=token)
+            sent = query | ({"limit": str(limit)} if limit else {}) | ({"cursor": cursor} if cursor else {})
+            reply = self.get(path, query=sent, token=token)
             assert reply.status == 200, reply.body
             document = reply.json()
             pages.append(document["data"])
             cursor = document["meta"]["next_cursor"]
             if cursor is None:
                 return pages
-            query = {"limit": str(limit), "cursor": cursor}
+            assert len(pages) < 1000, "the cursor never ran out"
 
 
 def assert_error(reply: Reply, status: int, code: str, *mentions: str) -> str:

@@ -10,31 +10,25 @@ profile, not in the home timeline, by design (a follow writes 20 entries, not th
 
 from __future__ import annotations
 
-import pytest
-
 from tests.integration.api_client import Account, Api
-from tests.integration.pipeline import Pipeline, StartPipeline, home, is_celebrity, post, readers, stored_entries
+from tests.integration.pipeline import (
+    Pipeline,
+    StartPipeline,
+    is_celebrity,
+    post,
+    readers,
+    stored_entries,
+    walk_home,
+)
 
-LIMITS = [25]  # a full page and a short one (the default, 20, is the other lists' test_list_paging.py)
+LIMIT = 25  # 30 entries: a full page and a short one (the default, 20, is test_list_paging.py's)
 BACKFILL = 20  # the template's TimelineBackfillPerAuthor
 
 
-def walked(api: Api, reader: Account, limit: int | None) -> list[str]:
+def walked(api: Api, reader: Account) -> list[str]:
     """The ids of every page of the reader's home timeline, in order, until the cursor is null (`home` checks
-    that no page shows an original twice)."""
-    served: list[str] = []
-    cursor: str | None = None
-    while True:
-        if limit is None:
-            reply = api.get("/api/timeline", query={"cursor": cursor} if cursor else {}, token=reader.access_token)
-            assert reply.status == 200, reply.body
-            entries, cursor = reply.json()["data"], reply.json()["meta"]["next_cursor"]
-        else:
-            entries, cursor = home(api, reader, limit, cursor)
-        served += [entry["id"] for entry in entries]
-        if cursor is None:
-            return served
-        assert len(served) < 1000, "the cursor never ran out"
+    that no page shows an original twice; `walk_home` that the cursor runs out)."""
+    return [entry["id"] for page in walk_home(api, reader, LIMIT) for entry in page]
 
 
 def interleaved(api: Api, authors: list[Account], rounds: int) -> list[str]:
@@ -42,8 +36,7 @@ def interleaved(api: Api, authors: list[Account], rounds: int) -> list[str]:
     return [tweet_id for n in range(rounds) for author in authors for tweet_id in post(api, author, 1, f"r{n}")]
 
 
-@pytest.mark.parametrize("limit", LIMITS)
-def test_an_existing_follower_reaches_30_pushed_tweets(api: Api, pipeline: Pipeline, limit: int | None) -> None:
+def test_an_existing_follower_reaches_30_pushed_tweets(api: Api, pipeline: Pipeline) -> None:
     # Given an active reader following an author, who then posts 30 tweets (fanned out to it)
     (reader,) = readers(api, 1)
     author = api.register()
@@ -52,13 +45,10 @@ def test_an_existing_follower_reaches_30_pushed_tweets(api: Api, pipeline: Pipel
     tweet_ids = post(api, author, 30)
     pipeline.run_until_quiet()
     # When the reader walks its timeline, Then it reaches all 30, newest first
-    assert walked(api, reader, limit) == tweet_ids[::-1]
+    assert walked(api, reader) == tweet_ids[::-1]
 
 
-@pytest.mark.parametrize("limit", LIMITS)
-def test_a_fresh_follower_reaches_the_backfill_of_the_author_s_newest_tweets(
-    api: Api, pipeline: Pipeline, limit: int | None
-) -> None:
+def test_a_fresh_follower_reaches_the_backfill_of_the_author_s_newest_tweets(api: Api, pipeline: Pipeline) -> None:
     # Given an author with 30 tweets, fanned out already, and an active reader who then follows it
     author = api.register()
     tweet_ids = post(api, author, 30)
@@ -68,13 +58,10 @@ def test_a_fresh_follower_reaches_the_backfill_of_the_author_s_newest_tweets(
     pipeline.run_until_quiet()
     # Then the follow's backfill brought the newest 20, and walking the timeline reaches exactly those
     assert len(stored_entries(reader)) == BACKFILL
-    assert walked(api, reader, limit) == tweet_ids[::-1][:BACKFILL]
+    assert walked(api, reader) == tweet_ids[::-1][:BACKFILL]
 
 
-@pytest.mark.parametrize("limit", LIMITS)
-def test_a_rebuilt_reader_reaches_the_newest_tweets_of_each_followee(
-    api: Api, pipeline: Pipeline, limit: int | None
-) -> None:
+def test_a_rebuilt_reader_reaches_the_newest_tweets_of_each_followee(api: Api, pipeline: Pipeline) -> None:
     # Given a reader who never read, following an author with 30 tweets and another with 5 older ones
     reader, author, quiet = api.register(), api.register(), api.register()
     older = post(api, quiet, 5)
@@ -83,15 +70,12 @@ def test_a_rebuilt_reader_reaches_the_newest_tweets_of_each_followee(
     api.follow(reader, quiet)
     pipeline.run_until_quiet()
     # When it walks its timeline (the first page rebuilds it)
-    served = walked(api, reader, limit)
+    served = walked(api, reader)
     # Then it reaches the author's newest 20 and the other's 5, newest first
     assert served == tweet_ids[::-1][:BACKFILL] + older[::-1]
 
 
-@pytest.mark.parametrize("limit", LIMITS)
-def test_a_follower_of_a_celebrity_reaches_its_30_pulled_tweets(
-    api: Api, start_pipeline: StartPipeline, limit: int | None
-) -> None:
+def test_a_follower_of_a_celebrity_reaches_its_30_pulled_tweets(api: Api, start_pipeline: StartPipeline) -> None:
     # Given CelebrityThreshold=2 and a celebrity with 30 tweets, pulled at read time
     pipeline = start_pipeline({"CelebrityThreshold": "2"})
     celebrity = api.register()
@@ -103,14 +87,11 @@ def test_a_follower_of_a_celebrity_reaches_its_30_pulled_tweets(
     tweet_ids = post(api, celebrity, 30)
     pipeline.run_until_quiet()
     # When the reader walks its timeline, Then it reaches all 30, newest first, none of them stored
-    assert walked(api, reader, limit) == tweet_ids[::-1]
+    assert walked(api, reader) == tweet_ids[::-1]
     assert stored_entries(reader) == {}
 
 
-@pytest.mark.parametrize("limit", LIMITS)
-def test_a_mix_of_pushed_and_pulled_authors_is_reached_in_full(
-    api: Api, start_pipeline: StartPipeline, limit: int | None
-) -> None:
+def test_a_mix_of_pushed_and_pulled_authors_is_reached_in_full(api: Api, start_pipeline: StartPipeline) -> None:
     # Given CelebrityThreshold=2, a reader following a celebrity and two ordinary authors who post in turn (12 each,
     # the ordinary ones' fanned out)
     pipeline = start_pipeline({"CelebrityThreshold": "2"})
@@ -124,4 +105,4 @@ def test_a_mix_of_pushed_and_pulled_authors_is_reached_in_full(
     tweet_ids = interleaved(api, [celebrity, ordinary, another], 12)
     pipeline.run_until_quiet()
     # When the reader walks its timeline, Then it reaches all 36, newest first
-    assert walked(api, reader, limit) == tweet_ids[::-1]
+    assert walked(api, reader) == tweet_ids[::-1]

@@ -25,7 +25,7 @@ export function accessToken(): string | null {
   return token;
 }
 
-const SESSION_HINT = "chirp.session";
+const SESSION_HINT = "chirp.session"; // index.html reads it too, to send a reload's refresh early
 
 function hint(present: boolean): void {
   try {

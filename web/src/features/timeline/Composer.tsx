@@ -113,10 +113,7 @@ export function Composer({ replyTo, quote, onPosted, autofocus = false, showCont
   // first screen's timeline does not wait behind it; until it arrives the estimate counts (never lower).
   const wantCounter = () => void loadTwitterText().catch(() => undefined); // the estimate stays in use when it cannot load
   useEffect(() => {
-    if (autofocus) {
-      wantCounter();
-      textarea.current?.focus();
-    }
+    if (autofocus) textarea.current?.focus(); // its focus event asks for twitter-text
     return () => attachments.clear();
   }, []);
 
@@ -210,10 +207,7 @@ export function Composer({ replyTo, quote, onPosted, autofocus = false, showCont
             rows={2}
             value={text.value}
             onFocus={wantCounter}
-            onInput={(event) => {
-              wantCounter();
-              text.value = (event.currentTarget as HTMLTextAreaElement).value;
-            }}
+            onInput={(event) => (text.value = (event.currentTarget as HTMLTextAreaElement).value)}
             onKeyDown={(event) => {
               if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) void submit(event);
             }}
