@@ -58,7 +58,7 @@ def sign_up(page: Page, username: str, name: str) -> None:
 
 def signed_out_form(page: Page) -> Locator:
     """What the signed-out home page shows: the log in or the sign up form (the contract allows either)."""
-    return page.get_by_role("button", name=re.compile("^(Log in|Sign up)$")).first
+    return page.get_by_role("button", name=re.compile("^(Log in|Sign up)$")).filter(visible=True).first
 
 
 def fill_sign_up_form(page: Page, username: str, name: str) -> None:
@@ -150,7 +150,7 @@ def test_a_person_signs_up_through_the_form_stays_signed_in_across_a_reload_and_
     expect_home(page)
     # And logging out brings back the signed-out home page, and a reload does not sign them in again
     page.goto("/settings")  # "Log out" is in the navigation or the settings: the settings have it either way
-    page.get_by_role("button", name="Log out").first.click()
+    page.get_by_role("button", name="Log out").filter(visible=True).first.click()
     expect(signed_out_form(page)).to_be_visible()
     page.reload()
     expect(signed_out_form(page)).to_be_visible()
@@ -198,7 +198,7 @@ def test_every_main_screen_passes_axe_and_is_photographed_in_light_and_dark_on_p
     expect(page.get_by_role("button", name="Export my data")).to_be_visible()
     each_look(page, "settings")
     go(page, "Search")
-    search = page.get_by_label("Search Chirp").first
+    search = page.get_by_label("Search Chirp").filter(visible=True).first
     search.fill("#ChirpWeb")
     search.press("Enter")
     shown_after_reloads(page, tweets_in(page, "Search results"), "the search for #ChirpWeb")
@@ -299,7 +299,7 @@ def a_posts_an_image_and_b_sees_it_with_its_alt_text(people: TwoPeople) -> None:
 def b_searches_and_finds_a_tweets(people: TwoPeople) -> None:
     b_page = people.b_page
     go(b_page, "Search")
-    search = b_page.get_by_label("Search Chirp").first  # a combobox while it offers users
+    search = b_page.get_by_label("Search Chirp").filter(visible=True).first  # a combobox while it offers users
     search.fill(people.word)
     search.press("Enter")
     found = tweets_in(b_page, "Search results").filter(has_text=people.word)
