@@ -386,11 +386,12 @@ class Mix:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    from bench.limits import RELAXED, runtime
+    from bench.api_latency import RELAXED_LIMITS
+    from bench.limits import runtime
 
     os.environ["CHIRP_METER"] = "1"
     rng = random.Random(args.seed)
-    with runtime(RELAXED) as (api, endpoints):
+    with runtime(RELAXED_LIMITS) as (api, endpoints):
         base_url = str(api.base_url).rstrip("/").removesuffix("/api")
         started = time.monotonic()
         retrying = RetryingApi(api)

@@ -23,65 +23,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.api_latency import RESULTS, ROOT, percentile
+from bench.api_latency import RELAXED_LIMITS, RESULTS, local_runtime, percentile
 from bench.engagement import headers, register
-from infra.local.emulators import free_port
-
-RELAXED = " ".join(
-    f"{name}=1000000/3600"
-    for name in (
-        "RateLimitPosting",
-        "RateLimitLikes",
-        "RateLimitFollows",
-        "RateLimitReads",
-        "RateLimitAnonymous",
-        "RateLimitSignups",
-        "RateLimitLoginFailures",
-    )
-)
 
 
 @contextmanager
 def runtime(overrides: str) -> Iterator[tuple[httpx.Client, dict[str, Any]]]:
     """A local runtime with these parameter overrides: a client of its API and its endpoints.json."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="chirp-bench-limits-") as data_dir:
-        env = os.environ | {"PORT": str(port), "CHIRP_DATA_DIR": data_dir, "CHIRP_PARAMETER_OVERRIDES": overrides}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30)
-            deadline = time.monotonic() + 240
-            while True:
-                try:
-                    if api.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("a local runtime did not answer /api/health within 240 s")
-                time.sleep(0.5)
-            yield api, json.loads((Path(data_dir) / "endpoints.json").read_text())
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+    with local_runtime(overrides) as (base_url, data_dir), httpx.Client(base_url=base_url, timeout=30) as api:
+        yield api, json.loads((data_dir / "endpoints.json").read_text())
 
 
 def timed(api: httpx.Client, path: str, sent: dict[str, str]) -> float:
@@ -163,7 +120,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="requests per kind and runtime")
     arguments = parser.parse_args()
     with ExitStack() as stack:
-        with_limiter, endpoints = stack.enter_context(runtime(f"RateLimitsEnabled=true {RELAXED}"))
+        with_limiter, endpoints = stack.enter_context(runtime(f"RateLimitsEnabled=true {RELAXED_LIMITS}"))
         without, _ = stack.enter_context(runtime("RateLimitsEnabled=false"))
         results = {"latency": latency(with_limiter, without, arguments.requests), "write_units": write_units(endpoints)}
     results["requests"] = arguments.requests
