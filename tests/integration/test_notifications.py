@@ -8,11 +8,13 @@ connection id (moto never answers GoneException: the local runtime's tests and t
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
 from chirp.wiring.api import dependencies
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
@@ -266,6 +268,52 @@ def test_a_poison_message_fails_alone_and_its_batch_mates_are_stored(
     poison = [record for record in batch if record["body"] == "not an event"]
     assert failed == [item_identifier(poison[0])]
     assert summary(notifications(api, alice)) == [("like", 1, ["bob"])]
+
+
+def delete_account(api: Api, account: Account) -> None:
+    reply = api.delete("/api/users/me", json_body={"password": account.password}, token=account.access_token)
+    assert reply.status == 202, reply.body  # accepted: unusable at once, erased by the erasure job
+
+
+def stored_for(user_id: str) -> list[dict[str, Any]]:
+    """Every item of the user's partition of the notifications table (what the API no longer reads for a deleted
+    account, and what its erasure's settling sweep would have to find)."""
+    table = os.environ["NOTIFICATIONS_TABLE"]
+    client = boto3.client("dynamodb")
+    found: list[dict[str, Any]] = client.query(
+        TableName=table, KeyConditionExpression="user_id = :u", ExpressionAttributeValues={":u": {"N": user_id}}
+    )["Items"]
+    return found
+
+
+def test_an_event_reaching_the_notifier_after_its_recipient_deleted_the_account_stores_nothing(
+    api: Api, pipeline: Pipeline, alice: Account, bob: Account
+) -> None:
+    # Given bob liked and followed alice, and the events are on the notifier's queue
+    like(api, bob, api.tweet(alice, "soon gone")["id"])
+    api.follow(bob, alice)
+    pipeline.deliver_streams(PUBLISHER_FUNCTION)
+    # When alice deletes her account before the notifier consumes them (its queue lagging)
+    delete_account(api, alice)
+    pipeline.run_until_quiet()
+    # Then nothing was written into her partition
+    assert stored_for(alice.id) == []
+
+
+def test_an_event_from_an_actor_who_deleted_the_account_meanwhile_notifies_no_one(
+    api: Api, pipeline: Pipeline, alice: Account, bob: Account, carol: Account
+) -> None:
+    # Given bob and carol liked alice's tweet, and the events are on the notifier's queue
+    tweet_id = api.tweet(alice, "liked twice")["id"]
+    like(api, bob, tweet_id)
+    like(api, carol, tweet_id)
+    pipeline.deliver_streams(PUBLISHER_FUNCTION)
+    # When bob deletes his account before the notifier consumes them
+    delete_account(api, bob)
+    pipeline.run_until_quiet()
+    # Then alice's like notification names carol alone, and no stored item names bob
+    assert summary(notifications(api, alice)) == [("like", 1, ["carol"])]
+    assert not [item for item in stored_for(alice.id) if bob.id in json.dumps(item)]
 
 
 # ---------------------------------------------------------------- reading, unread count, read marks

@@ -1,10 +1,10 @@
 """Recording notifications, serving them, and pushing them to whoever should see them now.
 
 `notify` is the notifier's whole job for one activity: the recipient's switch for the kind and its
-filter (whom it blocks or mutes: chirp.relations) are asked first, side by side; the activity lands on its
-notification (idempotently: `NotificationRepository.record`); a notification that changed is pushed to
-every open WebSocket of the recipient, or, when none is open, by Web Push to each browser that
-subscribed (a subscription the push service says is gone is deleted).
+filter (whom it blocks or mutes: chirp.relations) and both accounts (`still_there`) are asked first, side by
+side; the activity lands on its notification (idempotently: `NotificationRepository.record`); a notification
+that changed is pushed to every open WebSocket of the recipient, or, when none is open, by Web Push to each
+browser that subscribed (a subscription the push service says is gone is deleted).
 
 Pushing is best effort, behind circuit breakers (chirp.resilience, per sandbox): one for the WebSocket API's
 management endpoint, one per push service (its origin). When pushes keep failing (PUSH_BREAKER_FAILURES in a
@@ -75,7 +75,7 @@ class AudienceFilter(Protocol):
 
 
 class Delivery(StrEnum):
-    SKIPPED = "skipped"  # one's own action, a switched-off kind, a filtered actor
+    SKIPPED = "skipped"  # one's own action, a switched-off kind, a filtered actor, an account deleted meanwhile
     UNCHANGED = "unchanged"  # seen before: nothing to store or push
     STORED = "stored"  # stored; the recipient has no live connection and no push subscription
     LIVE = "live"  # pushed to at least one open WebSocket
@@ -122,8 +122,9 @@ def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
     recipient = activity.recipient
     live_future = submit(notifier.connections.of_users, [recipient], now_s)
     allowed = submit(notifier.audience.allows, recipient, activity.actor)
+    people = submit(notifier.users.get_many, (recipient, activity.actor))
     settings = notifier.notifications.settings([recipient])[recipient]
-    if not settings.allows(activity.kind) or not allowed.result():
+    if not settings.allows(activity.kind) or not allowed.result() or not still_there(people.result(), activity):
         return Delivery.SKIPPED
     notification = notifier.notifications.record(activity, new_id())
     if notification is None:
@@ -132,6 +133,15 @@ def notify(notifier: Notifier, activity: Activity, now_s: int) -> Delivery:
     actors = notifier.users.get_many(notification.actors)
     message = notification_message(notification, actors, read=False, unread_count=unread_future.result())
     return pushed(notifier, recipient, live_future.result().get(recipient, []), message)
+
+
+def still_there(people: Mapping[int, User], activity: Activity) -> bool:
+    """Whether the activity's recipient still has an account and its actor is served. An event can reach the
+    notifier after either account was deleted (its queue lagging): stored for a deleted recipient, it would land in
+    a partition its erasure has already swept (chirp.erasure: `sweep_partitions` runs once); from an actor deleted
+    or suspended, it would never be shown. A suspended recipient's are kept: a suspension can be lifted."""
+    recipient, actor = people.get(activity.recipient), people.get(activity.actor)
+    return recipient is not None and not recipient.deleted and actor is not None and actor.served
 
 
 def pushed(notifier: Notifier, recipient: int, live: Sequence[str], message: dict[str, Any]) -> Delivery:
