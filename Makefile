@@ -13,7 +13,7 @@ WEB_MODULES := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 PYTEST_WORKERS ?= 2
 
-.PHONY: help web setup run status seed reindex redrive moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-ids bench-cost chaos clean
+.PHONY: help web setup run-setup run status seed reindex redrive moderator test test-fast test-template lint format bench bench-api bench-timelines bench-wire bench-text bench-events bench-engagement bench-notifications bench-search bench-media bench-limits bench-erasure bench-ids bench-cost chaos clean
 
 help:
 	@echo "make run      start Chirp locally: http://127.0.0.1:$${PORT:-8000}/api"
@@ -92,7 +92,15 @@ bench-web: $(VENV)/.installed $(DYNAMODB_LOCAL) $(WEB_BUILD) $(CHROMIUM) $(BENCH
 
 setup: $(VENV)/.installed $(SAM_VENV)/.installed $(DYNAMODB_LOCAL) $(WEB_BUILD)
 
-run: $(VENV)/.installed $(DYNAMODB_LOCAL) $(WEB_BUILD)
+# `make run` and `make test` install what is missing side by side (downloads, mostly: a fresh clone's `make setup`
+# took 2 min 47 s one step after another here, 1 min 38 s four at a time), each step's output kept together.
+SETUP_JOBS ?= 4
+SIDE_BY_SIDE := $(MAKE) --no-print-directory -j$(SETUP_JOBS) --output-sync=target
+
+run-setup: $(VENV)/.installed $(DYNAMODB_LOCAL) $(WEB_BUILD)
+
+run:
+	@$(SIDE_BY_SIDE) run-setup
 	exec $(PY) -m infra.local
 
 seed: $(VENV)/.installed
@@ -112,7 +120,8 @@ moderator: $(VENV)/.installed
 	@test "$(origin USER)" = "command line" || { echo "usage: make moderator USER=<username> [MODERATOR_ARGS=--revoke]"; exit 2; }
 	PYTHONPATH=layers/chirp $(PY) -m infra.moderation "$(USER)" $(MODERATOR_ARGS)
 
-test: setup
+test:
+	@$(SIDE_BY_SIDE) setup
 	cd web && npx --no-install tsc --noEmit && npx --no-install vitest run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 tests
 
