@@ -24,6 +24,11 @@ export const relations = signal<Relations | null>(null);
 
 let loading: { owner: Id; done: Promise<void> } | null = null;
 
+type Change = readonly [Relation, Id, boolean];
+// The changes made here while the lists are being read: the lists may have been read before the API took them
+// (a Block clicked as a profile opens), so they are made again on top of what was read rather than lost.
+let madeWhileLoading: Change[] | null = null;
+
 async function allIds(path: string): Promise<Set<Id>> {
   const ids = new Set<Id>();
   let cursor: string | null = null;
@@ -40,16 +45,25 @@ async function allIds(path: string): Promise<Set<Id>> {
 export function loadRelations(me: User): Promise<void> {
   if (loading?.owner === me.id) return loading.done;
   relations.value = null;
+  madeWhileLoading = [];
   const done = Promise.all([
     allIds(`/api/users/${me.id}/following`),
     allIds("/api/users/me/blocking"),
     allIds("/api/users/me/muting"),
   ]).then(
     ([following, blocking, muting]) => {
-      if (loading?.owner === me.id) relations.value = { following, blocking, muting };
+      if (loading?.owner !== me.id) return;
+      const read: Record<Relation, Set<Id>> = { following, blocking, muting };
+      for (const [kind, id, on] of madeWhileLoading ?? []) {
+        if (on) read[kind].add(id);
+        else read[kind].delete(id);
+      }
+      madeWhileLoading = null;
+      relations.value = read;
     },
     (error: unknown) => {
       loading = null; // try again on the next screen that needs them
+      madeWhileLoading = null;
       throw error;
     },
   );
@@ -60,6 +74,7 @@ export function loadRelations(me: User): Promise<void> {
 /** Forget the reader's relations (signing out, another account). */
 export function resetRelations(): void {
   loading = null;
+  madeWhileLoading = null;
   relations.value = null;
 }
 
@@ -67,12 +82,15 @@ export function has(kind: Relation, id: Id): boolean {
   return relations.value?.[kind].has(id) ?? false;
 }
 
-function mark(kind: Relation, id: Id, on: boolean): void {
+function mark(kind: Relation, id: Id, on: boolean): Change {
+  const change: Change = [kind, id, on];
+  madeWhileLoading?.push(change);
   const current = relations.value ?? { following: new Set<Id>(), blocking: new Set<Id>(), muting: new Set<Id>() };
   const next = new Set(current[kind]);
   if (on) next.add(id);
   else next.delete(id);
   relations.value = { ...current, [kind]: next };
+  return change;
 }
 
 const ROUTE: Record<Relation, string> = { following: "follow", blocking: "block", muting: "mute" };
@@ -83,14 +101,15 @@ const ROUTE: Record<Relation, string> = { following: "follow", blocking: "block"
  */
 export async function setRelation(kind: Relation, id: Id, on: boolean): Promise<void> {
   const before = relations.value;
-  mark(kind, id, on);
-  if (kind === "blocking" && on) mark("following", id, false);
+  const changes = [mark(kind, id, on)];
+  if (kind === "blocking" && on) changes.push(mark("following", id, false));
   try {
     const path = `/api/users/${id}/${ROUTE[kind]}`;
     if (on) await api.post(path, {});
     else await api.del(path);
   } catch (error) {
     relations.value = before;
+    madeWhileLoading = madeWhileLoading?.filter((change) => !changes.includes(change)) ?? null;
     throw error;
   }
 }
