@@ -317,12 +317,16 @@ def b_blocks_a_and_a_tweets_leave_b_home(people: TwoPeople) -> None:
     if dialog.is_visible():  # a confirmation, if the app asks for one
         dialog.get_by_role("button", name="Block", exact=True).click()
     expect(unblock).to_be_visible()
+    # The button turns at once (optimistic); the message comes once the API has the block, as a person sees it
+    expect(b_page.get_by_text(f"@{people.ada} is blocked.")).to_be_visible()
     b_page.goto("/")
     expect(tweets_in(b_page).filter(has_text="Filler tweet number 14")).to_be_visible()
     expect(tweets_in(b_page).filter(has_text=people.word)).to_have_count(0)
     b_page.goto(f"/u/{people.ada}")
     unblock.click()
     expect(b_page.get_by_role("button", name="Block", exact=True)).to_be_visible()
+    expect(b_page.get_by_text(f"@{people.ada} is unblocked.")).to_be_visible()
+    b_page.reload()  # the profile's tweets as read after the unblock
     expect(tweets_in(b_page, "Tweets").filter(has_text=people.word).first).to_be_visible()
 
 
